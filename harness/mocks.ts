@@ -1,0 +1,372 @@
+/**
+ * Realistic mock outputs per resource type and function token, shaped like the real
+ * providers' (pulumiverse Talos 0.8.1, 1Password 1.1.3, Cloudflare 6, Kubernetes 4, TLS 5).
+ * Values a real provider returns as secrets come back as secrets; values a provider
+ * returns in the clear although they are sensitive come back in the clear, so the
+ * program has to wrap them. Every sensitive mock value contains MOCK_SECRET_MARKER or is
+ * recorded in `sensitiveValues`, which is what the leak scan looks for.
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { secretEnvelope } from "./values";
+
+export const MOCK_SECRET_MARKER = "MOCK-SECRET";
+
+/** The fields of the `<cluster>-talos` 1Password item the running clusters use. */
+export const TALOS_PKI_FIELDS = [
+  "MACHINE_TOKEN",
+  "MACHINE_CA_CRT",
+  "MACHINE_CA_KEY",
+  "CLUSTER_ID",
+  "CLUSTER_SECRET",
+  "CLUSTER_TOKEN",
+  "CLUSTER_CA_CRT",
+  "CLUSTER_CA_KEY",
+  "CLUSTER_AGGREGATORCA_CRT",
+  "CLUSTER_AGGREGATORCA_KEY",
+  "CLUSTER_ETCD_CA_CRT",
+  "CLUSTER_ETCD_CA_KEY",
+  "CLUSTER_SERVICEACCOUNT_KEY",
+  "CLUSTER_SECRETBOXENCRYPTIONSECRET",
+] as const;
+
+export interface StackReferenceState {
+  readonly outputs: Record<string, unknown>;
+  readonly secretOutputNames?: readonly string[];
+}
+
+export interface MockWorldOptions {
+  /** Outputs of peer stacks by fully-qualified name (`org/project/stack`). */
+  readonly stackReferences?: Record<string, StackReferenceState>;
+  /** Stacks whose lookup fails as for a stack that was never created. */
+  readonly missingStacks?: readonly string[];
+  /** 1Password items by title: label → value. Replaces the default catalog entry of that title. */
+  readonly onepasswordItems?: Record<string, Record<string, string> | null>;
+}
+
+export function hex(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
+}
+
+function uuid(...parts: string[]): string {
+  const h = hex(...parts);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+export class MockWorld implements pulumi.runtime.Mocks {
+  /** Sensitive values in encodings that hide the marker (base64). */
+  readonly sensitiveValues = new Set<string>();
+
+  constructor(private readonly options: MockWorldOptions = {}) {}
+
+  /** A sensitive value carrying the marker, also remembered base64-encoded. */
+  sensitive(name: string): string {
+    const value = `${MOCK_SECRET_MARKER}-${name}`;
+    this.sensitiveValues.add(b64(value));
+    return value;
+  }
+
+  pem(kind: "CERTIFICATE" | "EC PRIVATE KEY" | "ED25519 PRIVATE KEY" | "RSA PRIVATE KEY", name: string): string {
+    const body = kind === "CERTIFICATE" ? b64(`mock certificate ${name}`) : this.sensitive(name);
+    return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+  }
+
+  /** Base64 of a PEM, as Talos and the 1Password item hold them. */
+  pemB64(kind: Parameters<MockWorld["pem"]>[0], name: string): string {
+    const encoded = b64(this.pem(kind, name));
+    if (kind !== "CERTIFICATE") this.sensitiveValues.add(encoded);
+    return encoded;
+  }
+
+  private talosPkiItem(title: string): Record<string, string> {
+    const crt = (n: string) => this.pemB64("CERTIFICATE", `${title}-${n}`);
+    const key = (n: string) => this.pemB64("EC PRIVATE KEY", `${title}-${n}`);
+    return {
+      MACHINE_TOKEN: this.sensitive(`${title}-trustd-token`),
+      MACHINE_CA_CRT: crt("os-ca"),
+      MACHINE_CA_KEY: this.pemB64("ED25519 PRIVATE KEY", `${title}-os-ca-key`),
+      CLUSTER_ID: b64(`cluster-id-${title}`),
+      CLUSTER_SECRET: this.sensitive(`${title}-cluster-secret`),
+      CLUSTER_TOKEN: this.sensitive(`${title}-bootstrap-token`),
+      CLUSTER_CA_CRT: crt("k8s-ca"),
+      CLUSTER_CA_KEY: key("k8s-ca-key"),
+      CLUSTER_AGGREGATORCA_CRT: crt("aggregator-ca"),
+      CLUSTER_AGGREGATORCA_KEY: key("aggregator-ca-key"),
+      CLUSTER_ETCD_CA_CRT: crt("etcd-ca"),
+      CLUSTER_ETCD_CA_KEY: key("etcd-ca-key"),
+      CLUSTER_SERVICEACCOUNT_KEY: key("service-account-key"),
+      CLUSTER_SECRETBOXENCRYPTIONSECRET: this.sensitive(`${title}-secretbox`),
+    };
+  }
+
+  private onepasswordItem(title: string): Record<string, string> {
+    const custom = this.options.onepasswordItems?.[title];
+    if (custom === null) throw new Error(`1Password item "${title}" not found`);
+    if (custom) return custom;
+    if (/-talos$/.test(title)) return this.talosPkiItem(title);
+    return {
+      OP_CONNECT_TOKEN: this.sensitive(`${title}-connect-token`),
+      credential: this.sensitive(`${title}-credential`),
+    };
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    const id = (value: string) => ({ id: value });
+    switch (args.type) {
+      case "pulumi:pulumi:StackReference": {
+        const name = String(inputs.name ?? args.name);
+        if (this.options.missingStacks?.includes(name)) throw new Error(`unknown stack "${name}"`);
+        const ref = this.options.stackReferences?.[name] ?? { outputs: {} };
+        return { id: name, state: { name, outputs: ref.outputs, secretOutputNames: ref.secretOutputNames ?? [] } };
+      }
+      case "talos:machine/secrets:Secrets": {
+        const n = args.name;
+        const cert = (c: string) => ({ cert: this.pemB64("CERTIFICATE", `${n}-${c}`), key: secretEnvelope(this.pemB64("EC PRIVATE KEY", `${n}-${c}-key`)) });
+        return {
+          ...id(hex(args.type, n).slice(0, 16)),
+          state: {
+            ...inputs,
+            talosVersion: inputs.talosVersion ?? "v1.13",
+            machineSecrets: {
+              certs: {
+                etcd: cert("etcd"),
+                k8s: cert("k8s"),
+                k8sAggregator: cert("k8s-aggregator"),
+                k8sServiceaccount: { key: secretEnvelope(this.pemB64("EC PRIVATE KEY", `${n}-sa`)) },
+                os: { cert: this.pemB64("CERTIFICATE", `${n}-os`), key: secretEnvelope(this.pemB64("ED25519 PRIVATE KEY", `${n}-os-key`)) },
+              },
+              cluster: { id: b64(`cluster-id-${n}`), secret: secretEnvelope(this.sensitive(`${n}-cluster-secret`)) },
+              secrets: {
+                bootstrapToken: secretEnvelope(this.sensitive(`${n}-bootstrap-token`)),
+                secretboxEncryptionSecret: secretEnvelope(this.sensitive(`${n}-secretbox`)),
+              },
+              trustdinfo: { token: secretEnvelope(this.sensitive(`${n}-trustd-token`)) },
+            },
+            clientConfiguration: {
+              caCertificate: this.pemB64("CERTIFICATE", `${n}-os`),
+              clientCertificate: this.pemB64("CERTIFICATE", `${n}-admin`),
+              clientKey: secretEnvelope(this.pemB64("ED25519 PRIVATE KEY", `${n}-admin-key`)),
+            },
+          },
+        };
+      }
+      case "talos:machine/configurationApply:ConfigurationApply":
+        return {
+          ...id(`${String(inputs.node)}`),
+          state: {
+            ...inputs,
+            applyMode: inputs.applyMode ?? "auto",
+            endpoint: inputs.endpoint ?? inputs.node,
+            machineConfiguration: inputs.machineConfigurationInput,
+            machineConfigurationHash: hex(JSON.stringify(inputs.machineConfigurationInput ?? "")),
+            resolvedApplyMode: inputs.applyMode === "staged_if_needing_reboot" ? "auto" : (inputs.applyMode ?? "auto"),
+          },
+        };
+      case "talos:machine/bootstrap:Bootstrap":
+        return { ...id(`${String(inputs.node)}`), state: { ...inputs, endpoint: inputs.endpoint ?? inputs.node } };
+      case "talos:cluster/kubeconfig:Kubeconfig": {
+        const node = String(inputs.node);
+        const endpoint = String(inputs.endpoint ?? node);
+        const cluster = args.name.replace(/-kubeconfig$/, "");
+        const ca = this.pemB64("CERTIFICATE", `${cluster}-k8s`);
+        const clientCert = this.pemB64("CERTIFICATE", `${cluster}-kube-admin`);
+        const clientKey = this.pemB64("EC PRIVATE KEY", `${cluster}-kube-admin-key`);
+        // Talos names the context admin@<cluster>; the program must rename it.
+        const kubeconfigRaw = stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: cluster, cluster: { server: `https://${endpoint}:6443`, "certificate-authority-data": ca } }],
+          users: [{ name: `admin@${cluster}`, user: { "client-certificate-data": clientCert, "client-key-data": clientKey } }],
+          contexts: [{ name: `admin@${cluster}`, context: { cluster, namespace: "default", user: `admin@${cluster}` } }],
+          "current-context": `admin@${cluster}`,
+        });
+        return {
+          ...id(hex(args.type, args.name).slice(0, 16)),
+          state: {
+            ...inputs,
+            endpoint,
+            certificateRenewalDuration: inputs.certificateRenewalDuration ?? "720h",
+            kubeconfigRaw: secretEnvelope(kubeconfigRaw),
+            kubernetesClientConfiguration: {
+              host: `https://${endpoint}:6443`,
+              caCertificate: ca,
+              clientCertificate: clientCert,
+              clientKey: secretEnvelope(clientKey),
+            },
+          },
+        };
+      }
+      case "talos:imageFactory/schematic:Schematic":
+        return { id: hex(String(inputs.schematic ?? "")), state: { ...inputs } };
+      case "kubernetes:helm.sh/v3:Release":
+        return {
+          ...id(`${String(inputs.namespace ?? "default")}/${String(inputs.name ?? args.name)}`),
+          state: {
+            ...inputs,
+            status: {
+              name: inputs.name ?? args.name,
+              namespace: inputs.namespace ?? "default",
+              revision: 1,
+              status: "deployed",
+              chart: String(inputs.chart ?? "").split("/").pop(),
+              version: inputs.version ?? "",
+              appVersion: inputs.version ?? "",
+            },
+          },
+        };
+      case "onepassword:index/item:Item":
+        return { ...id(uuid(args.type, args.name)), state: { ...inputs, uuid: hex(args.name).slice(0, 26), category: inputs.category ?? "login" } };
+      case "tls:index/privateKey:PrivateKey": {
+        const algorithm = String(inputs.algorithm ?? "RSA");
+        const kind = algorithm === "ECDSA" ? "EC PRIVATE KEY" : algorithm === "ED25519" ? "ED25519 PRIVATE KEY" : "RSA PRIVATE KEY";
+        const pem = this.pem(kind, `${args.name}-tls-key`);
+        return {
+          ...id(hex(args.type, args.name).slice(0, 16)),
+          state: {
+            ...inputs,
+            privateKeyPem: secretEnvelope(pem),
+            privateKeyPemPkcs8: secretEnvelope(pem),
+            publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${b64(`mock public ${args.name}`)}\n-----END PUBLIC KEY-----\n`,
+          },
+        };
+      }
+      case "tls:index/selfSignedCert:SelfSignedCert":
+      case "tls:index/locallySignedCert:LocallySignedCert":
+        return {
+          ...id(hex(args.type, args.name).slice(0, 16)),
+          state: {
+            ...inputs,
+            certPem: this.pem("CERTIFICATE", args.name),
+            readyForRenewal: false,
+            validityStartTime: "2026-11-26T00:00:00Z",
+            validityEndTime: "2027-11-26T00:00:00Z",
+          },
+        };
+      case "tls:index/certRequest:CertRequest":
+        return {
+          ...id(hex(args.type, args.name).slice(0, 16)),
+          state: { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${b64(args.name)}\n-----END CERTIFICATE REQUEST-----\n` },
+        };
+      case "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared":
+        return { ...id(uuid(args.type, args.name)), state: { ...inputs, status: "inactive", tunType: "cfd_tunnel" } };
+      case "cloudflare:index/apiToken:ApiToken":
+      case "cloudflare:index/accountToken:AccountToken":
+        return {
+          ...id(hex(args.type, args.name).slice(0, 32)),
+          state: { ...inputs, status: "active", value: secretEnvelope(this.sensitive(`${args.name}-api-token`)) },
+        };
+      default:
+        if (args.type.startsWith("kubernetes:")) {
+          const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
+          const name = String(metadata.name ?? args.name);
+          return { id: metadata.namespace ? `${String(metadata.namespace)}/${name}` : name, state: { ...inputs } };
+        }
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...inputs } };
+    }
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    const inputs = args.inputs as Record<string, unknown>;
+    switch (args.token) {
+      case "talos:machine/getConfiguration:getConfiguration": {
+        const patches = (inputs.configPatches as string[] | undefined) ?? [];
+        const rendered = [
+          stringify({
+            version: "v1alpha1",
+            machine: { type: inputs.machineType, token: this.sensitive("machine-token") },
+            cluster: { clusterName: inputs.clusterName, controlPlane: { endpoint: inputs.clusterEndpoint } },
+          }),
+          ...patches,
+        ].join("---\n");
+        return { ...inputs, id: String(inputs.clusterName), machineConfiguration: secretEnvelope(rendered) };
+      }
+      case "talos:client/getConfiguration:getConfiguration": {
+        const cc = inputs.clientConfiguration as Record<string, unknown>;
+        const name = String(inputs.clusterName);
+        const talosConfig = stringify({
+          context: name,
+          contexts: { [name]: { endpoints: inputs.endpoints ?? [], nodes: inputs.nodes ?? [], ca: cc?.caCertificate, crt: cc?.clientCertificate, key: cc?.clientKey } },
+        });
+        return { ...inputs, id: name, talosConfig: secretEnvelope(talosConfig) };
+      }
+      case "talos:cluster/getHealth:getHealth":
+        return { ...inputs, id: String(inputs.endpoints) };
+      case "talos:imageFactory/getUrls:getUrls": {
+        const id = String(inputs.schematicId);
+        const version = String(inputs.talosVersion);
+        const platform = String(inputs.platform ?? "metal");
+        const arch = String(inputs.architecture ?? "amd64");
+        const base = `https://factory.talos.dev/image/${id}/${version}`;
+        return {
+          ...inputs,
+          id,
+          architecture: arch,
+          urls: {
+            installer: `factory.talos.dev/${platform}-installer/${id}:${version}`,
+            installerSecureboot: `factory.talos.dev/${platform}-installer-secureboot/${id}:${version}`,
+            iso: `${base}/${platform}-${arch}.iso`,
+            isoSecureboot: `${base}/${platform}-${arch}-secureboot.iso`,
+            diskImage: `${base}/${platform}-${arch}.raw.zst`,
+            diskImageSecureboot: `${base}/${platform}-${arch}-secureboot.raw.zst`,
+            initramfs: `${base}/initramfs-${arch}.xz`,
+            kernel: `${base}/kernel-${arch}`,
+            kernelCommandLine: `${base}/cmdline-${platform}-${arch}`,
+            pxe: `https://pxe.factory.talos.dev/pxe/${id}/${version}/${platform}-${arch}`,
+            uki: `${base}/${platform}-${arch}-secureboot-uki.efi`,
+          },
+        };
+      }
+      case "onepassword:index/getVault:getVault": {
+        const name = String(inputs.name ?? inputs.uuid);
+        const vaultUuid = hex("vault", name).slice(0, 26);
+        return { id: `vaults/${vaultUuid}`, name, uuid: vaultUuid, description: `${name} vault` };
+      }
+      case "onepassword:index/getItem:getItem": {
+        const title = String(inputs.title ?? inputs.uuid);
+        const fields = this.onepasswordItem(title);
+        const itemUuid = hex("item", title).slice(0, 26);
+        return {
+          id: `vaults/${String(inputs.vault)}/items/${itemUuid}`,
+          uuid: itemUuid,
+          vault: inputs.vault,
+          title,
+          category: "login",
+          password: fields.password ?? "",
+          credential: fields.credential ?? "",
+          sections: [
+            {
+              id: "",
+              label: "",
+              fields: Object.entries(fields).map(([label, value]) => ({ id: label, label, purpose: "", type: "CONCEALED", value })),
+            },
+          ],
+        };
+      }
+      case "cloudflare:index/getZone:getZone": {
+        const filter = (inputs.filter ?? {}) as Record<string, unknown>;
+        const name = String(filter.name ?? "example.com");
+        const zoneId = String(inputs.zoneId ?? hex("zone", name).slice(0, 32));
+        return { id: zoneId, zoneId, name, status: "active", nameServers: ["ns1.cloudflare.com"], account: { id: hex("account").slice(0, 32) } };
+      }
+      case "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken": {
+        // Not marked sensitive upstream: it arrives in the clear.
+        const token = b64(this.sensitive(`tunnel-token-${String(inputs.tunnelId)}`));
+        this.sensitiveValues.add(token);
+        return { accountId: inputs.accountId, tunnelId: inputs.tunnelId, token };
+      }
+      case "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList":
+      case "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList": {
+        const groups = ["DNS Write", "DNS Read", "Zone Read", "Zone Write", "Cloudflare Tunnel Write"];
+        const all = groups.map((name) => ({ id: hex("perm", name).slice(0, 32), name, scopes: ["com.cloudflare.api.account.zone"] }));
+        const wanted = inputs.name ? all.filter((g) => g.name === inputs.name) : all;
+        return { results: wanted };
+      }
+      default:
+        return { ...inputs };
+    }
+  }
+}

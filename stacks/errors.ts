@@ -1,0 +1,21 @@
+import { Problem } from "./validate";
+
+export const CONFIG_NAMESPACE = "k8s-gitops";
+
+/** One error for every problem in a stack's config, each with its config path. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(
+      `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** `k8s-gitops:nodes[1].address` from a path inside the namespace. */
+export function configPath(segments: readonly PropertyKey[]): string {
+  const [top, ...rest] = segments;
+  const tail = rest.map((s) => (typeof s === "number" ? `[${s}]` : `.${String(s)}`)).join("");
+  return `${CONFIG_NAMESPACE}:${String(top ?? "")}${tail}`;
+}
