@@ -171,20 +171,35 @@ function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T
   });
 }
 
-let running = false;
-let currentFailures: Error[] | undefined;
-const reported = new WeakSet<object>();
+interface RuntimeInternals {
+  waitForRPCs(): Promise<void>;
+}
 
-// A failed program also rejects promises the runtime holds (the Stack's outputs, pending
-// resource outputs); those surface after the run as unhandled rejections of errors the
-// run already reported. Record each once, in the run it belongs to.
-process.on("unhandledRejection", (reason: unknown) => {
-  const error = reason instanceof Error ? reason : new Error(String(reason));
-  if (reported.has(error)) return;
-  reported.add(error);
-  if (currentFailures) currentFailures.push(error);
-  else console.error(`unhandled rejection after a mock run: ${error.message}`);
-});
+/** One turn of the event loop: lets pending callbacks and rejection events run. Not a timer. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Waits, as the language host does before exit, until the program has no work left: no
+ * RPC in flight and no runtime promise pending. Applies that run late and fail report
+ * through unhandledRejection during these turns.
+ */
+async function settle(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+  const runtime = pulumi.runtime as unknown as RuntimeInternals;
+  for (let turn = 0; turn < 10_000; turn++) {
+    await runtime.waitForRPCs();
+    const pending = [...state.getStore().leakCandidates];
+    await Promise.allSettled(pending);
+    await nextTurn();
+    if (pending.length === 0 && state.getStore().leakCandidates.size === 0) return;
+  }
+  throw new Error("the program did not settle: promises stay pending (a dependency cycle?)");
+}
+
+let running = false;
+/** The process whose rejection events reach us: under jest, the real one (tests/environment.js). */
+const hostProcess: NodeJS.Process = (globalThis as { __hostProcess?: NodeJS.Process }).__hostProcess ?? process;
 
 export async function runProgram(options: RunOptions): Promise<RunResult> {
   if (running) throw new Error("runProgram: the mock runtime is process-global; await one run before starting the next");
@@ -213,23 +228,37 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     return Promise.resolve();
   };
   const failures: Error[] = [];
-  currentFailures = failures;
+  // A failure inside an apply surfaces as an unhandled rejection, as under `pulumi up`;
+  // it becomes this run's error, and is marked handled so no one else reports it.
+  const onRejection = (reason: unknown, promise: Promise<unknown>) => {
+    failures.push(reason instanceof Error ? reason : new Error(String(reason)));
+    promise.catch(() => undefined);
+  };
+  hostProcess.on("unhandledRejection", onRejection);
   try {
     await withEnv(env, async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const program = require(path.join(projectRoot, "index")) as () => Promise<Record<string, unknown> | void>;
+      const record = (err: unknown) => failures.push(err instanceof Error ? err : new Error(String(err)));
+      // The program's own failure is caught inside the stack so the runtime holds no
+      // rejected promise for it; `pulumi up` would report it the same way.
       try {
-        await pulumi.runtime.runInPulumiStack(program);
+        await pulumi.runtime.runInPulumiStack(async () => {
+          try {
+            return await program();
+          } catch (err) {
+            record(err);
+            return undefined;
+          }
+        });
       } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        reported.add(error);
-        failures.push(error);
+        record(err);
       }
-      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+      await settle();
     });
   } finally {
     log.warn = originalWarn;
-    currentFailures = undefined;
+    hostProcess.off("unhandledRejection", onRejection);
     running = false;
   }
 

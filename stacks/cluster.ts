@@ -10,6 +10,7 @@
  *  - mesh (components/clustermesh): shared CA, peer contract, Cilium mesh values.
  *  - bootstrap (components/bootstrap): phase 0 CRDs, phase 1 charts, phase 2 hand-off.
  */
+import { onePasswordProvider } from "../components/onepassword/provider";
 import { StackConfig } from "./config";
 import { clusterSettings } from "./settings";
 
@@ -23,6 +24,10 @@ export function buildCluster(config: StackConfig): ClusterOutputs {
   void settings;
 
   // [secrets] 1Password and Cloudflare providers and reads.
+  const onepassword = config.credentials.onepassword
+    ? onePasswordProvider("onepassword", config.credentials.onepassword)
+    : undefined;
+  void onepassword;
 
   // [talos] Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
 

@@ -68,7 +68,7 @@ export function loadStackConfig(env: Env = process.env, projectRoot: string = PR
   const inNamespace = (p: Problem): Problem => ({ ...p, path: `${CONFIG_NAMESPACE}:${p.path}` });
   const problems = checks.problems.map(inNamespace);
 
-  const onepassword = raw.onepassword.enabled ? onePasswordCredentials(env) : undefined;
+  const onepassword = raw.onepassword.enabled ? onePasswordCredentials(env, raw.onepassword.connectHost) : undefined;
   if (onepassword && isProblem(onepassword)) problems.push(onepassword);
   const cloudflare = raw.cloudflare.enabled ? cloudflareCredentials(env) : undefined;
   if (cloudflare && isProblem(cloudflare)) problems.push(cloudflare);

@@ -1,6 +1,8 @@
 /**
  * Provider credentials come from the environment or from secret provider config, never
- * from the stack files. Each is wrapped with pulumi.secret as it is read.
+ * from the stack files. Each is wrapped with pulumi.secret as it is read. A credential is
+ * only looked for when its integration is enabled; a missing one is a Problem that says
+ * exactly what to set.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Problem } from "./validate";
@@ -21,17 +23,26 @@ function first(...values: (string | undefined)[]): string | undefined {
   return values.find((v) => v !== undefined && v !== "");
 }
 
-export function onePasswordCredentials(env: Env): OnePasswordCredentials | Problem {
-  const url = first(pulumi.runtime.getConfig("onepassword:url"), env.OP_CONNECT_HOST);
+const TURN_OFF_1PASSWORD = "or turn 1Password off with `pulumi config set --path k8s-gitops:onepassword.enabled false` (needs talos.pki generate)";
+
+/**
+ * 1Password Connect (token plus host) wins over a service account. The Connect host falls
+ * back to `connectHost`, the stack's Connect server that external-secrets also uses.
+ */
+export function onePasswordCredentials(env: Env, connectHost?: string): OnePasswordCredentials | Problem {
   const connectToken = first(pulumi.runtime.getConfig("onepassword:token"), env.OP_CONNECT_TOKEN);
+  const url = first(pulumi.runtime.getConfig("onepassword:url"), env.OP_CONNECT_HOST, connectHost);
   if (url && connectToken) return { mode: "connect", url, token: pulumi.secret(connectToken) };
   const serviceAccountToken = first(pulumi.runtime.getConfig("onepassword:serviceAccountToken"), env.OP_SERVICE_ACCOUNT_TOKEN);
   if (serviceAccountToken) return { mode: "serviceAccount", token: pulumi.secret(serviceAccountToken) };
+  const partial = !connectToken && first(env.OP_CONNECT_HOST) ? " (OP_CONNECT_HOST is set but OP_CONNECT_TOKEN is not)" : "";
   return {
     path: "k8s-gitops:onepassword.enabled",
     message:
-      "1Password is enabled but no credential is set: export OP_CONNECT_HOST and OP_CONNECT_TOKEN (1Password Connect) " +
-      "or OP_SERVICE_ACCOUNT_TOKEN, or `pulumi config set onepassword:url ...` and `pulumi config set --secret onepassword:token ...`",
+      `1Password is enabled but no credential is set${partial}: export OP_CONNECT_TOKEN with OP_CONNECT_HOST ` +
+      "(1Password Connect; the host defaults to onepassword.connectHost) or OP_SERVICE_ACCOUNT_TOKEN (needs the `op` CLI), " +
+      "or `pulumi config set --secret onepassword:token ...`, " +
+      TURN_OFF_1PASSWORD,
   };
 }
 
@@ -41,7 +52,8 @@ export function cloudflareCredentials(env: Env): CloudflareCredentials | Problem
   return {
     path: "k8s-gitops:cloudflare.enabled",
     message:
-      "Cloudflare is enabled but no API token is set: export CLOUDFLARE_API_TOKEN or `pulumi config set --secret cloudflare:apiToken ...`",
+      "Cloudflare is enabled but no API token is set: export CLOUDFLARE_API_TOKEN or `pulumi config set --secret cloudflare:apiToken ...`, " +
+      "or turn Cloudflare off with `pulumi config set --path k8s-gitops:cloudflare.enabled false`",
   };
 }
 

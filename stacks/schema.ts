@@ -119,7 +119,12 @@ const cloudflareSchema = z.strictObject({
   zoneId: z.string().regex(/^[0-9a-f]{32}$/, "is not a Cloudflare zone id (32 hex digits)").optional(),
   /** Zone name; defaults to cluster.domain. */
   zone: dnsName.optional(),
-  tunnel: z.strictObject({ service: url(["http:", "https:"]) }),
+  tunnel: z.strictObject({
+    /** The cluster's external gateway service the tunnel sends traffic to. */
+    service: url(["http:", "https:"]),
+    /** TLS name verified at an https gateway; defaults to external.<zone>. */
+    originServerName: dnsName.optional(),
+  }),
 });
 
 const fluxSchema = z.strictObject({
