@@ -1,0 +1,2 @@
+export { getConfiguration, getConfigurationOutput } from "./getConfiguration";
+export type { GetConfigurationArgs, GetConfigurationOutputArgs, GetConfigurationResult } from "./getConfiguration";
