@@ -43,6 +43,8 @@ export interface MockWorldOptions {
   readonly missingStacks?: readonly string[];
   /** 1Password items by title: label → value. Replaces the default catalog entry of that title. */
   readonly onepasswordItems?: Record<string, Record<string, string> | null>;
+  /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
+  readonly cloudflarePermissionGroups?: readonly string[];
 }
 
 export function hex(...parts: string[]): string {
@@ -71,7 +73,10 @@ export class MockWorld implements pulumi.runtime.Mocks {
 
   pem(kind: "CERTIFICATE" | "EC PRIVATE KEY" | "ED25519 PRIVATE KEY" | "RSA PRIVATE KEY", name: string): string {
     const body = kind === "CERTIFICATE" ? b64(`mock certificate ${name}`) : this.sensitive(name);
-    return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+    const pem = `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+    // Charts take keys as base64 of the whole PEM, which hides the marker: remember that too.
+    if (kind !== "CERTIFICATE") this.sensitiveValues.add(b64(pem));
+    return pem;
   }
 
   /** Base64 of a PEM, as Talos and the 1Password item hold them. */
@@ -167,7 +172,8 @@ export class MockWorld implements pulumi.runtime.Mocks {
           },
         };
       case "talos:machine/bootstrap:Bootstrap":
-        return { ...id(`${String(inputs.node)}`), state: { ...inputs, endpoint: inputs.endpoint ?? inputs.node } };
+        // An imported bootstrap (a running cluster) keeps its import id.
+        return { ...id(args.id || `${String(inputs.node)}`), state: { ...inputs, endpoint: inputs.endpoint ?? inputs.node } };
       case "talos:cluster/kubeconfig:Kubeconfig": {
         const node = String(inputs.node);
         const endpoint = String(inputs.endpoint ?? node);
@@ -360,7 +366,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
       }
       case "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList":
       case "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList": {
-        const groups = ["DNS Write", "DNS Read", "Zone Read", "Zone Write", "Cloudflare Tunnel Write"];
+        const groups = this.options.cloudflarePermissionGroups ?? ["DNS Write", "DNS Read", "Zone Read", "Zone Write", "Cloudflare Tunnel Write"];
         const all = groups.map((name) => ({ id: hex("perm", name).slice(0, 32), name, scopes: ["com.cloudflare.api.account.zone"] }));
         const wanted = inputs.name ? all.filter((g) => g.name === inputs.name) : all;
         return { results: wanted };

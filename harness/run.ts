@@ -93,7 +93,13 @@ interface Req {
   [accessor: string]: () => unknown;
 }
 
-function recordMonitor(monitor: Record<string, unknown>, resources: RegisteredResource[], invokes: Invocation[], next: () => number) {
+function recordMonitor(
+  monitor: Record<string, unknown>,
+  resources: RegisteredResource[],
+  invokes: Invocation[],
+  next: () => number,
+  invokeArgs: (plain: unknown) => unknown,
+) {
   const registerResource = (monitor.registerResource as (req: Req, cb: (err: unknown, resp?: Req) => void) => void).bind(monitor);
   monitor.registerResource = (req: Req, callback: (err: unknown, resp?: Req) => void) => {
     const seq = next();
@@ -138,10 +144,11 @@ function recordMonitor(monitor: Record<string, unknown>, resources: RegisteredRe
   };
   const invoke = (monitor.invoke as (req: Req, cb: (err: unknown, resp?: unknown) => void) => void).bind(monitor);
   monitor.invoke = (req: Req, callback: (err: unknown, resp?: unknown) => void) => {
+    const plain = (req.getArgs() as { toJavaScript(): unknown }).toJavaScript();
     invokes.push({
       seq: next(),
       token: req.getTok() as string,
-      inputs: normalise(deserializeProperties(req.getArgs() as never)) as Record<string, unknown>,
+      inputs: normalise(invokeArgs(plain)) as Record<string, unknown>,
       provider: (req.getProvider() as string) || undefined,
       version: req.getVersion() as string,
       pluginDownloadURL: req.getPlugindownloadurl() as string,
@@ -181,20 +188,61 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Waits, as the language host does before exit, until the program has no work left: no
  * RPC in flight and no runtime promise pending. Applies that run late and fail report
- * through unhandledRejection during these turns.
+ * through unhandledRejection during these turns. Once the run has failed, work chained
+ * on the failed value never finishes, so waiting stops after a few more turns.
  */
-async function settle(): Promise<void> {
+async function settle(failed: Promise<void>, hasFailed: () => boolean): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
   const runtime = pulumi.runtime as unknown as RuntimeInternals;
   for (let turn = 0; turn < 10_000; turn++) {
-    await runtime.waitForRPCs();
+    if (hasFailed()) {
+      for (let drain = 0; drain < 50; drain++) await nextTurn();
+      return;
+    }
+    await Promise.race([runtime.waitForRPCs(), failed]);
     const pending = [...state.getStore().leakCandidates];
-    await Promise.allSettled(pending);
+    await Promise.race([Promise.allSettled(pending), failed]);
     await nextTurn();
     if (pending.length === 0 && state.getStore().leakCandidates.size === 0) return;
   }
   throw new Error("the program did not settle: promises stay pending (a dependency cycle?)");
+}
+
+/**
+ * The SDK strips secret markers from invoke arguments before they reach the monitor
+ * (invokes are not stored in state). To show what the program handed over, secrets
+ * included, remember each argument object as it was before stripping, keyed by its
+ * stripped form, and pair them up again when the request arrives.
+ */
+function recordInvokeSecrets(): { take(plain: unknown): unknown; restore(): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as { unwrapSecretValues(v: unknown): [unknown, boolean] };
+  const original = rpc.unwrapSecretValues;
+  const pending = new Map<string, unknown[]>();
+  rpc.unwrapSecretValues = (value: unknown) => {
+    const result = original(value);
+    const key = canonical(result[0]);
+    pending.set(key, [...(pending.get(key) ?? []), value]);
+    return result;
+  };
+  return {
+    take(plain: unknown) {
+      const queue = pending.get(canonical(plain));
+      return queue && queue.length > 0 ? queue.shift() : plain;
+    },
+    restore() {
+      rpc.unwrapSecretValues = original;
+    },
+  };
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
 }
 
 let running = false;
@@ -214,7 +262,14 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   let seq = 0;
 
   await pulumi.runtime.setMocks(world, project.project, options.stack, options.preview ?? false, ORGANIZATION);
-  const readOutputs = recordMonitor(pulumi.runtime.getMonitor() as unknown as Record<string, unknown>, resources, invokes, () => ++seq);
+  const invokeSecrets = recordInvokeSecrets();
+  const readOutputs = recordMonitor(
+    pulumi.runtime.getMonitor() as unknown as Record<string, unknown>,
+    resources,
+    invokes,
+    () => ++seq,
+    (plain) => invokeSecrets.take(plain),
+  );
   pulumi.runtime.setAllConfig(toRuntimeConfig(config), project.secretKeys);
 
   const env: Record<string, string | undefined> = options.replaceEnv
@@ -228,10 +283,16 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     return Promise.resolve();
   };
   const failures: Error[] = [];
+  let signalFailure: () => void = () => undefined;
+  const failed = new Promise<void>((resolve) => (signalFailure = resolve));
+  const record = (err: unknown) => {
+    failures.push(err instanceof Error ? err : new Error(String(err)));
+    signalFailure();
+  };
   // A failure inside an apply surfaces as an unhandled rejection, as under `pulumi up`;
   // it becomes this run's error, and is marked handled so no one else reports it.
   const onRejection = (reason: unknown, promise: Promise<unknown>) => {
-    failures.push(reason instanceof Error ? reason : new Error(String(reason)));
+    record(reason);
     promise.catch(() => undefined);
   };
   hostProcess.on("unhandledRejection", onRejection);
@@ -239,25 +300,23 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     await withEnv(env, async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const program = require(path.join(projectRoot, "index")) as () => Promise<Record<string, unknown> | void>;
-      const record = (err: unknown) => failures.push(err instanceof Error ? err : new Error(String(err)));
       // The program's own failure is caught inside the stack so the runtime holds no
       // rejected promise for it; `pulumi up` would report it the same way.
-      try {
-        await pulumi.runtime.runInPulumiStack(async () => {
-          try {
-            return await program();
-          } catch (err) {
-            record(err);
-            return undefined;
-          }
-        });
-      } catch (err) {
-        record(err);
-      }
-      await settle();
+      const stack = pulumi.runtime.runInPulumiStack(async () => {
+        try {
+          return await program();
+        } catch (err) {
+          record(err);
+          return undefined;
+        }
+      });
+      // Outputs that hang on a failed value never resolve: stop at the first failure.
+      await Promise.race([stack.catch(record), failed]);
+      await settle(failed, () => failures.length > 0);
     });
   } finally {
     log.warn = originalWarn;
+    invokeSecrets.restore();
     hostProcess.off("unhandledRejection", onRejection);
     running = false;
   }

@@ -10,7 +10,15 @@
  *  - mesh (components/clustermesh): shared CA, peer contract, Cilium mesh values.
  *  - bootstrap (components/bootstrap): phase 0 CRDs, phase 1 charts, phase 2 hand-off.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { CloudflareEdge } from "../components/cloudflare/edge";
+import { cloudflareProvider } from "../components/cloudflare/provider";
+import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
+import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
+import { readItemField, vaultUuid } from "../components/onepassword/items";
 import { onePasswordProvider } from "../components/onepassword/provider";
+import { ClusterMesh, MeshPeers } from "../components/clustermesh";
+import { TalosCluster } from "../components/talos";
 import { StackConfig } from "./config";
 import { clusterSettings } from "./settings";
 
@@ -19,7 +27,7 @@ export interface ClusterOutputs {
   readonly [name: string]: unknown;
 }
 
-export function buildCluster(config: StackConfig): ClusterOutputs {
+export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutputs {
   const settings = clusterSettings(config);
   void settings;
 
@@ -27,17 +35,64 @@ export function buildCluster(config: StackConfig): ClusterOutputs {
   const onepassword = config.credentials.onepassword
     ? onePasswordProvider("onepassword", config.credentials.onepassword)
     : undefined;
-  void onepassword;
+  // The vault external-secrets reads, where generated kubernetes/<cluster>/... items go.
+  const clusterVault = onepassword ? vaultUuid(config.onepassword.clusterVault, onepassword) : undefined;
+  // Secret: the token external-secrets reaches 1Password Connect with.
+  const { item: connectItem, field: connectField } = config.onepassword.connectToken;
+  const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
+  void connectToken;
 
   // [talos] Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
+  const talos = new TalosCluster("talos", { config, onepassword });
+  // For later sections: Kubernetes resources use this provider; it waits for Talos health.
+  const kubernetes = talos.kubernetesProvider;
+  void kubernetes;
 
   // [mesh] ClusterMesh: CA, peers, Cilium values.
+  const clustermesh = new ClusterMesh("clustermesh", {
+    config,
+    mesh,
+    kubernetesProvider: kubernetes,
+    onepassword: onepassword && clusterVault ? { provider: onepassword, vault: clusterVault } : undefined,
+  });
+  // For [bootstrap]: the Cilium release merges `clustermesh.values` as Flux's valuesFrom
+  // (mergeValuesFrom) and depends on `clustermesh.valuesSecret`.
 
   // [bootstrap] CRDs, charts, hand-off to Flux.
 
   // [edge] Cloudflare tunnel and scoped tokens; writes to 1Password.
+  const cloudflare = config.credentials.cloudflare ? cloudflareProvider("cloudflare", config.credentials.cloudflare) : undefined;
+  const { accountId, zone, zoneId, tunnel } = config.cloudflare;
+  const edge =
+    cloudflare && accountId
+      ? new CloudflareEdge("edge", { provider: cloudflare, cluster: config.cluster.name, accountId, zone, zoneId, tunnel, dnsTokenConsumers: DNS_TOKEN_CONSUMERS })
+      : undefined;
+  const written =
+    onepassword && clusterVault
+      ? new ClusterSecrets("cluster-secrets", {
+          provider: onepassword,
+          vault: clusterVault,
+          cluster: config.cluster.name,
+          talosconfig: talos.talosconfig,
+          kubeconfig: talos.kubeconfig,
+          tunnel: edge && { id: edge.tunnelId, token: edge.tunnelToken },
+          cloudflareTokens: edge?.apiTokens,
+        })
+      : undefined;
+  const edgeOutputs = {
+    ...(edge && { cloudflareTunnel: { name: edge.tunnelName, id: edge.tunnelId, zoneId: edge.zoneId } }),
+    ...(written && { onepasswordItems: { vault: config.onepassword.clusterVault, titles: written.titles } }),
+    // Without 1Password the tokens would otherwise be lost: keep them as secret outputs.
+    ...(edge && !written && { cloudflareSecrets: pulumi.secret({ tunnelToken: edge.tunnelToken, apiTokens: edge.apiTokens }) }),
+  };
 
   return {
-    nodes: config.nodes.map((n) => ({ address: n.address, hostname: n.hostname, role: n.role })),
+    nodes: talos.nodes,
+    talosconfig: talos.talosconfig,
+    kubeconfig: talos.kubeconfig,
+    installerImage: talos.installerImage,
+    schematicId: talos.schematicId,
+    ...edgeOutputs,
+    ...clustermesh.stackOutputs,
   };
 }

@@ -1,5 +1,6 @@
 /** The program: validate the whole config first, then compose the cluster. */
 import * as pulumi from "@pulumi/pulumi";
+import { resolveMeshPeers } from "../components/clustermesh/peers";
 import { buildCluster, ClusterOutputs } from "./cluster";
 import { loadStackConfig } from "./config";
 
@@ -7,5 +8,8 @@ export async function program(): Promise<ClusterOutputs> {
   // Throws one ConfigError naming every problem before any resource is registered.
   const config = loadStackConfig();
   for (const warning of config.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
-  return buildCluster(config);
+  // Reads the mesh peers' outputs (StackReferences only) and throws one MeshError on a
+  // failed cross-stack check, before any other resource is registered.
+  const mesh = await resolveMeshPeers(config);
+  return buildCluster(config, mesh);
 }

@@ -99,6 +99,11 @@ const talosSchema = z
     resetOnDestroy: z.boolean().default(false),
     applyTimeout: z.string().regex(/^\d+(s|m|h)$/, "is not a duration such as 10m").default("10m"),
     healthTimeout: z.string().regex(/^\d+(s|m|h)$/, "is not a duration such as 10m").default("15m"),
+    /**
+     * etcd already runs (the cluster is up): the Bootstrap resource is imported, never run.
+     * Defaults to true with pki adopt, false with generate.
+     */
+    bootstrapped: z.boolean().optional(),
   })
   .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m" });
 
@@ -137,15 +142,20 @@ const fluxSchema = z.strictObject({
     .optional(),
 });
 
+/** A Pulumi stack: `name` (this stack's organization and project) or `org/project/name`. */
+const stackName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+)?$/, "is not a stack name (use <stack> or <organization>/<project>/<stack>)");
+
 const clustermeshSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
     apiserverIp: ipv4.optional(),
     apiserverPort: z.number().int().min(1).max(65535).default(2379),
     /** Stack that generates the mesh CA; every other stack takes it from that stack's outputs. */
-    caOwnerStack: z.string().min(1).optional(),
+    caOwnerStack: stackName.optional(),
     /** Peer stacks: `name` (same organization and project) or `org/project/name`. */
-    peers: z.array(z.string().min(1)).default([]),
+    peers: z.array(stackName).default([]),
   })
   .default({ enabled: false, apiserverPort: 2379, peers: [] });
 

@@ -4,6 +4,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { checkSchematic } from "../components/talos/schematic";
+import { checkClusterPatches, checkNodePatch } from "../components/talos/patches";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "./net";
 import { RawStackConfig } from "./schema";
 
@@ -53,6 +55,8 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     const patch = nodePatchPath(config.cluster.name, node.address);
     if (!fs.existsSync(path.join(projectRoot, patch))) {
       problem(`nodes[${i}]`, `node ${node.address} has no Talos patch file ${patch}`);
+    } else {
+      for (const reason of checkNodePatch(projectRoot, patch, node, config.network)) problem(`nodes[${i}]`, reason);
     }
   });
 
@@ -109,9 +113,18 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
   if (config.talos.pki === "adopt" && !config.onepassword.enabled) {
     problem("talos.pki", "adopt reads the Talos PKI from 1Password, but onepassword.enabled is false");
   }
+  if (config.talos.pki === "generate" && !config.onepassword.enabled) {
+    warnings.push({ path: "talos.pki", message: "generate without 1Password: the only copy of the cluster PKI is the stack state" });
+  }
+  // Cluster-wide Talos patches and the Image Factory schematic: files, not config keys.
+  for (const reason of [...checkClusterPatches(projectRoot), ...checkSchematic(projectRoot)]) problem("talos", reason);
   if (config.clustermesh.enabled) {
     if (!config.clustermesh.apiserverIp) problem("clustermesh.apiserverIp", "is required when clustermesh.enabled is true");
     if (!config.clustermesh.caOwnerStack) problem("clustermesh.caOwnerStack", "is required when clustermesh.enabled is true");
+    // The Cilium chart's clustermesh-apiserver Service listens on 2379 only; peers dial this port.
+    if (config.clustermesh.apiserverPort !== 2379) {
+      problem("clustermesh.apiserverPort", `${config.clustermesh.apiserverPort}: the Cilium chart's clustermesh-apiserver Service listens on 2379 only`);
+    }
   }
   return { problems, warnings };
 }

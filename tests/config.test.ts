@@ -22,7 +22,8 @@ describe("the committed stacks", () => {
   it.each(["infra", "apps"])("%s loads, validates and runs", async (stack) => {
     const result = await runProgram({ stack });
     expect(result.error).toBeUndefined();
-    expect(result.warnings).toEqual([]);
+    // Alone, a stack warns only that its mesh peers have not been deployed yet.
+    expect(result.warnings.filter((w) => !w.startsWith("clustermesh:"))).toEqual([]);
     expect(programResources(result).length).toBeGreaterThan(0);
   });
 });

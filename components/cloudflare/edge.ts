@@ -1,0 +1,98 @@
+/**
+ * A cluster's Cloudflare edge: one remotely managed tunnel whose ingress goes to the
+ * cluster's external gateway, its connector token, and API tokens limited to DNS edit
+ * and zone read on the cluster's zone, one per consuming app. DNS records are not made
+ * here: external-dns owns them, so they follow the routes the cluster declares.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { tunnelIngress } from "./ingress";
+import { DNS_EDIT_PERMISSION_GROUPS, oneZone, permissionGroupId } from "./tokens";
+
+export interface CloudflareEdgeArgs {
+  readonly provider: cloudflare.Provider;
+  readonly cluster: string;
+  readonly accountId: string;
+  /** Zone name. */
+  readonly zone: string;
+  /** Zone id when known; otherwise looked up by name in the account. */
+  readonly zoneId?: string;
+  readonly tunnel: {
+    /** The cluster's external gateway service URL. */
+    readonly service: string;
+    /** Defaults to external.<zone>. */
+    readonly originServerName?: string;
+  };
+  /** Apps that each get their own zone-scoped DNS token (cert-manager, external-dns). */
+  readonly dnsTokenConsumers: readonly string[];
+}
+
+export class CloudflareEdge extends pulumi.ComponentResource {
+  readonly zoneId: pulumi.Output<string>;
+  readonly tunnelId: pulumi.Output<string>;
+  readonly tunnelName: string;
+  /** What cloudflared runs with (`TUNNEL_TOKEN`); secret. */
+  readonly tunnelToken: pulumi.Output<string>;
+  /** Scoped API token per consuming app; each secret. */
+  readonly apiTokens: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: CloudflareEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("k8s-gitops:cloudflare:CloudflareEdge", name, {}, opts);
+    const { provider, accountId } = args;
+    const invokeOpts: pulumi.InvokeOutputOptions = { provider, parent: this };
+
+    this.zoneId =
+      args.zoneId !== undefined
+        ? pulumi.output(args.zoneId)
+        : cloudflare.getZoneOutput({ filter: { name: args.zone, account: { id: accountId } } }, invokeOpts).id;
+
+    this.tunnelName = `kubernetes-${args.cluster}`;
+    const tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
+      "tunnel",
+      { accountId, name: this.tunnelName, configSrc: "cloudflare" },
+      // Tunnel names are unique per account: a replacement must free the name first.
+      { provider, parent: this, deleteBeforeReplace: true },
+    );
+    this.tunnelId = tunnel.id;
+
+    new cloudflare.ZeroTrustTunnelCloudflaredConfig(
+      "tunnel-config",
+      {
+        accountId,
+        tunnelId: tunnel.id,
+        source: "cloudflare",
+        config: {
+          ingresses: tunnelIngress({
+            zone: args.zone,
+            service: args.tunnel.service,
+            originServerName: args.tunnel.originServerName ?? `external.${args.zone}`,
+          }),
+        },
+      },
+      { provider, parent: this },
+    );
+
+    // Upstream does not mark the token sensitive: it is a secret from here on.
+    this.tunnelToken = pulumi.secret(
+      cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId, tunnelId: tunnel.id }, invokeOpts).token,
+    );
+
+    const permissionGroups = DNS_EDIT_PERMISSION_GROUPS.map((group) => ({ id: permissionGroupId(group, invokeOpts) }));
+    const resources = oneZone(this.zoneId);
+    const apiTokens: Record<string, pulumi.Output<string>> = {};
+    for (const app of args.dnsTokenConsumers) {
+      const token = new cloudflare.ApiToken(
+        `${app}-api-token`,
+        {
+          name: `kubernetes/${args.cluster}/${app}`,
+          policies: [{ effect: "allow", permissionGroups, resources }],
+        },
+        { provider, parent: this },
+      );
+      apiTokens[app] = pulumi.secret(token.value);
+    }
+    this.apiTokens = apiTokens;
+
+    this.registerOutputs({ zoneId: this.zoneId, tunnelId: this.tunnelId, tunnelToken: this.tunnelToken });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The machine-config documents whose values come from stack config, so they are never
+ * written twice: cluster CIDRs, cert SAN, node labels, install image and disk, the
+ * kubelet and etcd subnets, nameservers and time servers.
+ */
+import { stringify } from "yaml";
+import type { NodeConfig, RawStackConfig } from "../../stacks/schema";
+import type { Mapping } from "./documents";
+
+export type DerivationConfig = Pick<RawStackConfig, "cluster" | "network">;
+
+/** Host part of the API endpoint: the apiserver certificate must name it. */
+export function endpointHost(endpoint: string): string {
+  return new URL(endpoint).hostname;
+}
+
+/** Topology zone label: `m` for control-plane nodes, `w` for workers (as the running clusters label them). */
+function zone(role: NodeConfig["role"]): string {
+  return role === "controlplane" ? "m" : "w";
+}
+
+/** The v1alpha1 (machine/cluster) part for one node. */
+export function derivedMachineConfig(config: DerivationConfig, node: NodeConfig, installerImage: string): Mapping {
+  const controlPlane = node.role === "controlplane";
+  return {
+    machine: {
+      install: { image: installerImage, diskSelector: { model: node.installDiskModel } },
+      kubelet: { nodeIP: { validSubnets: [config.network.nodeSubnet] } },
+      nodeLabels: {
+        "topology.kubernetes.io/region": config.cluster.name,
+        "topology.kubernetes.io/zone": zone(node.role),
+        cluster: config.cluster.name,
+      },
+    },
+    cluster: {
+      network: { podSubnets: [config.network.podCidr], serviceSubnets: [config.network.serviceCidr] },
+      ...(controlPlane
+        ? {
+            apiServer: { certSANs: [endpointHost(config.cluster.endpoint)] },
+            etcd: { advertisedSubnets: [config.network.nodeSubnet] },
+          }
+        : {}),
+    },
+  };
+}
+
+/** Host resolver and time sync documents (the same on every node). */
+export function derivedNetworkDocuments(config: DerivationConfig): Mapping[] {
+  return [
+    {
+      apiVersion: "v1alpha1",
+      kind: "ResolverConfig",
+      nameservers: config.network.nameservers.map((address) => ({ address })),
+      // No search domain: names are not derived from the hostname's FQDN.
+      searchDomains: { disableDefault: true },
+    },
+    {
+      apiVersion: "v1alpha1",
+      kind: "TimeSyncConfig",
+      ntp: { servers: config.network.timeServers },
+    },
+  ];
+}
+
+/** One multi-document patch holding every derived document of a node. */
+export function derivedPatch(config: DerivationConfig, node: NodeConfig, installerImage: string): string {
+  return [derivedMachineConfig(config, node, installerImage), ...derivedNetworkDocuments(config)]
+    .map((doc) => stringify(doc))
+    .join("---\n");
+}

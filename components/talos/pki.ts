@@ -1,0 +1,155 @@
+/**
+ * Cluster PKI in two modes. Generate: `machine.Secrets`, created once and never
+ * replaced, backed up to 1Password in the 14-field item layout the clusters use. Adopt:
+ * that item, read back; nothing is generated. Both modes hand the rest of the component
+ * the same 14 fields, from which the machine secrets are built field by field.
+ */
+import * as onepassword from "@1password/pulumi-onepassword";
+import * as pulumi from "@pulumi/pulumi";
+import * as talos from "../../sdks/talos";
+import { readItemFields, secretItem } from "../onepassword/items";
+import { adminClientConfiguration } from "./admin-cert";
+
+/** The fields of the `<cluster>-talos` item, in the item's order. */
+export const PKI_FIELDS = [
+  "MACHINE_TOKEN",
+  "MACHINE_CA_CRT",
+  "MACHINE_CA_KEY",
+  "CLUSTER_ID",
+  "CLUSTER_SECRET",
+  "CLUSTER_TOKEN",
+  "CLUSTER_CA_CRT",
+  "CLUSTER_CA_KEY",
+  "CLUSTER_AGGREGATORCA_CRT",
+  "CLUSTER_AGGREGATORCA_KEY",
+  "CLUSTER_ETCD_CA_CRT",
+  "CLUSTER_ETCD_CA_KEY",
+  "CLUSTER_SERVICEACCOUNT_KEY",
+  "CLUSTER_SECRETBOXENCRYPTIONSECRET",
+] as const;
+
+export type PkiField = (typeof PKI_FIELDS)[number];
+export type PkiFields = Record<PkiField, string>;
+export type ClientConfiguration = talos.types.output.machine.ClientConfiguration;
+
+export interface Pki {
+  /** The 14 fields (secret). */
+  readonly fields: pulumi.Output<PkiFields>;
+  /** Talos API admin credentials, base64 PEM (secret). */
+  readonly clientConfiguration: pulumi.Output<ClientConfiguration>;
+  /** Generate mode only. */
+  readonly secrets?: talos.machine.Secrets;
+  readonly backup?: onepassword.Item;
+}
+
+/** `v1.13.9` → `v1.13`: the version contract machine.Secrets is pinned to. */
+export function versionContract(version: string): string {
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!match) throw new Error(`${version} is not a Talos version`);
+  return `v${match[1]}.${match[2]}`;
+}
+
+/** The item layout from `talosctl gen secrets` naming (see seed-environment.md). */
+export function fieldsFromMachineSecrets(ms: talos.types.output.machine.MachineSecrets): PkiFields {
+  return {
+    MACHINE_TOKEN: ms.trustdinfo.token,
+    MACHINE_CA_CRT: ms.certs.os.cert,
+    MACHINE_CA_KEY: ms.certs.os.key,
+    CLUSTER_ID: ms.cluster.id,
+    CLUSTER_SECRET: ms.cluster.secret,
+    CLUSTER_TOKEN: ms.secrets.bootstrapToken,
+    CLUSTER_CA_CRT: ms.certs.k8s.cert,
+    CLUSTER_CA_KEY: ms.certs.k8s.key,
+    CLUSTER_AGGREGATORCA_CRT: ms.certs.k8sAggregator.cert,
+    CLUSTER_AGGREGATORCA_KEY: ms.certs.k8sAggregator.key,
+    CLUSTER_ETCD_CA_CRT: ms.certs.etcd.cert,
+    CLUSTER_ETCD_CA_KEY: ms.certs.etcd.key,
+    CLUSTER_SERVICEACCOUNT_KEY: ms.certs.k8sServiceaccount.key,
+    CLUSTER_SECRETBOXENCRYPTIONSECRET: ms.secrets.secretboxEncryptionSecret,
+  };
+}
+
+function decodedPemLabel(value: string): string | undefined {
+  return /^-----BEGIN ([A-Z0-9 ]+)-----/.exec(Buffer.from(value, "base64").toString("utf8").trim())?.[1];
+}
+
+/**
+ * The 14 fields of an item, or an error naming the item and every missing or malformed
+ * field (never a value). Certificates and keys are base64-encoded PEM.
+ */
+export function requirePkiFields(fields: Record<string, string>, item: string): PkiFields {
+  const missing = PKI_FIELDS.filter((f) => !fields[f]);
+  if (missing.length > 0) throw new Error(`1Password item "${item}" lacks the Talos PKI fields ${missing.join(", ")}`);
+  const malformed = PKI_FIELDS.filter((f) => {
+    const label = /_CRT$/.test(f) ? "CERTIFICATE" : /_KEY$/.test(f) ? "PRIVATE KEY" : undefined;
+    return label !== undefined && !decodedPemLabel(fields[f])?.endsWith(label);
+  });
+  if (malformed.length > 0) {
+    throw new Error(`1Password item "${item}": fields ${malformed.join(", ")} are not base64-encoded PEM`);
+  }
+  return Object.fromEntries(PKI_FIELDS.map((f) => [f, fields[f]])) as PkiFields;
+}
+
+/**
+ * getConfiguration's `machineSecrets`, built leaf by leaf from the fields (passing the
+ * provider's nested output straight through has broken for Pulumi users).
+ */
+export function machineSecretsArgs(fields: pulumi.Output<PkiFields>): talos.types.input.machine.MachineSecretsArgs {
+  const field = (name: PkiField) => fields.apply((f) => f[name]);
+  return {
+    certs: {
+      etcd: { cert: field("CLUSTER_ETCD_CA_CRT"), key: field("CLUSTER_ETCD_CA_KEY") },
+      k8s: { cert: field("CLUSTER_CA_CRT"), key: field("CLUSTER_CA_KEY") },
+      k8sAggregator: { cert: field("CLUSTER_AGGREGATORCA_CRT"), key: field("CLUSTER_AGGREGATORCA_KEY") },
+      k8sServiceaccount: { key: field("CLUSTER_SERVICEACCOUNT_KEY") },
+      os: { cert: field("MACHINE_CA_CRT"), key: field("MACHINE_CA_KEY") },
+    },
+    cluster: { id: field("CLUSTER_ID"), secret: field("CLUSTER_SECRET") },
+    secrets: { bootstrapToken: field("CLUSTER_TOKEN"), secretboxEncryptionSecret: field("CLUSTER_SECRETBOXENCRYPTIONSECRET") },
+    trustdinfo: { token: field("MACHINE_TOKEN") },
+  };
+}
+
+export interface GeneratePkiArgs {
+  /** The pinned Talos version; machine.Secrets gets its major.minor contract. */
+  readonly talosVersion: string;
+  /** Where the bundle is backed up; absent when 1Password is disabled. */
+  readonly backup?: { readonly vault: pulumi.Input<string>; readonly title: string; readonly provider: onepassword.Provider };
+}
+
+export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki {
+  // Created once: protect refuses deletion, retainOnDelete keeps it if unprotected, and
+  // ignoring talosVersion means a later Talos upgrade (or lowering the contract, which the
+  // provider answers with a replacement) never produces a new PKI.
+  const secrets = new talos.machine.Secrets(
+    "machine-secrets",
+    { talosVersion: versionContract(args.talosVersion) },
+    { parent, protect: true, retainOnDelete: true, ignoreChanges: ["talosVersion"] },
+  );
+  const fields = pulumi.secret(secrets.machineSecrets.apply(fieldsFromMachineSecrets));
+  const backup = args.backup
+    ? secretItem(
+        "talos-pki",
+        {
+          vault: args.backup.vault,
+          title: args.backup.title,
+          fields: Object.fromEntries(PKI_FIELDS.map((f) => [f, fields.apply((all) => all[f])])),
+          tags: ["pulumi", "k8s-gitops", "talos"],
+        },
+        // Losing the item loses the only copy outside the stack state.
+        { provider: args.backup.provider, parent, protect: true, retainOnDelete: true },
+      )
+    : undefined;
+  return { fields, clientConfiguration: pulumi.secret(secrets.clientConfiguration), secrets, backup };
+}
+
+export interface AdoptPkiArgs {
+  readonly vault: pulumi.Input<string>;
+  readonly title: string;
+  readonly provider: onepassword.Provider;
+}
+
+export function adoptPki(args: AdoptPkiArgs, parent: pulumi.Resource): Pki {
+  const fields = pulumi.secret(readItemFields(args.vault, args.title, args.provider).apply((all) => requirePkiFields(all, args.title)));
+  return { fields, clientConfiguration: adminClientConfiguration(fields, parent) };
+}

@@ -1,0 +1,504 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import {
+  loadBootstrapCharts,
+  loadBootstrapPlan,
+  loadChartSpec,
+  releaseChartArgs,
+  releasesForNodeCount,
+  type ChartSpec,
+} from "../bootstrap/loader";
+import { parseManifests } from "../bootstrap/manifests";
+import { SubstitutionError } from "../bootstrap/substitute";
+import { composeValues, mergeValues, type Values } from "../bootstrap/values";
+import {
+  chartDefaults,
+  chartDefaultsText,
+  compileSchema,
+  describeWithSchemas,
+  valuesSchemaFor,
+} from "./helpers/schemas";
+
+const repoRoot = path.resolve(__dirname, "..");
+const clusters = ["infra", "apps"] as const;
+const fixture = (cluster: string): Record<string, string> =>
+  parse(fs.readFileSync(path.join(__dirname, "fixtures", `cluster-settings.${cluster}.yaml`), "utf8")) as Record<string, string>;
+
+/**
+ * Loads data a describe block needs while tests are being defined. If the
+ * tree is broken, the block gets one failing test carrying the loader's error
+ * (instead of the whole file failing to collect) and `fallback` is used.
+ */
+function loadOr<T>(make: () => T, fallback: T): T {
+  try {
+    return make();
+  } catch (e) {
+    test("loads the bootstrap data", () => {
+      throw e;
+    });
+    return fallback;
+  }
+}
+
+function get(values: unknown, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], values);
+}
+
+const EMPTY_PLAN = { crdSets: [], prerequisites: [], releases: [] };
+
+describe("bootstrap plan (bootstrap/crds.yaml, bootstrap/releases.yaml)", () => {
+  const plan = loadOr(() => loadBootstrapPlan(repoRoot), EMPTY_PLAN);
+  const order = plan.releases.map((r) => r.name);
+
+  test("installs every bootstrapped chart, Cilium first, each after its dependencies", () => {
+    expect([...order].sort()).toEqual(
+      ["cert-manager", "cilium", "coredns", "external-secrets", "flux-instance", "flux-operator", "spegel"].sort(),
+    );
+    expect(order[0]).toBe("cilium");
+    for (const r of plan.releases) {
+      for (const d of r.dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(r.name));
+    }
+  });
+
+  test("dependencies are the true ones", () => {
+    const deps = Object.fromEntries(plan.releases.map((r) => [r.name, [...r.dependsOn].sort()]));
+    expect(deps).toEqual({
+      cilium: [],
+      coredns: ["cilium"],
+      spegel: ["coredns"],
+      "cert-manager": ["coredns"],
+      "external-secrets": ["coredns"],
+      "flux-operator": ["coredns"],
+      "flux-instance": ["flux-operator"],
+    });
+    const fluxInstance = plan.releases.find((r) => r.name === "flux-instance");
+    expect(fluxInstance?.prerequisites).toEqual(expect.arrayContaining(["bootstrap-secrets", "cluster-settings"]));
+  });
+
+  test("Spegel is only installed on clusters with more than one node", () => {
+    expect(releasesForNodeCount(plan, 1).map((r) => r.name)).not.toContain("spegel");
+    expect(releasesForNodeCount(plan, 3).map((r) => r.name)).toContain("spegel");
+  });
+
+  test("CRD sets pin their version once and expand it into every URL", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "bootstrap/crds.yaml"), "utf8");
+    for (const set of plan.crdSets) {
+      expect(text.split(set.version).length - 1).toBe(1);
+      for (const url of set.manifests) {
+        expect(url).toContain(set.version);
+        expect(url).not.toContain("{version}");
+      }
+    }
+    const gateway = plan.crdSets.find((s) => s.name === "gateway-api");
+    expect(gateway?.manifests).toEqual([
+      `https://github.com/kubernetes-sigs/gateway-api/releases/download/${gateway?.version}/standard-install.yaml`,
+    ]);
+    expect(gateway?.provides).toEqual(expect.arrayContaining(["gateways.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io"]));
+    const monitoring = plan.crdSets.find((s) => s.name === "prometheus-operator");
+    expect(monitoring?.provides).toContain("servicemonitors.monitoring.coreos.com");
+  });
+
+  test("every release needing a CRD set runs after it: Cilium needs Gateway API, ServiceMonitor users need the monitoring CRDs", () => {
+    const needs = (name: string): readonly string[] => plan.releases.find((r) => r.name === name)?.crds ?? [];
+    expect(needs("cilium")).toEqual(expect.arrayContaining(["gateway-api", "prometheus-operator"]));
+    for (const r of ["coredns", "spegel", "cert-manager", "external-secrets", "flux-operator"]) expect(needs(r)).toContain("prometheus-operator");
+  });
+});
+
+describe.each(clusters)("bootstrapped charts of the %s cluster", (cluster) => {
+  const settings = fixture(cluster);
+  const charts = loadOr(() => loadBootstrapCharts(repoRoot, settings, 3), []);
+  const chart = (name: string): ChartSpec => {
+    const found = charts.find((c) => c.release.name === name)?.chart;
+    if (found === undefined) throw new Error(`no chart ${name}`);
+    return found;
+  };
+
+  test("release name and namespace are the HelmRelease's, so Flux adopts the release", () => {
+    for (const { release, chart: spec } of charts) {
+      const [hr] = parseManifests(fs.readFileSync(path.join(repoRoot, release.helmRelease), "utf8"), release.helmRelease);
+      expect(spec.releaseName).toBe(hr.metadata.name);
+      expect(spec.namespace).toBe(hr.metadata.namespace);
+      expect(spec.sourcePath).toBe(release.helmRelease);
+    }
+    expect(chart("cilium")).toMatchObject({ releaseName: "cilium", namespace: "kube-system" });
+    expect(chart("cert-manager")).toMatchObject({ releaseName: "cert-manager", namespace: "cert-manager" });
+    expect(chart("flux-instance")).toMatchObject({ releaseName: "flux-instance", namespace: "flux-system" });
+  });
+
+  test("chart URL and version are the OCIRepository's", () => {
+    for (const { chart: spec } of charts) {
+      const [src] = parseManifests(fs.readFileSync(path.join(repoRoot, spec.chartSourcePath), "utf8"), spec.chartSourcePath);
+      expect(src.kind).toBe("OCIRepository");
+      expect(spec.version).toBe(get(src, "spec.ref.tag"));
+      expect(spec.chart).toBe(get(src, "spec.url"));
+      expect(releaseChartArgs(spec)).toEqual({ chart: spec.chart, version: spec.version });
+    }
+    expect(Object.fromEntries(charts.map((c) => [c.release.name, `${c.chart.chart}:${c.chart.version}`]))).toEqual({
+      cilium: "oci://quay.io/cilium/charts/cilium:1.20.0",
+      coredns: "oci://ghcr.io/coredns/charts/coredns:1.46.2",
+      spegel: "oci://ghcr.io/spegel-org/helm-charts/spegel:0.7.4",
+      "cert-manager": "oci://quay.io/jetstack/charts/cert-manager:v1.21.1",
+      "external-secrets": "oci://ghcr.io/external-secrets/charts/external-secrets:2.9.0",
+      "flux-operator": "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator:0.49.0",
+      "flux-instance": "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance:0.49.0",
+    });
+  });
+
+  test("values are fully substituted and typed as Flux would produce them", () => {
+    for (const { chart: spec } of charts) expect(JSON.stringify(spec.values)).not.toContain("${");
+    const cilium = chart("cilium").values;
+    expect(get(cilium, "cluster.name")).toBe(settings.CLUSTER);
+    expect(get(cilium, "cluster.id")).toBe(Number(settings.CLUSTER_ID));
+    expect(get(cilium, "k8sServiceHost")).toBe("127.0.0.1");
+    expect(get(cilium, "k8sServicePort")).toBe(7445);
+    expect(get(cilium, "ipv4NativeRoutingCIDR")).toBe(settings.POD_CIDR_STRING);
+    expect(get(chart("coredns").values, "replicaCount")).toBe(2);
+    expect(get(chart("coredns").values, "service.clusterIP")).toBe(settings.COREDNS_CLUSTER_IP);
+  });
+
+  test("Cilium keeps the Talos and datapath settings in use", () => {
+    const v = chart("cilium").values;
+    expect(v).toMatchObject({
+      kubeProxyReplacement: true,
+      routingMode: "native",
+      autoDirectNodeRoutes: true,
+      ipam: { mode: "kubernetes" },
+      encryption: { enabled: true, type: "wireguard" },
+      bgpControlPlane: { enabled: true },
+      gatewayAPI: { enabled: true },
+      hubble: { enabled: true, relay: { enabled: true }, tls: { auto: { method: "cronJob" } } },
+      prometheus: { enabled: true, serviceMonitor: { enabled: true } },
+      bandwidthManager: { enabled: true, bbr: true },
+      cgroup: { autoMount: { enabled: false }, hostRoot: "/sys/fs/cgroup" },
+    });
+    expect(get(v, "securityContext.capabilities.ciliumAgent")).toEqual(
+      ["CHOWN", "KILL", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "SYS_ADMIN", "SYS_RESOURCE", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+    );
+    expect(get(v, "securityContext.capabilities.cleanCiliumState")).toEqual(["NET_ADMIN", "SYS_ADMIN", "SYS_RESOURCE"]);
+  });
+
+  test("Cilium takes ClusterMesh values from the optional Secret and sets none inline", () => {
+    const spec = chart("cilium");
+    expect(spec.valuesFrom).toEqual([{ kind: "Secret", name: "cilium-clustermesh-values", valuesKey: "values.yaml", optional: true }]);
+    expect(spec.values).not.toHaveProperty("clustermesh");
+    expect(spec.values).not.toHaveProperty("tls");
+    // Flux order: the Secret first, inline values over it.
+    const merged = composeValues([{ clustermesh: { useAPIServer: true }, cluster: { name: "wrong" } }], spec.values);
+    expect(get(merged, "clustermesh.useAPIServer")).toBe(true);
+    expect(get(merged, "cluster.name")).toBe(settings.CLUSTER);
+  });
+
+  test("a covering native-routing CIDR can be set in cluster-settings for ClusterMesh", () => {
+    const spec = loadChartSpec(repoRoot, chart("cilium").sourcePath, { ...settings, CILIUM_NATIVE_ROUTING_CIDR: "10.244.0.0/14" });
+    expect(get(spec.values, "ipv4NativeRoutingCIDR")).toBe("10.244.0.0/14");
+  });
+
+  test("cert-manager installs and keeps its CRDs", () => {
+    expect(chart("cert-manager").values).toMatchObject({ crds: { enabled: true, keep: true } });
+  });
+
+  test("the FluxInstance syncs this cluster's root from the configured repository", () => {
+    expect(get(chart("flux-instance").values, "instance.sync")).toEqual({
+      kind: "GitRepository",
+      url: "https://github.com/monosense-io/k8s-gitops",
+      ref: "refs/heads/main",
+      path: `kubernetes/clusters/${cluster}`,
+      interval: "1m",
+    });
+  });
+});
+
+/** Keys each chart reads although its values.yaml only documents them in comments. */
+const DOCUMENTED_COMMENTED_KEYS: Record<string, readonly string[]> = {
+  coredns: ["service.clusterIP", "k8sAppLabelOverride"],
+};
+
+/** Maps whose keys are free-form by nature; anything may be set below them. */
+const FREE_FORM = new Set([
+  "resources", "nodeSelector", "tolerations", "affinity", "annotations", "podAnnotations", "labels", "podLabels",
+  "extraArgs", "extraEnv", "env", "commonLabels", "commonAnnotations", "additionalLabels", "customLabels", "customAnnotations",
+]);
+
+/** The chart's own name: the last segment of an OCI URL, or the name in a repository. */
+const chartName = (spec: ChartSpec): string => (spec.repo === undefined ? (spec.chart.split("/").pop() ?? spec.chart) : spec.chart);
+
+function isMap(v: unknown): v is Values {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Dotted keys set in `values` that the chart's defaults do not define. */
+function unknownKeys(values: Values, defaults: Values, documented: readonly string[], prefix = ""): string[] {
+  return Object.entries(values).flatMap(([key, value]) => {
+    const dotted = prefix + key;
+    if (documented.includes(dotted)) return [];
+    if (!Object.prototype.hasOwnProperty.call(defaults, key)) return [dotted];
+    const dflt = defaults[key];
+    const freeForm = FREE_FORM.has(key) || dflt === null || (isMap(dflt) && Object.keys(dflt).length === 0);
+    return isMap(value) && isMap(dflt) && !freeForm ? unknownKeys(value, dflt, documented, `${dotted}.`) : [];
+  });
+}
+
+/** Keys whose value kind (string/number/boolean/list/map) differs from the default's. */
+function kindMismatches(values: Values, defaults: Values, prefix = ""): string[] {
+  const kind = (v: unknown): string => (Array.isArray(v) ? "list" : v === null ? "null" : typeof v);
+  return Object.entries(values).flatMap(([key, value]) => {
+    const dflt = defaults[key];
+    if (dflt === undefined || dflt === null) return [];
+    if (isMap(value) && isMap(dflt)) return kindMismatches(value, dflt, `${prefix}${key}.`);
+    return kind(value) === kind(dflt) ? [] : [`${prefix}${key}: ${kind(value)} where the default is ${kind(dflt)}`];
+  });
+}
+
+describeWithSchemas("bootstrapped chart values against the charts' own schemas and defaults", () => {
+  const plan = loadOr(() => loadBootstrapPlan(repoRoot), EMPTY_PLAN);
+  const cases = loadOr(
+    () => clusters.flatMap((cluster) => loadBootstrapCharts(repoRoot, fixture(cluster), 3).map(({ chart }) => ({ cluster, chart }))),
+    [],
+  );
+  const label = cases.map((c) => [`${c.cluster}/${c.chart.name}`, c] as const);
+
+  test("every release has chart defaults to check against", () => {
+    for (const r of plan.releases) {
+      const spec = cases.find((c) => c.chart.sourcePath === r.helmRelease)?.chart;
+      expect(spec && chartDefaults(chartName(spec), spec.version)).toBeDefined();
+    }
+  });
+
+  test.each(label)("%s: values merged over the defaults validate against the values schema", (_name, { chart }) => {
+    const schema = valuesSchemaFor(chartName(chart), chart.version);
+    const defaults = chartDefaults(chartName(chart), chart.version) ?? {};
+    if (schema === undefined) {
+      console.warn(`${chartName(chart)} ${chart.version} publishes no values.schema.json; checked against its defaults only`);
+      expect(kindMismatches(chart.values, defaults)).toEqual([]);
+      return;
+    }
+    const validate = compileSchema(schema);
+    const ok = validate(mergeValues(defaults, chart.values));
+    expect(ok ? [] : validate.errors).toEqual([]);
+  });
+
+  test.each(label)("%s: every key set exists in the chart's defaults", (_name, { chart }) => {
+    const defaults = chartDefaults(chartName(chart), chart.version) ?? {};
+    expect(unknownKeys(chart.values, defaults, DOCUMENTED_COMMENTED_KEYS[chartName(chart)] ?? [])).toEqual([]);
+  });
+
+  test("keys allowed from comments are really documented in the chart's values.yaml", () => {
+    for (const [name, keys] of Object.entries(DOCUMENTED_COMMENTED_KEYS)) {
+      const spec = cases.find((c) => chartName(c.chart) === name)?.chart;
+      const text = spec && chartDefaultsText(chartName(spec), spec.version);
+      for (const key of keys) {
+        const leaf = key.split(".").pop() ?? key;
+        expect(text).toMatch(new RegExp(`^\\s*#\\s*${leaf}:`, "m"));
+      }
+    }
+  });
+
+  test("the key check itself catches an unknown key and a wrong kind", () => {
+    expect(unknownKeys({ a: { b: 1, typo: 2 }, resources: { x: 1 } }, { a: { b: 0 }, resources: {} }, [])).toEqual(["a.typo"]);
+    expect(kindMismatches({ replicaCount: "2" }, { replicaCount: 1 })).toEqual(["replicaCount: string where the default is number"]);
+  });
+});
+
+describe("loadChartSpec on small trees", () => {
+  let root: string;
+  const write = (files: Record<string, string>): void => {
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    }
+  };
+  const kustomization = (...resources: string[]): string =>
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${resources.map((r) => `  - ${r}\n`).join("")}`;
+  const helmRelease = (extraSpec = "  chartRef:\n    kind: OCIRepository\n    name: app\n", meta = ""): string =>
+    `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\n${meta}spec:\n  interval: 1h\n${extraSpec}  values:\n    name: \${CLUSTER}\n    replicas: \${REPLICAS:=3}\n`;
+  const ociRepository = (ref = "    tag: 1.2.3\n"): string =>
+    `apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app\n  namespace: apps\nspec:\n  interval: 1h\n  url: oci://registry.example/charts/app\n  ref:\n${ref}`;
+  const settings = { CLUSTER: "infra" };
+  const load = (): ChartSpec => loadChartSpec(root, "k/app/helmrelease.yaml", settings);
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "loader-"));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test("reads an OCI chart with substituted, typed values", () => {
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"), "k/app/helmrelease.yaml": helmRelease(), "k/app/ocirepository.yaml": ociRepository() });
+    expect(load()).toEqual({
+      name: "app",
+      releaseName: "app",
+      namespace: "apps",
+      chart: "oci://registry.example/charts/app",
+      version: "1.2.3",
+      values: { name: "infra", replicas: 3 },
+      valuesFrom: [],
+      sourcePath: "k/app/helmrelease.yaml",
+      chartSourcePath: "k/app/ocirepository.yaml",
+    });
+  });
+
+  test("reads a HelmRepository chart: repo URL, chart name and the HelmRelease's version", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("helmrelease.yaml", "repo.yaml"),
+      "k/app/helmrelease.yaml": helmRelease("  chart:\n    spec:\n      chart: app-chart\n      version: 4.5.6\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n"),
+      "k/app/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: apps\nspec:\n  interval: 1h\n  url: https://charts.example\n",
+    });
+    const spec = load();
+    expect(spec).toMatchObject({ chart: "app-chart", repo: "https://charts.example", version: "4.5.6", chartSourcePath: "k/app/helmrelease.yaml" });
+    expect(releaseChartArgs(spec)).toEqual({ chart: "app-chart", version: "4.5.6", repositoryOpts: { repo: "https://charts.example" } });
+  });
+
+  test("an OCI-type HelmRepository yields an oci:// chart URL", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("helmrelease.yaml", "repo.yaml"),
+      "k/app/helmrelease.yaml": helmRelease("  chart:\n    spec:\n      chart: app\n      version: 1.0.0\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n"),
+      "k/app/repo.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: apps\nspec:\n  type: oci\n  url: oci://ghcr.io/example/charts/\n",
+    });
+    expect(load()).toMatchObject({ chart: "oci://ghcr.io/example/charts/app", version: "1.0.0" });
+    expect(load().repo).toBeUndefined();
+  });
+
+  test("targetNamespace and releaseName follow helm-controller's naming", () => {
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"), "k/app/ocirepository.yaml": ociRepository() });
+    write({ "k/app/helmrelease.yaml": helmRelease("  targetNamespace: web\n  storageNamespace: web\n  chartRef:\n    kind: OCIRepository\n    name: app\n") });
+    expect(load()).toMatchObject({ releaseName: "web-app", namespace: "web" });
+    write({ "k/app/helmrelease.yaml": helmRelease("  releaseName: custom\n  chartRef:\n    kind: OCIRepository\n    name: app\n") });
+    expect(load()).toMatchObject({ releaseName: "custom", namespace: "apps" });
+    write({ "k/app/helmrelease.yaml": helmRelease("  targetNamespace: web\n  chartRef:\n    kind: OCIRepository\n    name: app\n") });
+    expect(load).toThrow(/k\/app\/helmrelease\.yaml: Helm storage namespace apps differs from target namespace web/);
+  });
+
+  test("a kustomization namespace override applies to the HelmRelease and its source", () => {
+    write({
+      "k/app/kustomization.yaml": `${kustomization("ocirepository.yaml", "helmrelease.yaml")}namespace: other\n`,
+      "k/app/helmrelease.yaml": helmRelease(),
+      "k/app/ocirepository.yaml": ociRepository(),
+    });
+    expect(load()).toMatchObject({ namespace: "other", version: "1.2.3" });
+  });
+
+  test("an object opting out of substitution keeps its ${} text", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"),
+      "k/app/helmrelease.yaml": helmRelease(undefined, "  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n"),
+      "k/app/ocirepository.yaml": ociRepository(),
+    });
+    expect(loadChartSpec(root, "k/app/helmrelease.yaml", {}).values).toEqual({ name: "${CLUSTER}", replicas: "${REPLICAS:=3}" });
+  });
+
+  test("fails naming the file when the HelmRelease file is missing", () => {
+    write({ "k/app/kustomization.yaml": kustomization("helmrelease.yaml") });
+    expect(load).toThrow("k/app/helmrelease.yaml: HelmRelease file not found");
+  });
+
+  test("fails when the folder has no kustomization.yaml", () => {
+    write({ "k/app/helmrelease.yaml": helmRelease() });
+    expect(load).toThrow("k/app/kustomization.yaml: kustomization.yaml not found");
+  });
+
+  test("fails when the HelmRelease is not listed in its kustomization.yaml", () => {
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml"), "k/app/helmrelease.yaml": helmRelease(), "k/app/ocirepository.yaml": ociRepository() });
+    expect(load).toThrow(/k\/app\/helmrelease\.yaml: not listed in k\/app\/kustomization\.yaml/);
+  });
+
+  test("fails naming the file when the chart source is missing", () => {
+    write({ "k/app/kustomization.yaml": kustomization("helmrelease.yaml"), "k/app/helmrelease.yaml": helmRelease() });
+    expect(load).toThrow("k/app/helmrelease.yaml: OCIRepository apps/app not found in the resources of k/app/kustomization.yaml");
+  });
+
+  test("fails when a listed resource file does not exist", () => {
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"), "k/app/helmrelease.yaml": helmRelease() });
+    expect(load).toThrow("k/app/ocirepository.yaml: resource not found");
+  });
+
+  test("fails naming the file and every unresolved variable", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"),
+      "k/app/helmrelease.yaml": helmRelease().replace("replicas: ${REPLICAS:=3}", "replicas: ${REPLICAS}\n    zone: ${ZONE}"),
+      "k/app/ocirepository.yaml": ociRepository(),
+    });
+    let error: unknown;
+    try {
+      loadChartSpec(root, "k/app/helmrelease.yaml", {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SubstitutionError);
+    expect((error as SubstitutionError).file).toBe("k/app/helmrelease.yaml");
+    expect((error as SubstitutionError).unresolved).toEqual(["CLUSTER", "REPLICAS", "ZONE"]);
+  });
+
+  test("fails when the version is not pinned by an exact tag", () => {
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"), "k/app/helmrelease.yaml": helmRelease() });
+    write({ "k/app/ocirepository.yaml": ociRepository("    semver: '>=1.0.0'\n") });
+    expect(load).toThrow("k/app/ocirepository.yaml: the chart version must be pinned with spec.ref.tag alone");
+    write({ "k/app/ocirepository.yaml": ociRepository("    tag: latest\n") });
+    expect(load).toThrow(/not an exact chart version/);
+  });
+
+  test("fails on a malformed HelmRelease with the field named", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"),
+      "k/app/helmrelease.yaml": helmRelease("  chartRef:\n    kind: OCIRepository\n  valuesFrom: nope\n"),
+      "k/app/ocirepository.yaml": ociRepository(),
+    });
+    expect(load).toThrow(/k\/app\/helmrelease\.yaml: .*spec\.chartRef\.name/);
+  });
+});
+
+describe("loadBootstrapPlan on small trees", () => {
+  let root: string;
+  const crds = (neededBy: string): string =>
+    `crdSets:\n  - name: set\n    description: d\n    version: v1.0.0\n    manifests: ["https://example/{version}/x.yaml"]\n    provides: [xs.example.io]\n    neededBy: ${neededBy}\n`;
+  const releases = (body: string): string => `prerequisites: []\nreleases:\n${body}`;
+  const release = (name: string, deps: string, crdList = "[]"): string =>
+    `  - name: ${name}\n    helmRelease: kubernetes/${name}.yaml\n    dependsOn: ${deps}\n    crds: ${crdList}\n`;
+  const write = (crdsText: string, releasesText: string, charts: string[]): void => {
+    fs.mkdirSync(path.join(root, "bootstrap"), { recursive: true });
+    fs.mkdirSync(path.join(root, "kubernetes"), { recursive: true });
+    fs.writeFileSync(path.join(root, "bootstrap/crds.yaml"), crdsText);
+    fs.writeFileSync(path.join(root, "bootstrap/releases.yaml"), releasesText);
+    for (const c of charts) fs.writeFileSync(path.join(root, `kubernetes/${c}.yaml`), "");
+  };
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test("orders releases by dependency whatever the file order", () => {
+    write(crds("[a]"), releases(release("b", "[a]") + release("a", "[]", "[set]")), ["a", "b"]);
+    const plan = loadBootstrapPlan(root);
+    expect(plan.releases.map((r) => r.name)).toEqual(["a", "b"]);
+    expect(plan.crdSets[0].manifests).toEqual(["https://example/v1.0.0/x.yaml"]);
+  });
+
+  test("reports unknown dependencies, missing HelmRelease files and neededBy disagreements together", () => {
+    write(crds("[b]"), releases(release("a", "[ghost]", "[set]")), []);
+    expect(() => loadBootstrapPlan(root)).toThrow(/a depends on unknown release ghost.*kubernetes\/a\.yaml does not exist.*neededBy \[b\] disagrees/);
+  });
+
+  test("reports dependency cycles", () => {
+    write(crds("[]"), releases(release("a", "[b]") + release("b", "[a]")), ["a", "b"]);
+    expect(() => loadBootstrapPlan(root)).toThrow(/dependency cycle: a -> b -> a/);
+  });
+
+  test("reports shape errors with file and field", () => {
+    write(crds("[]"), "prerequisites: []\nreleases:\n  - name: a\n    helmRelease: elsewhere/a.yaml\n    dependsOn: []\n    crds: []\n    extra: 1\n", []);
+    expect(() => loadBootstrapPlan(root)).toThrow(/^bootstrap\/releases\.yaml: releases\.0\.helmRelease: must be a path under kubernetes\/.*extra/);
+  });
+
+  test("a kept release may not depend on one skipped for the node count", () => {
+    write(crds("[]"), releases(`${release("a", "[]")}    minNodes: 2\n${release("b", "[a]")}`), ["a", "b"]);
+    expect(() => releasesForNodeCount(loadBootstrapPlan(root), 1)).toThrow(/b depends on a, which a 1-node cluster skips/);
+  });
+});
+
+describe("values composition", () => {
+  test("maps merge deeply, lists and scalars are replaced, later layers win", () => {
+    expect(mergeValues({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: { e: 1 } })).toEqual({ a: { b: 1, c: [3] }, d: { e: 1 } });
+    expect(composeValues([{ a: 1, b: 1 }, { b: 2 }], { c: 3 })).toEqual({ a: 1, b: 2, c: 3 });
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * ClusterMesh through the whole program, with peers as mocked StackReferences: the
+ * contract and CA each stack exports, the deployment order up infra → up apps → up infra,
+ * the first deployment that never fails on a missing peer, and the cross-stack checks that
+ * fail before anything is registered.
+ */
+import { MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import type { StackReferenceState } from "../harness";
+
+const fq = (stack: string) => `organization/k8s-gitops/${stack}`;
+const KEY = "tls:index/privateKey:PrivateKey";
+const CERT = "tls:index/selfSignedCert:SelfSignedCert";
+const ITEM = "onepassword:index/item:Item";
+/** The mesh's own CA resources (other components create TLS keys too). */
+const meshOfType = (r: RunResult, type: string) => ofType(r, type).filter((x) => x.name.startsWith("clustermesh"));
+
+/** A finished run as its peers see it through a StackReference. */
+function asPeer(result: RunResult): StackReferenceState {
+  expect(result.error).toBeUndefined();
+  return {
+    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
+    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
+  };
+}
+
+const meshWarnings = (r: RunResult) => r.warnings.filter((w) => w.startsWith("clustermesh:"));
+
+/** Everything the run handed the engine, outside secrets, plus its warnings and error. */
+function plainMentions(result: RunResult, needle: RegExp): string[] {
+  return [
+    ...result.resources.flatMap((r) => plainOccurrences(r.inputs, needle, `${r.type}::${r.name}`)),
+    ...result.invokes.flatMap((i) => plainOccurrences(i.inputs, needle, `invoke ${i.token}`)),
+    ...Object.entries(result.outputs).flatMap(([k, o]) => (o.secret ? [] : plainOccurrences(o.value, needle, `output ${k}`))),
+    ...[...result.warnings, result.error?.message ?? ""].filter((t) => needle.test(t)).map(() => "log"),
+  ];
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe("deployment order: up infra, up apps, up infra", () => {
+  let first: RunResult;
+  let apps: RunResult;
+  let again: RunResult;
+  beforeAll(async () => {
+    first = await runProgram({ stack: "infra" });
+    apps = await runProgram({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
+    again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
+  });
+
+  it("first infra run: apps has no contract yet, which warns and does not fail", () => {
+    expect(first.error).toBeUndefined();
+    expect(meshWarnings(first)).toHaveLength(1);
+    expect(meshWarnings(first)[0]).toContain(`${fq("apps")} exports no clustermesh output yet`);
+    expect(programResources(first).length).toBeGreaterThan(0);
+  });
+
+  it("each stack exports its contract in the clear, naming its peers and the CA owner", () => {
+    expect(first.outputs.clustermesh).toEqual({
+      secret: false,
+      value: { name: "infra", id: 1, podCidr: "10.244.0.0/16", apiserver: { address: "10.25.11.100", port: 2379 }, peers: [fq("apps")], caOwner: fq("infra") },
+    });
+    expect(apps.outputs.clustermesh).toEqual({
+      secret: false,
+      value: { name: "apps", id: 2, podCidr: "10.246.0.0/16", apiserver: { address: "10.25.11.120", port: 2379 }, peers: [fq("infra")], caOwner: fq("infra") },
+    });
+  });
+
+  it("only the owner generates the CA and exports it, as a secret", () => {
+    expect(first.outputs.clustermeshCa.secret).toBe(true);
+    const ca = reveal(first.outputs.clustermeshCa.value) as { cert: string; key: string };
+    expect(ca.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(ca.key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(meshOfType(first, KEY).map((r) => r.name)).toEqual(["clustermesh-ca-key"]);
+    expect(meshOfType(apps, KEY)).toHaveLength(0);
+    expect(meshOfType(apps, CERT)).toHaveLength(0);
+    expect(apps.outputs.clustermeshCa).toBeUndefined();
+  });
+
+  it("the CA: a protected RSA key, a long-lived CA certificate that edits do not re-issue", () => {
+    const key = named(first, KEY, "clustermesh-ca-key");
+    expect(key.inputs).toMatchObject({ algorithm: "RSA", rsaBits: 4096 });
+    expect(key.options.protect).toBe(true);
+    const cert = named(first, CERT, "clustermesh-ca");
+    expect(cert.inputs).toMatchObject({ isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"], validityPeriodHours: 87600, earlyRenewalHours: 17520 });
+    expect(cert.inputs.privateKeyPem).toBeInstanceOf(MockSecret);
+    expect(cert.options.ignoreChanges.sort()).toEqual(["allowedUses", "isCaCertificate", "subject", "validityPeriodHours"]);
+    expect(cert.parent).toBe(named(first, "k8s-gitops:clustermesh:ClusterMesh", "clustermesh").urn);
+  });
+
+  it("the owner keeps the CA in 1Password, concealed and retained", () => {
+    const items = ofType(first, ITEM).filter((r) => r.inputs.title === "kubernetes/infra/cilium/clustermesh-ca");
+    expect(items).toHaveLength(1);
+    expect(items[0].options.retainOnDelete).toBe(true);
+    const fields = (reveal(items[0].inputs.sections) as { fields: { label: string; type: string }[] }[])[0].fields;
+    expect(fields.map((f) => [f.label, f.type])).toEqual([
+      ["ca.crt", "CONCEALED"],
+      ["ca.key", "CONCEALED"],
+    ]);
+    expect(ofType(apps, ITEM).filter((r) => String(r.inputs.title).includes("clustermesh"))).toHaveLength(0);
+  });
+
+  it("apps and the second infra run see each other without a warning", () => {
+    expect(apps.error).toBeUndefined();
+    expect(meshWarnings(apps)).toEqual([]);
+    expect(again.error).toBeUndefined();
+    expect(meshWarnings(again)).toEqual([]);
+  });
+
+  it("the second infra run keeps the same CA resources (nothing re-generated)", () => {
+    expect(meshOfType(again, KEY).map((r) => r.inputs)).toEqual(meshOfType(first, KEY).map((r) => r.inputs));
+    expect(meshOfType(again, CERT).map((r) => r.name)).toEqual(["clustermesh-ca"]);
+  });
+
+  it("the CA key appears nowhere outside a secret", () => {
+    const key = (reveal(first.outputs.clustermeshCa.value) as { key: string }).key;
+    const needle = new RegExp([key, b64(key), key.split("\n")[1]].map(escape).join("|"));
+    for (const run of [first, apps, again]) {
+      // The harness's scan, limited to what this component registers and exports.
+      expect(secretLeaks(run).filter((l) => /clustermesh/.test(l))).toEqual([]);
+      expect(plainMentions(run, needle)).toEqual([]);
+    }
+  });
+});
+
+describe("a peer that is missing or not ready", () => {
+  it("apps before infra: no contract and no CA yet warn; apps comes up unmeshed and still exports its contract", async () => {
+    const r = await runProgram({ stack: "apps" });
+    expect(r.error).toBeUndefined();
+    const warnings = meshWarnings(r);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain(`${fq("infra")} exports no clustermesh output yet`);
+    expect(warnings[1]).toContain(`${fq("infra")} owns the mesh CA but exports no clustermeshCa yet`);
+    expect((r.outputs.clustermesh.value as { name: string }).name).toBe("apps");
+    expect(meshOfType(r, KEY)).toHaveLength(0);
+  });
+
+  it("a peer whose contract does not list this stack warns and stays out", async () => {
+    const infra = await runProgram({ stack: "infra" });
+    const loner = asPeer(infra);
+    const contract = loner.outputs.clustermesh as { peers: string[] };
+    const r = await runProgram({
+      stack: "apps",
+      stackReferences: { [fq("infra")]: { ...loner, outputs: { ...loner.outputs, clustermesh: { ...contract, peers: [fq("edge")] } } } },
+    });
+    expect(r.error).toBeUndefined();
+    expect(meshWarnings(r)).toHaveLength(1);
+    expect(meshWarnings(r)[0]).toContain(`${fq("infra")} does not list ${fq("apps")} among its clustermesh peers`);
+  });
+
+  it("a stack that was never created fails with what to do, before anything is registered", async () => {
+    const r = await runProgram({ stack: "infra", missingStacks: [fq("apps")] });
+    expect(r.error?.message).toContain(`cannot read stack ${fq("apps")}`);
+    expect(r.error?.message).toContain(`pulumi stack init ${fq("apps")}`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+});
+
+describe("cross-stack checks fail before anything registers, naming both stacks", () => {
+  async function infraWithPeer(change: Record<string, unknown>): Promise<RunResult> {
+    const apps = asPeer(await runProgram({ stack: "apps" }));
+    const contract = apps.outputs.clustermesh as Record<string, unknown>;
+    return runProgram({ stack: "infra", stackReferences: { [fq("apps")]: { ...apps, outputs: { clustermesh: { ...contract, ...change } } } } });
+  }
+
+  it("an overlapping pod CIDR", async () => {
+    const r = await infraWithPeer({ podCidr: "10.244.128.0/17" });
+    expect(r.error?.name).toBe("MeshError");
+    expect(r.error?.message).toContain(`${fq("infra")} and ${fq("apps")} have overlapping pod CIDRs (10.244.0.0/16 and 10.244.128.0/17)`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("a duplicate cluster id", async () => {
+    const r = await infraWithPeer({ id: 1 });
+    expect(r.error?.message).toContain(`${fq("infra")} and ${fq("apps")} both use cluster id 1`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("a contract this program cannot read", async () => {
+    const r = await infraWithPeer({ apiserver: { address: "clustermesh.example", port: 2379 } });
+    expect(r.error?.message).toContain(`${fq("apps")} exports a clustermesh output ${fq("infra")} cannot read: apiserver.address is not an IPv4 address`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("a stack listed as its own peer", async () => {
+    const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "infra"] } });
+    expect(r.error?.message).toContain(`k8s-gitops:clustermesh.peers[1] names this stack (${fq("infra")}) itself`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+});
+
+describe("three clusters", () => {
+  const edgeContract = {
+    name: "edge",
+    id: 3,
+    podCidr: "10.248.0.0/16",
+    apiserver: { address: "10.25.11.140", port: 2379 },
+    peers: [fq("infra"), fq("apps")],
+    caOwner: fq("infra"),
+  };
+
+  it("infra, apps and a third stack: every run sees both others without a warning", async () => {
+    const peers3 = { "k8s-gitops:clustermesh.peers": ["apps", "edge"] };
+    const infra = await runProgram({ stack: "infra", config: peers3 });
+    const apps = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
+      stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: { outputs: { clustermesh: edgeContract } } },
+    });
+    expect(meshWarnings(apps)).toEqual([]);
+    const infra2 = await runProgram({
+      stack: "infra",
+      config: peers3,
+      stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: { outputs: { clustermesh: edgeContract } } },
+    });
+    expect(infra2.error).toBeUndefined();
+    expect(meshWarnings(infra2)).toEqual([]);
+    expect((infra2.outputs.clustermesh.value as { peers: string[] }).peers).toEqual([fq("apps"), fq("edge")]);
+  });
+});
+
+describe("config", () => {
+  it("mesh off: no contract, no CA, no peer reads", async () => {
+    const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh": { enabled: false } }, missingStacks: [fq("apps")] });
+    expect(r.error).toBeUndefined();
+    expect(r.outputs.clustermesh).toBeUndefined();
+    expect(r.outputs.clustermeshCa).toBeUndefined();
+    expect(meshOfType(r, KEY)).toHaveLength(0);
+    expect(meshWarnings(r)).toEqual([]);
+  });
+
+  it("an apiserver port other than the chart's 2379 is a config error", async () => {
+    const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.apiserverPort": 2380 } });
+    expect(r.error?.message).toContain("k8s-gitops:clustermesh.apiserverPort: 2380");
+    expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("a peer that is not a stack name is a config error", async () => {
+    const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["k8s-gitops/apps"] } });
+    expect(r.error?.message).toContain("k8s-gitops:clustermesh.peers[0]: is not a stack name");
+  });
+
+  it("without 1Password the owner still generates the CA but writes no item", async () => {
+    const r = await runProgram({
+      stack: "infra",
+      config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" },
+    });
+    expect(r.error).toBeUndefined();
+    expect(meshOfType(r, KEY)).toHaveLength(1);
+    expect(ofType(r, ITEM).filter((i) => String(i.inputs.title).includes("clustermesh"))).toHaveLength(0);
+    expect(r.outputs.clustermeshCa.secret).toBe(true);
+  });
+});

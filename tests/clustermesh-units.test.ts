@@ -1,0 +1,213 @@
+/**
+ * The pure parts of ClusterMesh: the covering native-routing CIDR, the cross-stack checks
+ * for any number of clusters, the contract parser, stack names, the Cilium values (checked
+ * against the Cilium 1.20.0 chart's schema over its defaults) and Flux's values merge.
+ */
+import { checkMesh, GuardedRange, Member } from "../components/clustermesh/checks";
+import { coveringCidr } from "../components/clustermesh/cidr";
+import { MeshContract, parseCa, parseContract } from "../components/clustermesh/contract";
+import { mergeValuesFrom } from "../components/clustermesh/merge";
+import { qualifyStack } from "../components/clustermesh/names";
+import { ciliumMeshValues, HelmValues } from "../components/clustermesh/values";
+import { parseCidr, Range } from "../stacks/net";
+import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
+
+const ORG = "organization/k8s-gitops";
+const fq = (s: string) => `${ORG}/${s}`;
+
+function member(stack: string, name: string, id: number, podCidr: string, address: string, peers: string[]): Member {
+  const contract: MeshContract = { name, id, podCidr, apiserver: { address, port: 2379 }, peers: peers.map(fq), caOwner: fq("infra") };
+  return { stack: fq(stack), contract };
+}
+
+const infra = member("infra", "infra", 1, "10.244.0.0/16", "10.25.11.100", ["apps", "edge"]);
+const apps = member("apps", "apps", 2, "10.246.0.0/16", "10.25.11.120", ["infra", "edge"]);
+const edge = member("edge", "edge", 3, "10.248.0.0/16", "10.25.11.140", ["infra", "apps"]);
+const guarded: GuardedRange[] = [{ label: "network.nodeSubnet 10.25.11.0/24", range: parseCidr("10.25.11.0/24") as Range }];
+
+describe("coveringCidr", () => {
+  it("is the smallest block that covers every pod CIDR", () => {
+    expect(coveringCidr(["10.244.0.0/16"]).text).toBe("10.244.0.0/16");
+    expect(coveringCidr(["10.244.0.0/16", "10.246.0.0/16"]).text).toBe("10.244.0.0/14");
+    expect(coveringCidr(["10.244.0.0/16", "10.245.0.0/16"]).text).toBe("10.244.0.0/15");
+    expect(coveringCidr(["10.244.0.0/16", "10.246.0.0/16", "10.248.0.0/16"]).text).toBe("10.240.0.0/12");
+    expect(coveringCidr(["10.0.0.0/16", "192.168.0.0/16"]).text).toBe("0.0.0.0/0");
+  });
+
+  it("contains each input", () => {
+    const inputs = ["172.16.4.0/22", "172.16.9.0/24", "172.17.0.0/20"];
+    const c = coveringCidr(inputs);
+    for (const text of inputs) {
+      const n = parseCidr(text) as Range;
+      expect(c.first <= n.first && n.last <= c.last).toBe(true);
+    }
+    expect(c.text).toBe("172.16.0.0/15");
+  });
+});
+
+describe("checkMesh", () => {
+  it("accepts the two real clusters and a third, each seeing the others", () => {
+    for (const [self, peers] of [
+      [infra, [apps, edge]],
+      [apps, [infra, edge]],
+      [edge, [infra, apps]],
+    ] as const) {
+      const check = checkMesh(self, peers, guarded);
+      expect(check.problems).toEqual([]);
+      expect(check.warnings).toEqual([]);
+      expect(check.reciprocal.map((m) => m.stack)).toEqual(peers.map((p) => p.stack));
+    }
+  });
+
+  it("fails a duplicate cluster id, naming both stacks", () => {
+    const clash = member("edge", "edge", 2, "10.248.0.0/16", "10.25.11.140", ["infra"]);
+    const { problems } = checkMesh(infra, [apps, clash], guarded);
+    expect(problems).toEqual([`${fq("apps")} and ${fq("edge")} both use cluster id 2`]);
+  });
+
+  it("fails a duplicate cluster name and overlapping pod CIDRs, naming both stacks", () => {
+    const clash = member("edge", "apps", 3, "10.246.128.0/17", "10.25.11.140", ["infra"]);
+    const { problems } = checkMesh(infra, [apps, clash], guarded);
+    expect(problems).toContain(`${fq("apps")} and ${fq("edge")} both use cluster name "apps"`);
+    expect(problems).toContain(`${fq("apps")} and ${fq("edge")} have overlapping pod CIDRs (10.246.0.0/16 and 10.246.128.0/17)`);
+  });
+
+  it("fails a peer that uses another CA", () => {
+    const other: Member = { ...apps, contract: { ...apps.contract, caOwner: fq("apps") } };
+    const { problems } = checkMesh(infra, [other], guarded);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${fq("infra")} and ${fq("apps")} take the mesh CA from different stacks`);
+  });
+
+  it("fails a covering CIDR that would swallow the node network or a peer's apiserver", () => {
+    const far = member("edge", "edge", 3, "10.26.0.0/16", "10.25.11.140", ["infra"]);
+    const { problems } = checkMesh(infra, [far], guarded);
+    expect(problems.some((p) => p.includes("10.0.0.0/8") && p.includes("network.nodeSubnet 10.25.11.0/24"))).toBe(true);
+    expect(problems.some((p) => p.includes(`the clustermesh-apiserver of ${fq("edge")} (10.25.11.140)`))).toBe(true);
+  });
+
+  it("leaves out, with a warning, a peer that does not list this stack", () => {
+    const oneWay = member("apps", "apps", 2, "10.246.0.0/16", "10.25.11.120", ["edge"]);
+    const check = checkMesh(infra, [oneWay, edge], guarded);
+    expect(check.problems).toEqual([]);
+    expect(check.reciprocal.map((m) => m.stack)).toEqual([fq("edge")]);
+    expect(check.warnings).toHaveLength(1);
+    expect(check.warnings[0]).toContain(`${fq("apps")} does not list ${fq("infra")}`);
+  });
+});
+
+describe("contract and names", () => {
+  it("reads a contract and names what is wrong with a bad one", () => {
+    expect(parseContract(infra.contract)).toEqual(infra.contract);
+    expect(parseContract({ ...infra.contract, extra: "from a newer program" })).toEqual(infra.contract);
+    expect(parseContract({ ...infra.contract, id: 0 })).toMatch(/^id /);
+    expect(parseContract({ ...infra.contract, podCidr: "10.244.0.1/16" })).toMatch(/^podCidr is not an IPv4 CIDR/);
+  });
+
+  it("describes a bad CA without echoing it", () => {
+    const bad = parseCa({ cert: "-----BEGIN CERTIFICATE-----\nx\n", key: "secret-but-not-pem" });
+    expect(bad).toBe("key is not a PEM private key");
+  });
+
+  it("qualifies short stack names in this organization and project", () => {
+    const self = { organization: "organization", project: "k8s-gitops", stack: "infra" };
+    expect(qualifyStack("apps", self)).toBe(fq("apps"));
+    expect(qualifyStack("acme/other/edge", self)).toBe("acme/other/edge");
+    expect(() => qualifyStack("other/edge", self)).toThrow(/not a stack name/);
+  });
+});
+
+describe("mergeValuesFrom (Flux: valuesFrom in order, then spec.values)", () => {
+  it("merges maps key by key and lets later layers win", () => {
+    const merged = mergeValuesFrom(
+      [
+        { a: { x: 1, y: 1 }, list: [1, 2], keep: "from-first" },
+        { a: { y: 2, z: 2 }, list: [3] },
+      ],
+      { a: { z: 3 }, inline: true },
+    );
+    expect(merged).toEqual({ a: { x: 1, y: 2, z: 3 }, list: [3], keep: "from-first", inline: true });
+  });
+
+  it("replaces lists and scalars whole, maps by scalars and scalars by maps, and keeps null", () => {
+    const merged = mergeValuesFrom([{ l: [{ n: 1 }, { n: 2 }], m: { k: 1 }, s: "x", gone: { k: 1 } }], { l: [{ n: 3 }], m: "flat", s: { now: "map" }, gone: null });
+    expect(merged).toEqual({ l: [{ n: 3 }], m: "flat", s: { now: "map" }, gone: null });
+  });
+
+  it("shares no object with its inputs", () => {
+    const from = { a: { b: { c: 1 } } };
+    const merged = mergeValuesFrom([from], {});
+    (merged.a as { b: { c: number } }).b.c = 2;
+    expect(from.a.b.c).toBe(1);
+  });
+
+  it("is the inline value that wins over the Secret, so the HelmRelease must not set what the Secret owns", () => {
+    const secret = ciliumMeshValues({ cluster: { name: "infra", id: 1 }, nativeRoutingCidr: "10.244.0.0/14" });
+    expect(mergeValuesFrom([secret], { ipv4NativeRoutingCIDR: "10.244.0.0/16" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/16");
+    expect(mergeValuesFrom([secret], { routingMode: "native" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/14");
+  });
+});
+
+const CA = { cert: "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n", key: "-----BEGIN RSA PRIVATE KEY-----\nS0VZ\n-----END RSA PRIVATE KEY-----\n" };
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+describe("ciliumMeshValues", () => {
+  const meshed = ciliumMeshValues({
+    cluster: { name: "infra", id: 1 },
+    nativeRoutingCidr: "10.244.0.0/14",
+    mesh: { apiserverIp: "10.25.11.100", ca: CA, peers: [{ name: "apps", address: "10.25.11.120", port: 2379 }] },
+  });
+
+  it("unmeshed: identity and the native-routing CIDR only", () => {
+    expect(ciliumMeshValues({ cluster: { name: "apps", id: 2 }, nativeRoutingCidr: "10.246.0.0/16" })).toEqual({
+      cluster: { name: "apps", id: 2 },
+      ipv4NativeRoutingCIDR: "10.246.0.0/16",
+    });
+  });
+
+  it("meshed: LoadBalancer apiserver on its LB-IPAM address, cronJob certificates from the shared CA, the peers", () => {
+    expect(meshed).toEqual({
+      cluster: { name: "infra", id: 1 },
+      ipv4NativeRoutingCIDR: "10.244.0.0/14",
+      tls: { ca: { cert: b64(CA.cert), key: b64(CA.key) } },
+      clustermesh: {
+        useAPIServer: true,
+        apiserver: {
+          service: { type: "LoadBalancer", annotations: { "lbipam.cilium.io/ips": "10.25.11.100" } },
+          tls: { auto: { enabled: true, method: "cronJob", schedule: "0 0 1 */4 *", server: { extraIpAddresses: ["10.25.11.100"] } } },
+        },
+        config: { enabled: true, clusters: [{ name: "apps", port: 2379, ips: ["10.25.11.120"] }] },
+      },
+    });
+  });
+
+  describeWithSchemas("against the Cilium 1.20.0 chart", () => {
+    const defaults = chartDefaults("cilium", "1.20.0") as HelmValues;
+
+    /** Every leaf path of `values` that the chart's defaults do not have. */
+    function unknownPaths(values: unknown, base: unknown, at: string): string[] {
+      if (typeof values !== "object" || values === null || Array.isArray(values)) return [];
+      if (typeof base !== "object" || base === null) return [at];
+      return Object.entries(values).flatMap(([k, v]) =>
+        k in (base as object) ? unknownPaths(v, (base as Record<string, unknown>)[k], `${at}.${k}`) : [`${at}.${k}`],
+      );
+    }
+
+    it("uses only keys the chart defines (annotation maps aside)", () => {
+      const paths = unknownPaths(meshed, defaults, "");
+      expect(paths).toEqual([".clustermesh.apiserver.service.annotations.lbipam.cilium.io/ips"]);
+    });
+
+    it("validates against values.schema.json when merged over the chart defaults, meshed or not", () => {
+      const unmeshed = ciliumMeshValues({ cluster: { name: "apps", id: 2 }, nativeRoutingCidr: "10.246.0.0/16" });
+      for (const values of [meshed, unmeshed]) {
+        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", mergeValuesFrom([defaults], values))).toEqual([]);
+      }
+    });
+
+    it("is rejected by the schema when a value has the wrong type (the check can fail)", () => {
+      const broken = mergeValuesFrom([defaults, meshed], { clustermesh: { useAPIServer: "yes" } });
+      expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", broken).join("\n")).toContain("/clustermesh/useAPIServer");
+    });
+  });
+});

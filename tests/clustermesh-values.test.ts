@@ -1,0 +1,197 @@
+/**
+ * The Cilium values the program writes in the cluster (Secret
+ * kube-system/cilium-clustermesh-values, read by the Cilium HelmRelease's valuesFrom and
+ * merged into the bootstrap release): peers with their addresses, the shared CA, the
+ * native-routing CIDR over every meshed pod CIDR, for two and three clusters, meshed or not.
+ */
+import { parse } from "yaml";
+import { mergeValuesFrom } from "../components/clustermesh/merge";
+import { HelmValues } from "../components/clustermesh/values";
+import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import type { StackReferenceState } from "../harness";
+import { parseCidr } from "../stacks/net";
+import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
+
+const fq = (stack: string) => `organization/k8s-gitops/${stack}`;
+const SECRET = "kubernetes:core/v1:Secret";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+function asPeer(result: RunResult): StackReferenceState {
+  expect(result.error).toBeUndefined();
+  return {
+    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
+    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
+  };
+}
+
+interface MeshValues {
+  cluster: { name: string; id: number };
+  ipv4NativeRoutingCIDR: string;
+  tls?: { ca: { cert: string; key: string } };
+  clustermesh?: {
+    useAPIServer: boolean;
+    apiserver: { service: { type: string; annotations: Record<string, string> }; tls: { auto: { enabled: boolean; method: string } } };
+    config: { enabled: boolean; clusters: { name: string; port: number; ips: string[] }[] };
+  };
+}
+
+/** The values.yaml of the Secret, which must reach the engine as a secret. */
+function valuesOf(result: RunResult): MeshValues {
+  expect(result.error).toBeUndefined();
+  const secret = named(result, SECRET, "cilium-clustermesh-values");
+  // Secret as a whole map or per key; either way nothing of it is in the clear.
+  const data = secret.inputs.stringData;
+  expect(data instanceof MockSecret || (data as Record<string, unknown>)["values.yaml"] instanceof MockSecret).toBe(true);
+  return parse(String((reveal(data) as Record<string, unknown>)["values.yaml"])) as MeshValues;
+}
+
+const peersOf = (v: MeshValues) => v.clustermesh?.config.clusters.map((c) => `${c.name}@${c.ips.join(",")}:${c.port}`);
+
+function covers(cidr: string, inner: string): boolean {
+  const outer = parseCidr(cidr);
+  const net = parseCidr(inner);
+  return !!outer && !!net && outer.first <= net.first && net.last <= outer.last;
+}
+
+describe("two clusters in the documented order: up infra, up apps, up infra", () => {
+  let first: RunResult;
+  let apps: RunResult;
+  let again: RunResult;
+  beforeAll(async () => {
+    first = await runProgram({ stack: "infra" });
+    apps = await runProgram({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
+    again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
+  });
+
+  it("writes one Secret in kube-system, watched by Flux, with the cluster's provider, kept on delete", () => {
+    for (const run of [first, apps, again]) {
+      const secrets = ofType(run, SECRET).filter((s) => s.name === "cilium-clustermesh-values");
+      expect(secrets).toHaveLength(1);
+      const [secret] = secrets;
+      expect(secret.inputs.metadata).toEqual({
+        name: "cilium-clustermesh-values",
+        namespace: "kube-system",
+        labels: { "reconcile.fluxcd.io/watch": "Enabled" },
+      });
+      expect(secret.inputs.type).toBe("Opaque");
+      expect(secret.provider?.startsWith(named(run, "pulumi:providers:kubernetes", "kubernetes").urn)).toBe(true);
+      expect(secret.options.retainOnDelete).toBe(true);
+    }
+  });
+
+  it("first infra run: apiserver and CA in place, no peer yet, its own pod CIDR", () => {
+    const v = valuesOf(first);
+    expect(v.cluster).toEqual({ name: "infra", id: 1 });
+    expect(v.ipv4NativeRoutingCIDR).toBe("10.244.0.0/16");
+    expect(v.clustermesh?.useAPIServer).toBe(true);
+    expect(v.clustermesh?.apiserver.service).toEqual({ type: "LoadBalancer", annotations: { "lbipam.cilium.io/ips": "10.25.11.100" } });
+    expect(v.clustermesh?.apiserver.tls.auto).toMatchObject({ enabled: true, method: "cronJob" });
+    expect(peersOf(v)).toEqual([]);
+  });
+
+  it("apps sees infra at infra's address; infra, on its second run, sees apps at apps's address", () => {
+    expect(peersOf(valuesOf(apps))).toEqual(["infra@10.25.11.100:2379"]);
+    expect(peersOf(valuesOf(again))).toEqual(["apps@10.25.11.120:2379"]);
+    expect(valuesOf(apps).cluster).toEqual({ name: "apps", id: 2 });
+    expect(valuesOf(apps).clustermesh?.apiserver.service.annotations).toEqual({ "lbipam.cilium.io/ips": "10.25.11.120" });
+  });
+
+  it("both use the CA infra generated, base64-encoded as the chart expects", () => {
+    const ca = reveal(first.outputs.clustermeshCa.value) as { cert: string; key: string };
+    const expected = { cert: b64(ca.cert), key: b64(ca.key) };
+    expect(valuesOf(first).tls?.ca).toEqual(expected);
+    expect(valuesOf(apps).tls?.ca).toEqual(expected);
+    expect(valuesOf(again).tls?.ca).toEqual(expected);
+  });
+
+  it("once meshed, the native-routing CIDR covers both pod CIDRs, on both sides", () => {
+    for (const run of [apps, again]) {
+      const cidr = valuesOf(run).ipv4NativeRoutingCIDR;
+      expect(cidr).toBe("10.244.0.0/14");
+      expect(covers(cidr, "10.244.0.0/16") && covers(cidr, "10.246.0.0/16")).toBe(true);
+    }
+  });
+
+  it("the CA key appears nowhere outside a secret", () => {
+    const key = (reveal(first.outputs.clustermeshCa.value) as { key: string }).key;
+    const needle = new RegExp([key, b64(key), key.split("\n")[1]].map(escape).join("|"));
+    for (const run of [first, apps, again]) {
+      expect(secretLeaks(run).filter((l) => /clustermesh/.test(l))).toEqual([]);
+      const plain = [
+        ...run.resources.flatMap((r) => plainOccurrences(r.inputs, needle, `${r.type}::${r.name}`)),
+        ...run.invokes.flatMap((i) => plainOccurrences(i.inputs, needle, `invoke ${i.token}`)),
+        ...Object.entries(run.outputs).flatMap(([k, o]) => (o.secret ? [] : plainOccurrences(o.value, needle, `output ${k}`))),
+      ];
+      expect(plain).toEqual([]);
+      expect(run.warnings.filter((w) => needle.test(w))).toEqual([]);
+    }
+    // The needle does match the key where it is (inside the secret), so the scan is able to fail.
+    expect(needle.test(JSON.stringify(reveal(named(apps, SECRET, "cilium-clustermesh-values").inputs.stringData)))).toBe(true);
+  });
+
+  describeWithSchemas("against the Cilium 1.20.0 chart", () => {
+    it("the written values validate against values.schema.json over the chart defaults", () => {
+      const defaults = chartDefaults("cilium", "1.20.0") as HelmValues;
+      for (const run of [first, apps, again]) {
+        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", mergeValuesFrom([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
+      }
+    });
+  });
+});
+
+describe("three clusters", () => {
+  const edge = {
+    name: "edge",
+    id: 3,
+    podCidr: "10.248.0.0/16",
+    apiserver: { address: "10.25.11.140", port: 2379 },
+    peers: [fq("infra"), fq("apps")],
+    caOwner: fq("infra"),
+  };
+
+  it("infra and apps each list both other clusters; the native-routing CIDR covers all three pod CIDRs", async () => {
+    const infra = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] } });
+    const apps = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
+      stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: { outputs: { clustermesh: edge } } },
+    });
+    const infra2 = await runProgram({
+      stack: "infra",
+      config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] },
+      stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: { outputs: { clustermesh: edge } } },
+    });
+    expect(peersOf(valuesOf(apps))).toEqual(["infra@10.25.11.100:2379", "edge@10.25.11.140:2379"]);
+    expect(peersOf(valuesOf(infra2))).toEqual(["apps@10.25.11.120:2379", "edge@10.25.11.140:2379"]);
+    for (const run of [apps, infra2]) {
+      const cidr = valuesOf(run).ipv4NativeRoutingCIDR;
+      expect(cidr).toBe("10.240.0.0/12");
+      for (const pods of ["10.244.0.0/16", "10.246.0.0/16", "10.248.0.0/16"]) expect(covers(cidr, pods)).toBe(true);
+    }
+    expect(valuesOf(apps).tls?.ca).toEqual(valuesOf(infra2).tls?.ca);
+  });
+
+  it("a third stack that does not list this one yet is left out of the values (and the CIDR)", async () => {
+    const infra = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] } });
+    const apps = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
+      stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: { outputs: { clustermesh: { ...edge, peers: [fq("infra")] } } } },
+    });
+    expect(peersOf(valuesOf(apps))).toEqual(["infra@10.25.11.100:2379"]);
+    expect(valuesOf(apps).ipv4NativeRoutingCIDR).toBe("10.244.0.0/14");
+  });
+});
+
+describe("not meshed", () => {
+  it("mesh off: the Secret still carries the cluster identity and its own pod CIDR", async () => {
+    const r = await runProgram({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
+    expect(valuesOf(r)).toEqual({ cluster: { name: "apps", id: 2 }, ipv4NativeRoutingCIDR: "10.246.0.0/16" });
+  });
+
+  it("no CA from the owner yet: no apiserver, no peers, no CA, its own pod CIDR", async () => {
+    const r = await runProgram({ stack: "apps" });
+    expect(valuesOf(r)).toEqual({ cluster: { name: "apps", id: 2 }, ipv4NativeRoutingCIDR: "10.246.0.0/16" });
+  });
+});

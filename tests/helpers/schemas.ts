@@ -1,0 +1,138 @@
+/**
+ * Access to the upstream schemas in ../shared/schemas (see SOURCES.md there):
+ * chart values schemas and defaults, the CRD JSON schema catalog, and
+ * kubernetes-models for core kinds. Tests read these files in place and skip
+ * when the folder is absent (a user's clone); nothing is copied into the repo.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import Ajv, { type AnySchema, type ValidateFunction } from "ajv";
+import Ajv2019 from "ajv/dist/2019";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { parse } from "yaml";
+
+export type JsonSchema = { [key: string]: unknown };
+
+export function schemasRoot(): string {
+  return path.resolve(__dirname, "..", "..", "..", "shared", "schemas");
+}
+
+export function hasSchemas(): boolean {
+  return fs.existsSync(schemasRoot());
+}
+
+/** `describe` when the schemas exist, otherwise a skipped block with the reason printed. */
+export function describeWithSchemas(name: string, fn: () => void): void {
+  if (hasSchemas()) {
+    describe(name, fn);
+  } else {
+    console.warn(`skipping "${name}": upstream schemas not found at ${schemasRoot()}`);
+    describe.skip(name, fn);
+  }
+}
+
+export function loadJsonSchema(relPath: string): JsonSchema {
+  return JSON.parse(fs.readFileSync(path.join(schemasRoot(), relPath), "utf8")) as JsonSchema;
+}
+
+function newAjv<T extends Ajv>(Ctor: new (opts: object) => T): T {
+  // Upstream schemas use Kubernetes-only keywords and formats; strict mode would reject them.
+  const ajv = new Ctor({ strict: false, allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  for (const format of ["int32", "int64", "byte", "double", "float", "cidr", "int-or-string"]) ajv.addFormat(format, true);
+  return ajv;
+}
+
+const ajvs = { draft7: newAjv(Ajv), draft2019: newAjv(Ajv2019), draft2020: newAjv(Ajv2020) };
+const compiled = new Map<string, ValidateFunction>();
+
+/** Compiles `schema` with the Ajv dialect its `$schema` names (draft-07 if none). */
+export function compileSchema(schema: JsonSchema): ValidateFunction {
+  const dialect = String(schema["$schema"] ?? "");
+  const ajv = dialect.includes("2020-12") ? ajvs.draft2020 : dialect.includes("2019-09") ? ajvs.draft2019 : ajvs.draft7;
+  return ajv.compile(schema as AnySchema);
+}
+
+/** Validates `data` against the schema file at `relPath`; returns readable errors. */
+export function validateAgainst(relPath: string, data: unknown): string[] {
+  let validate = compiled.get(relPath);
+  if (validate === undefined) {
+    validate = compileSchema(loadJsonSchema(relPath));
+    compiled.set(relPath, validate);
+  }
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+}
+
+/** Chart files are named after the chart version, with or without a leading "v". */
+function chartFile(dir: string, chart: string, version: string, suffix: string): string | undefined {
+  const bare = version.replace(/^v/, "");
+  return [version, bare, `v${bare}`]
+    .map((v) => path.join(dir, `${chart}-${v}${suffix}`))
+    .map((f) => path.relative(schemasRoot(), f))
+    .find((rel) => fs.existsSync(path.join(schemasRoot(), rel)));
+}
+
+/** Relative path of a chart's values.schema.json, if the chart publishes one. */
+export function valuesSchemaPath(chart: string, version: string): string | undefined {
+  return chartFile(path.join(schemasRoot(), "helm"), chart, version, ".values.schema.json");
+}
+
+export function valuesSchemaFor(chart: string, version: string): JsonSchema | undefined {
+  const rel = valuesSchemaPath(chart, version);
+  return rel === undefined ? undefined : loadJsonSchema(rel);
+}
+
+/** Raw text of a chart's default values.yaml (comments document optional keys). */
+export function chartDefaultsText(chart: string, version: string): string | undefined {
+  const rel = chartFile(path.join(schemasRoot(), "helm-defaults"), chart, version, ".values.yaml");
+  return rel === undefined ? undefined : fs.readFileSync(path.join(schemasRoot(), rel), "utf8");
+}
+
+export function chartDefaults(chart: string, version: string): Record<string, unknown> | undefined {
+  const text = chartDefaultsText(chart, version);
+  return text === undefined ? undefined : ((parse(text) ?? {}) as Record<string, unknown>);
+}
+
+/** Relative path of the catalog schema for a custom resource kind, if present. */
+export function crdSchemaPath(apiVersion: string, kind: string): string | undefined {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const rel = path.join("crds-catalog", `${group}_${kind.toLowerCase()}_${version}.json`);
+  return group !== "" && fs.existsSync(path.join(schemasRoot(), rel)) ? rel : undefined;
+}
+
+export interface CoreValidation {
+  /** false when kubernetes-models has no model for the apiVersion/kind. */
+  readonly modelled: boolean;
+  readonly errors: readonly string[];
+}
+
+// kubernetes-models is ESM-only, which Jest's CommonJS runtime cannot load, so
+// its validate() runs in a plain Node process.
+const CORE_VALIDATOR = `
+const objects = JSON.parse(require("fs").readFileSync(0, "utf8"));
+(async () => {
+  const results = [];
+  for (const o of objects) {
+    const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
+    const mod = "kubernetes-models/" + (group ? group + "/" : "") + version + "/" + o.kind;
+    let Model;
+    try { Model = (await import(mod))[o.kind]; } catch { results.push({ modelled: false, errors: [] }); continue; }
+    try { new Model(o).validate(); results.push({ modelled: true, errors: [] }); }
+    catch (e) { results.push({ modelled: true, errors: [String(e && e.message)] }); }
+  }
+  process.stdout.write(JSON.stringify(results));
+})();
+`;
+
+/** Validates core Kubernetes objects with kubernetes-models' validate(). */
+export function validateCoreObjects(objects: readonly unknown[]): CoreValidation[] {
+  const out = execFileSync(process.execPath, ["-e", CORE_VALIDATOR], {
+    cwd: path.resolve(__dirname, "..", ".."),
+    input: JSON.stringify(objects),
+    encoding: "utf8",
+  });
+  return JSON.parse(out) as CoreValidation[];
+}
