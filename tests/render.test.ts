@@ -1,0 +1,273 @@
+/**
+ * The offline render (`npm run render`): writes what the program would apply, with
+ * secrets as placeholders naming their source, identically on every run. Checked on a
+ * fixture program that registers one of each kind of thing, and on every real stack
+ * against what its RunResult contains.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { MOCK_SECRET_MARKER, MockSecret, PROJECT_ROOT, RunResult, programResources, reveal, runProgram, stackNames } from "../harness";
+import { renderResult } from "../tools/render/index";
+import { parseArgs } from "../tools/render/cli";
+import { HELM_TYPE } from "../tools/render/helm";
+import { subject } from "../tools/render/names";
+import { MARKER_FILE, RenderOutputError, assertNoSecrets, writeRender } from "../tools/render/output";
+import { PLACEHOLDER } from "../tools/render/redact";
+import { CONFIGURATION_APPLY, GET_CONFIGURATION } from "../tools/render/talos";
+
+const FIXTURE = path.join(__dirname, "fixtures", "render-project");
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "render-test-"));
+}
+
+function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else files.set(child, fs.readFileSync(path.join(dir, child)));
+    }
+  };
+  walk("");
+  return files;
+}
+
+/** Every secret-looking string the run knows: the marker and the mocks' sensitive values. */
+function secretNeedles(result: RunResult): string[] {
+  return [MOCK_SECRET_MARKER, ...result.world.sensitiveValues];
+}
+
+function containsSecret(value: unknown): boolean {
+  if (value instanceof MockSecret) return true;
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsSecret);
+  return false;
+}
+
+/** The YAML after the header comments of a rendered file. */
+function body(content: string): unknown {
+  return parse(content);
+}
+
+describe("render of a fixture program", () => {
+  let result: RunResult;
+  let files: ReadonlyMap<string, string>;
+
+  beforeAll(async () => {
+    result = await runProgram({ stack: "dev", projectRoot: FIXTURE });
+    expect(result.error).toBeUndefined();
+    files = renderResult(result, FIXTURE).files;
+  });
+
+  const file = (name: string) => {
+    const content = files.get(name);
+    if (content === undefined) throw new Error(`no ${name}; rendered: ${[...files.keys()].join(", ")}`);
+    return content;
+  };
+
+  it("writes each node's patches in merge order, paired with the apply that applies them", () => {
+    // The fixture registers the applies in reverse order; pairing follows content.
+    const first = file("talos/10.0.0.11.yaml");
+    const second = file("talos/10.0.0.12.yaml");
+    expect(first).toContain('Applied by talos:machine/configurationApply:ConfigurationApply "demo-01"');
+    expect(first.indexOf("disk: /dev/sda")).toBeLessThan(first.indexOf("hostname: demo-01"));
+    expect(first.indexOf("hostname: demo-01")).toBeLessThan(first.indexOf("allowSchedulingOnControlPlanes: true"));
+    expect(second).toContain("hostname: demo-02");
+    expect(second).not.toContain("demo-01");
+    expect(second).not.toContain("allowSchedulingOnControlPlanes");
+    // Each patch is its own YAML document after the commented header.
+    const documents = second.split(/^---$/m).slice(1).map((d) => parse(d) as unknown);
+    expect(documents).toEqual([{ machine: { install: { disk: "/dev/sda" } } }, { apiVersion: "v1alpha1", kind: "HostnameConfig", hostname: "demo-02", auto: "off" }]);
+    expect(first).toMatch(/key: <secret from talos:machine\/secrets:Secrets "demo-secrets" output machineSecrets\.certs\.os\.key>/);
+  });
+
+  it("writes each release's values with chart and version, secret leaves as placeholders naming their source", () => {
+    const content = file("helm/kube-system-cilium.values.yaml");
+    expect(content).toContain("# chart: oci://quay.io/cilium/charts/cilium\n# version: 1.20.0\n");
+    expect(content).toContain("# ignoreChanges: chart, version, values");
+    expect(body(content)).toEqual({
+      cluster: { id: 1, name: "demo" },
+      extraConfig: { "api-token": "<secret from stack config render-fixture:apiToken>" },
+      tls: { ca: { cert: "plain certificate", key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
+    });
+    expect(body(file("helm/releases.yaml"))).toEqual([
+      expect.objectContaining({ release: "cilium", namespace: "kube-system", version: "1.20.0", values: "helm/kube-system-cilium.values.yaml" }),
+    ]);
+  });
+
+  it("writes each Kubernetes object as the API server receives it", () => {
+    expect(body(file("kubernetes/namespace-flux-system.yaml"))).toEqual({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } });
+    expect(body(file("kubernetes/configmap-flux-system-cluster-settings.yaml"))).toMatchObject({ kind: "ConfigMap", data: { CLUSTER: "demo" } });
+    expect(body(file("kubernetes/gitrepository-flux-system-flux-system.yaml"))).toMatchObject({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      spec: { url: "https://github.com/example/fleet" },
+    });
+    const secret = body(file("kubernetes/secret-flux-system-onepassword-connect.yaml")) as { stringData: { token: string } };
+    expect(secret.stringData.token).toMatch(/^<secret from onepassword:index\/getItem:getItem title=shared-1password vault=infra result (credential|sections\[0\]\.fields\[credential\]\.value)>$/);
+  });
+
+  it("draws every resource and its dependencies in the graph", () => {
+    const graph = file("graph.mmd");
+    expect(graph).toMatch(/^flowchart LR$/m);
+    for (const r of programResources(result)) expect(graph).toContain(`["${r.name}<br/>${r.type}"]`);
+    const id = (name: string) => new RegExp(`(r\\d+)\\["${name}<br/>`).exec(graph)?.[1];
+    expect(graph).toContain(`${id("demo-kubeconfig")} --> ${id("kubernetes")}`);
+    expect(graph).toContain(`${id("kubernetes")} -.-> ${id("flux-system")}`);
+    expect(graph).toContain(`${id("cilium")} --> ${id("flux-sync")}`);
+  });
+
+  it("writes outputs with secrets as placeholders and project paths relative", () => {
+    expect(body(file("outputs.yaml"))).toEqual({
+      kubeconfig: '<secret from talos:cluster/kubeconfig:Kubeconfig "demo-kubeconfig" output kubeconfigRaw>',
+      nodes: ["10.0.0.11", "10.0.0.12"],
+      patchFile: "<project>/talos/patch.yaml",
+    });
+  });
+
+  it("writes no secret value anywhere", () => {
+    for (const [name, content] of files) {
+      for (const needle of secretNeedles(result)) expect({ name, leaked: content.includes(needle) }).toEqual({ name, leaked: false });
+      expect(content).not.toContain("[secure config");
+    }
+    expect([...files.values()].join("\n").match(PLACEHOLDER)?.length).toBeGreaterThan(10);
+  });
+
+  it("redacts and reports a plain value that holds secret material", async () => {
+    const leaky = await runProgram({ stack: "dev", projectRoot: FIXTURE, env: { RENDER_FIXTURE_LEAK: "1" } });
+    const render = renderResult(leaky, FIXTURE);
+    expect(render.leaks).toEqual(['kubernetes:core/v1:ConfigMap "cluster-settings" data.LEAKED']);
+    const configMap = body(render.files.get("kubernetes/configmap-flux-system-cluster-settings.yaml") ?? "") as { data: Record<string, string> };
+    expect(configMap.data.LEAKED).toMatch(/^<redacted plain value holding a secret from talos:cluster\/kubeconfig:Kubeconfig "demo-kubeconfig" output kubeconfigRaw/);
+    expect(render.files.get("summary.md")).toContain("## Secret material in plain values (redacted)");
+    expect(() => assertNoSecrets(render)).not.toThrow();
+  });
+
+  it("refuses to write secret material, and to replace a directory that is not a render", () => {
+    const render = renderResult(result, FIXTURE);
+    const poisoned = { ...render, files: new Map([...render.files, ["x.yaml", `token: ${MOCK_SECRET_MARKER}-x`]]) };
+    expect(() => assertNoSecrets(poisoned)).toThrow(/refusing to write secret material to: x\.yaml/);
+
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, "precious.txt"), "keep me");
+    expect(() => writeRender(dir, render)).toThrow(RenderOutputError);
+    expect(fs.readFileSync(path.join(dir, "precious.txt"), "utf8")).toBe("keep me");
+
+    const out = path.join(dir, "render");
+    writeRender(out, render);
+    fs.writeFileSync(path.join(out, "stale.yaml"), "from an earlier render");
+    writeRender(out, render);
+    expect(fs.existsSync(path.join(out, "stale.yaml"))).toBe(false);
+    expect(fs.existsSync(path.join(out, MARKER_FILE))).toBe(true);
+  });
+});
+
+describe.each(stackNames(PROJECT_ROOT))("render of stack %s", (stack) => {
+  let result: RunResult;
+  let first: Map<string, Buffer>;
+  let second: Map<string, Buffer>;
+
+  beforeAll(async () => {
+    const dirs = [tempDir(), tempDir()];
+    result = await runProgram({ stack });
+    expect(result.error).toBeUndefined();
+    writeRender(dirs[0], renderResult(result, PROJECT_ROOT));
+    const again = await runProgram({ stack });
+    writeRender(dirs[1], renderResult(again, PROJECT_ROOT));
+    [first, second] = dirs.map(readTree);
+  });
+
+  const text = (name: string) => first.get(name)?.toString("utf8") ?? "";
+
+  it("writes byte-identical files on two runs", () => {
+    expect([...second.keys()]).toEqual([...first.keys()]);
+    for (const [name, content] of first) expect({ name, same: content.equals(second.get(name) as Buffer) }).toEqual({ name, same: true });
+  });
+
+  it("writes no secret value, and a placeholder wherever the program handles a secret", () => {
+    const all = [...first.values()].map((b) => b.toString("utf8")).join("\n");
+    for (const needle of secretNeedles(result)) expect(all.includes(needle)).toBe(false);
+    const handlesSecrets =
+      result.resources.some((r) => containsSecret(r.inputs)) || Object.values(result.outputs).some((o) => o.secret);
+    if (handlesSecrets) expect(all).toMatch(PLACEHOLDER);
+  });
+
+  it("writes a patch file for every node the program configures", () => {
+    const applies = result.resources.filter((r) => r.type === CONFIGURATION_APPLY);
+    for (const apply of applies) {
+      const node = String(reveal(apply.inputs.node));
+      expect(text(`talos/${node}.yaml`)).toContain(`Applied by ${subject(apply)}.`);
+    }
+    const configs = result.invokes.filter((i) => i.token === GET_CONFIGURATION).length;
+    expect([...first.keys()].filter((f) => f.startsWith("talos/"))).toHaveLength(Math.max(applies.length, configs));
+  });
+
+  it("writes a values file for every Helm release and a file for every Kubernetes object", () => {
+    const headers = [...first.entries()].filter(([f]) => f.startsWith("helm/") || f.startsWith("kubernetes/")).map(([, b]) => b.toString("utf8"));
+    for (const release of result.resources.filter((r) => HELM_TYPE.test(r.type))) {
+      expect(headers.some((h) => h.includes(`# resource: ${subject(release)}\n`) && h.includes(`# version: ${String(reveal(release.inputs.version) ?? "(unpinned)")}\n`))).toBe(true);
+    }
+    const objects = result.resources.filter((r) => r.type.startsWith("kubernetes:") && !HELM_TYPE.test(r.type));
+    for (const object of objects) expect(headers.some((h) => h.includes(`${subject(object)}`))).toBe(true);
+  });
+
+  it("draws every registered resource in the graph and summarises the run", () => {
+    const graph = text("graph.mmd");
+    for (const r of programResources(result)) expect(graph).toContain(`["${r.name}<br/>${r.type}"]`);
+    expect(text("summary.md")).toContain(`| resources | ${programResources(result).length} |`);
+    expect(text("summary.md")).toContain(`| invokes | ${result.invokes.length} |`);
+    expect(text("resources.yaml").match(/^- resource: /gm)).toHaveLength(programResources(result).length);
+  });
+});
+
+describe("render command line", () => {
+  it("takes one stack and an optional output directory", () => {
+    expect(parseArgs(["infra"])).toEqual({ stack: "infra", out: undefined });
+    expect(parseArgs(["infra", "--out", "x"])).toEqual({ stack: "infra", out: "x" });
+    expect(parseArgs(["--out=x", "apps"])).toEqual({ stack: "apps", out: "x" });
+    expect(parseArgs([])).toMatch(/^usage:/);
+    expect(parseArgs(["infra", "--out"])).toMatch(/--out needs a directory/);
+    expect(parseArgs(["infra", "--bogus"])).toMatch(/unknown option --bogus/);
+  });
+
+  it("renders a stack twice identically, with no credentials and no network", () => {
+    const dir = tempDir();
+    // Loaded before the program: any attempt to open a connection or resolve a name fails the run.
+    const noNetwork = path.join(dir, "no-network.js");
+    fs.writeFileSync(
+      noNetwork,
+      [
+        'const deny = (what) => () => { throw new Error("network access attempted: " + what); };',
+        'require("net").Socket.prototype.connect = deny("connect");',
+        'require("dns").lookup = deny("dns.lookup");',
+        'require("dns").promises.lookup = deny("dns.promises.lookup");',
+      ].join("\n"),
+    );
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(OP_|CLOUDFLARE_|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE)/.test(k)),
+    );
+    const render = (out: string) =>
+      spawnSync(process.execPath, ["-r", noNetwork, "-r", "ts-node/register/transpile-only", path.join("tools", "render.ts"), "infra", "--out", out], {
+        cwd: PROJECT_ROOT,
+        env,
+        encoding: "utf8",
+      });
+    const outs = [path.join(dir, "a"), path.join(dir, "b")];
+    for (const out of outs) {
+      const run = render(out);
+      expect(run.stderr).not.toMatch(/render: |network access attempted/);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain("# Offline render of stack `infra`");
+      expect(run.stdout).toMatch(/Wrote \d+ files to /);
+    }
+    const [a, b] = outs.map(readTree);
+    for (const name of ["summary.md", "graph.mmd", "resources.yaml", "outputs.yaml", MARKER_FILE]) expect(a.has(name)).toBe(true);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, content] of a) expect({ name, same: content.equals(b.get(name) as Buffer) }).toEqual({ name, same: true });
+  });
+});

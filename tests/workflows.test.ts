@@ -1,0 +1,195 @@
+/**
+ * The GitHub workflows: valid by actionlint, and true to the project's rules: pull
+ * requests are checked, rendered and previewed; nothing applies to a cluster unless an
+ * operator starts it by hand; previews without the repository's secrets skip with a notice.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { PROJECT_ROOT, stackNames } from "../harness";
+import { lintWorkflow, lintWorkflows, workflowFiles } from "../tools/workflows/actionlint";
+
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  permissions?: Record<string, string>;
+  environment?: string;
+  env?: Record<string, string>;
+  strategy?: { matrix?: Record<string, unknown> };
+  steps: Step[];
+}
+
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const workflows = new Map(workflowFiles(PROJECT_ROOT).map((file) => [path.basename(file), parse(fs.readFileSync(file, "utf8")) as Workflow]));
+
+function workflow(name: string): Workflow {
+  const found = workflows.get(name);
+  if (!found) throw new Error(`no .github/workflows/${name}`);
+  return found;
+}
+
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+const pulumiSteps = (w: Workflow) => steps(w).filter((s) => s.uses?.startsWith("pulumi/actions@"));
+
+describe("workflow files", () => {
+  it("pass actionlint", async () => {
+    expect([...workflows.keys()]).toEqual(expect.arrayContaining(["ci.yml", "preview.yml", "up.yml"]));
+    expect(await lintWorkflows(PROJECT_ROOT)).toEqual([]);
+  });
+
+  it("are checked by a linter that does report problems", async () => {
+    const broken = [
+      "on: pull_request",
+      "permisions: {}",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-24.04",
+      "    steps:",
+      "      - if: ${{ secrets.TOKEN != '' }}",
+      "        run: echo ${{ github.nonexistent }}",
+    ].join("\n");
+    const problems = await lintWorkflow(broken, ".github/workflows/broken.yml");
+    expect(problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/unexpected key "permisions"/), expect.stringMatching(/context "secrets" is not allowed here/)]),
+    );
+  });
+
+  it("pin every action to a major version or a commit", () => {
+    for (const [name, w] of workflows) {
+      for (const step of steps(w).filter((s) => s.uses && !s.uses.startsWith("./"))) {
+        expect({ name, uses: step.uses, pinned: /@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(step.uses as string) }).toEqual({ name, uses: step.uses, pinned: true });
+      }
+    }
+  });
+
+  it("declare their token permissions, read-only unless a job needs more", () => {
+    for (const [name, w] of workflows) expect({ name, permissions: w.permissions }).toEqual({ name, permissions: { contents: "read" } });
+  });
+
+  it("never change a cluster from an automatic trigger", () => {
+    for (const [name, w] of workflows) {
+      const automatic = Object.keys(w.on).some((event) => event !== "workflow_dispatch");
+      if (!automatic) continue;
+      for (const step of pulumiSteps(w)) expect({ name, command: step.with?.command }).toEqual({ name, command: "preview" });
+      for (const step of steps(w)) expect({ name, run: step.run ?? "" }).not.toEqual({ name, run: expect.stringMatching(/pulumi\s+(up|destroy|refresh|import|state)\b/) });
+    }
+  });
+});
+
+describe("ci workflow", () => {
+  const ci = workflow("ci.yml");
+
+  it("installs, typechecks, lints and tests every pull request and every push to main", () => {
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
+    expect(ci.on.push).toEqual({ branches: ["main"] });
+    const runs = ci.jobs.test.steps.map((s) => s.run).filter(Boolean);
+    expect(runs).toEqual(["npm ci", "npm run typecheck", "npm run lint", "npm run lint:workflows", "npm test"]);
+  });
+
+  it("renders every stack on the pull request and on its base and publishes the difference", () => {
+    const job = ci.jobs["render-diff"];
+    expect(job.if).toBe("github.event_name == 'pull_request'");
+    const base = job.steps.find((s) => s.with?.ref !== undefined);
+    expect(base?.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: "base" });
+    const script = job.steps.map((s) => s.run ?? "").join("\n");
+    expect(script).toContain('bash tools/ci/render-all.sh "$GITHUB_WORKSPACE/rendered/head"');
+    expect(script).toContain('"$GITHUB_WORKSPACE/head/tools/ci/render-all.sh" "$GITHUB_WORKSPACE/rendered/base"');
+    expect(script).toContain("bash head/tools/ci/render-diff-summary.sh rendered/base rendered/head");
+  });
+});
+
+describe("preview workflow", () => {
+  const preview = workflow("preview.yml");
+
+  it("previews every stack on pull requests and comments on the pull request", () => {
+    expect(Object.keys(preview.on)).toEqual(["pull_request"]);
+    const job = preview.jobs.preview;
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(job.strategy?.matrix).toEqual({ stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
+    expect(pulumiSteps(preview)).toHaveLength(1);
+    expect(pulumiSteps(preview)[0].with).toMatchObject({ command: "preview", "comment-on-pr": true });
+    expect(Object.keys(job.env ?? {}).sort()).toEqual(["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN", "OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+  });
+
+  it("skips with a notice in the job summary when the repository's secrets are not available", () => {
+    expect(preview.jobs.preview.if).toBe("needs.stacks.outputs.enabled == 'true'");
+    const credentials = preview.jobs.stacks.steps.find((s) => s.id === "credentials");
+    expect(credentials?.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+    expect(credentials?.run).toMatch(/enabled=false[\s\S]*::notice title=pulumi preview skipped::[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
+  });
+
+  it("takes its stacks from the stack files", () => {
+    const listed = JSON.parse(execFileSync("bash", [path.join(PROJECT_ROOT, "tools", "ci", "stacks.sh")], { cwd: PROJECT_ROOT, encoding: "utf8" })) as string[];
+    expect(listed).toEqual(stackNames(PROJECT_ROOT));
+  });
+});
+
+describe("up workflow", () => {
+  const up = workflow("up.yml");
+
+  it("runs only by hand, for one stack chosen from every stack, behind its environment", () => {
+    expect(Object.keys(up.on)).toEqual(["workflow_dispatch"]);
+    const input = (up.on.workflow_dispatch as { inputs: Record<string, { type: string; options: string[] }> }).inputs.stack;
+    expect(input.type).toBe("choice");
+    expect([...input.options].sort()).toEqual(stackNames(PROJECT_ROOT));
+    expect(up.jobs.up.environment).toBe("${{ inputs.stack }}");
+    expect(up.jobs.up.if).toBe("github.ref == 'refs/heads/main'");
+    expect(pulumiSteps(up).map((s) => s.with?.command)).toEqual(["up"]);
+  });
+});
+
+describe("render diff summary", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "render-diff-summary.sh");
+
+  function summarise(base: Record<string, string>, head: Record<string, string>, limit?: number): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-diff-"));
+    for (const [side, files] of [["base", base], ["head", head]] as const) {
+      for (const [name, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, side, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, side, name), content);
+      }
+    }
+    const summary = path.join(dir, "summary.md");
+    execFileSync("bash", [script, path.join(dir, "base"), path.join(dir, "head"), ...(limit ? [String(limit)] : [])], {
+      env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
+    });
+    return fs.readFileSync(summary, "utf8");
+  }
+
+  it("says so when nothing changes", () => {
+    expect(summarise({ "infra/a.yaml": "x: 1\n", ".render-output": "a" }, { "infra/a.yaml": "x: 1\n", ".render-output": "b" })).toContain(
+      "No change in what the program would apply to any stack.",
+    );
+  });
+
+  it("shows each changed, added and removed file as a diff", () => {
+    const text = summarise({ "infra/a.yaml": "x: 1\n", "infra/gone.yaml": "y\n" }, { "infra/a.yaml": "x: 2\n", "apps/new.yaml": "z\n" });
+    expect(text).toContain("3 rendered file(s) differ");
+    expect(text).toMatch(/````diff\n[\s\S]*-x: 1\n\+x: 2\n[\s\S]*````/);
+    expect(text).toContain("+z");
+    expect(text).toContain("-y");
+  });
+
+  it("truncates a long diff and says where the rest is", () => {
+    const text = summarise({ "infra/a.yaml": "a\n".repeat(500) }, { "infra/a.yaml": "b\n".repeat(500) }, 200);
+    expect(text).toMatch(/_Truncated: 200 of \d+ bytes shown/);
+    expect(text.split("\n").filter((l) => l.startsWith("-a")).length).toBeLessThan(100);
+  });
+});
