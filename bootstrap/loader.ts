@@ -52,6 +52,8 @@ export interface ChartSpec {
   readonly values: Values;
   /** spec.valuesFrom as declared; Flux merges these under `values`. */
   readonly valuesFrom: readonly ValuesReference[];
+  /** spec.timeout (a Go duration such as `10m`), when the HelmRelease sets one. */
+  readonly timeout?: string;
   /** Repo-relative path of the HelmRelease file. */
   readonly sourcePath: string;
   /** Repo-relative path of the file holding the chart source (and version pin). */
@@ -66,6 +68,7 @@ const crossRef = z.strictObject({
 });
 
 const helmReleaseSpec = z.looseObject({
+  timeout: z.string().regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, "must be a Go duration such as 10m").optional(),
   releaseName: z.string().min(1).optional(),
   targetNamespace: z.string().min(1).optional(),
   storageNamespace: z.string().min(1).optional(),
@@ -109,8 +112,8 @@ function parseField<T>(schema: z.ZodType<T>, value: unknown, file: string, what:
   throw new ManifestError(file, issues.join("; "));
 }
 
-/** Objects of every file (recursively through folders) a kustomization lists. */
-function kustomizationObjects(repoRoot: string, dir: string, settings: Settings): Array<{ file: string; object: KubeObject }> {
+/** Objects of every file (recursively through folders) a kustomization lists, substituted. */
+export function kustomizationObjects(repoRoot: string, dir: string, settings: Settings): Array<{ file: string; object: KubeObject }> {
   const k = readKustomization(repoRoot, dir);
   return k.resources.flatMap((res) => {
     const rel = relativeTo(repoRoot, res);
@@ -165,6 +168,7 @@ export function loadChartSpec(repoRoot: string, helmReleasePath: string, setting
     ...source,
     values: spec.values ?? {},
     valuesFrom: spec.valuesFrom ?? [],
+    ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
     sourcePath: rel,
   };
 }

@@ -224,6 +224,10 @@ export class MockWorld implements pulumi.runtime.Mocks {
             },
           },
         };
+      case "kubernetes:yaml/v2:ConfigGroup":
+      case "kubernetes:yaml/v2:ConfigFile":
+        // Remote components: the provider expands the files into objects; here they stay one resource.
+        return { id: undefined, state: { ...inputs, resources: [] } };
       case "onepassword:index/item:Item":
         return { ...id(uuid(args.type, args.name)), state: { ...inputs, uuid: hex(args.name).slice(0, 26), category: inputs.category ?? "login" } };
       case "tls:index/privateKey:PrivateKey": {

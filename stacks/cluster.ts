@@ -17,6 +17,7 @@ import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
 import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
 import { readItemField, vaultUuid } from "../components/onepassword/items";
 import { onePasswordProvider } from "../components/onepassword/provider";
+import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
 import { StackConfig } from "./config";
@@ -56,9 +57,18 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
     onepassword: onepassword && clusterVault ? { provider: onepassword, vault: clusterVault } : undefined,
   });
   // For [bootstrap]: the Cilium release merges `clustermesh.values` as Flux's valuesFrom
-  // (mergeValuesFrom) and depends on `clustermesh.valuesSecret`.
+  // (composeValues) and depends on `clustermesh.valuesSecret`.
 
   // [bootstrap] CRDs, charts, hand-off to Flux.
+  const bootstrap = new ClusterBootstrap("bootstrap", {
+    config,
+    settings,
+    kubernetesProvider: kubernetes,
+    meshValues: clustermesh.values,
+    meshValuesSecret: clustermesh.valuesSecret,
+    connectToken,
+    nodeCount: config.nodes.length,
+  });
 
   // [edge] Cloudflare tunnel and scoped tokens; writes to 1Password.
   const cloudflare = config.credentials.cloudflare ? cloudflareProvider("cloudflare", config.credentials.cloudflare) : undefined;
@@ -94,5 +104,6 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
     schematicId: talos.schematicId,
     ...edgeOutputs,
     ...clustermesh.stackOutputs,
+    bootstrap: bootstrap.outputs,
   };
 }

@@ -11,8 +11,10 @@ import {
   type ChartSpec,
 } from "../bootstrap/loader";
 import { parseManifests } from "../bootstrap/manifests";
+import { loadReleaseNamespaces } from "../bootstrap/namespaces";
 import { SubstitutionError } from "../bootstrap/substitute";
 import { composeValues, mergeValues, type Values } from "../bootstrap/values";
+import { ciliumMeshValues } from "../components/clustermesh/values";
 import {
   chartDefaults,
   chartDefaultsText,
@@ -154,7 +156,6 @@ describe.each(clusters)("bootstrapped charts of the %s cluster", (cluster) => {
     expect(get(cilium, "cluster.id")).toBe(Number(settings.CLUSTER_ID));
     expect(get(cilium, "k8sServiceHost")).toBe("127.0.0.1");
     expect(get(cilium, "k8sServicePort")).toBe(7445);
-    expect(get(cilium, "ipv4NativeRoutingCIDR")).toBe(settings.POD_CIDR_STRING);
     expect(get(chart("coredns").values, "replicaCount")).toBe(2);
     expect(get(chart("coredns").values, "service.clusterIP")).toBe(settings.COREDNS_CLUSTER_IP);
   });
@@ -180,20 +181,21 @@ describe.each(clusters)("bootstrapped charts of the %s cluster", (cluster) => {
     expect(get(v, "securityContext.capabilities.cleanCiliumState")).toEqual(["NET_ADMIN", "SYS_ADMIN", "SYS_RESOURCE"]);
   });
 
-  test("Cilium takes ClusterMesh values from the optional Secret and sets none inline", () => {
+  test("Cilium takes the native-routing CIDR and ClusterMesh values from the required Secret and sets none inline", () => {
     const spec = chart("cilium");
-    expect(spec.valuesFrom).toEqual([{ kind: "Secret", name: "cilium-clustermesh-values", valuesKey: "values.yaml", optional: true }]);
-    expect(spec.values).not.toHaveProperty("clustermesh");
-    expect(spec.values).not.toHaveProperty("tls");
+    expect(spec.valuesFrom).toEqual([{ kind: "Secret", name: "cilium-clustermesh-values", valuesKey: "values.yaml", optional: false }]);
+    // Inline values win over valuesFrom: any of these set inline would hide the Secret's.
+    for (const key of ["ipv4NativeRoutingCIDR", "clustermesh", "tls"]) expect(spec.values).not.toHaveProperty(key);
     // Flux order: the Secret first, inline values over it.
-    const merged = composeValues([{ clustermesh: { useAPIServer: true }, cluster: { name: "wrong" } }], spec.values);
+    const merged = composeValues([{ ipv4NativeRoutingCIDR: "10.244.0.0/14", clustermesh: { useAPIServer: true }, cluster: { name: "wrong" } }], spec.values);
+    expect(get(merged, "ipv4NativeRoutingCIDR")).toBe("10.244.0.0/14");
     expect(get(merged, "clustermesh.useAPIServer")).toBe(true);
     expect(get(merged, "cluster.name")).toBe(settings.CLUSTER);
   });
 
-  test("a covering native-routing CIDR can be set in cluster-settings for ClusterMesh", () => {
-    const spec = loadChartSpec(repoRoot, chart("cilium").sourcePath, { ...settings, CILIUM_NATIVE_ROUTING_CIDR: "10.244.0.0/14" });
-    expect(get(spec.values, "ipv4NativeRoutingCIDR")).toBe("10.244.0.0/14");
+  test("the HelmRelease timeout is read (Cilium: 10m), absent elsewhere", () => {
+    expect(chart("cilium").timeout).toBe("10m");
+    expect(chart("coredns").timeout).toBeUndefined();
   });
 
   test("cert-manager installs and keeps its CRDs", () => {
@@ -252,6 +254,20 @@ function kindMismatches(values: Values, defaults: Values, prefix = ""): string[]
   });
 }
 
+/**
+ * What the program writes for each valuesFrom source, as a representative layer: the
+ * unmeshed ClusterMesh values (ClusterMesh's own tests validate the meshed ones).
+ */
+function valuesFromLayers(cluster: (typeof clusters)[number], chart: ChartSpec): Values[] {
+  const settings = fixture(cluster);
+  return chart.valuesFrom.map((ref) => {
+    if (ref.kind === "Secret" && ref.name === "cilium-clustermesh-values") {
+      return ciliumMeshValues({ cluster: { name: settings.CLUSTER, id: Number(settings.CLUSTER_ID) }, nativeRoutingCidr: settings.POD_CIDR_STRING });
+    }
+    throw new Error(`${chart.sourcePath}: no representative values for valuesFrom ${ref.kind}/${ref.name}`);
+  });
+}
+
 describeWithSchemas("bootstrapped chart values against the charts' own schemas and defaults", () => {
   const plan = loadOr(() => loadBootstrapPlan(repoRoot), EMPTY_PLAN);
   const cases = loadOr(
@@ -267,7 +283,7 @@ describeWithSchemas("bootstrapped chart values against the charts' own schemas a
     }
   });
 
-  test.each(label)("%s: values merged over the defaults validate against the values schema", (_name, { chart }) => {
+  test.each(label)("%s: values (with their valuesFrom) merged over the defaults validate against the values schema", (_name, { cluster, chart }) => {
     const schema = valuesSchemaFor(chartName(chart), chart.version);
     const defaults = chartDefaults(chartName(chart), chart.version) ?? {};
     if (schema === undefined) {
@@ -276,7 +292,7 @@ describeWithSchemas("bootstrapped chart values against the charts' own schemas a
       return;
     }
     const validate = compileSchema(schema);
-    const ok = validate(mergeValues(defaults, chart.values));
+    const ok = validate(mergeValues(defaults, composeValues(valuesFromLayers(cluster, chart), chart.values)));
     expect(ok ? [] : validate.errors).toEqual([]);
   });
 
@@ -445,6 +461,32 @@ describe("loadChartSpec on small trees", () => {
       "k/app/ocirepository.yaml": ociRepository(),
     });
     expect(load).toThrow(/k\/app\/helmrelease\.yaml: .*spec\.chartRef\.name/);
+  });
+
+  test("the release's namespace comes with the labels of its Namespace manifest, or fails naming the HelmRelease", () => {
+    const namespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n";
+    write({
+      "k/app/kustomization.yaml": kustomization("namespace.yaml", "ocirepository.yaml", "helmrelease.yaml"),
+      "k/app/helmrelease.yaml": helmRelease(),
+      "k/app/ocirepository.yaml": ociRepository(),
+      "k/app/namespace.yaml": namespace,
+    });
+    expect(loadReleaseNamespaces(root, [load()], settings)).toEqual([
+      { name: "apps", labels: { "pod-security.kubernetes.io/enforce": "restricted" }, sourcePath: "k/app/namespace.yaml" },
+    ]);
+    write({ "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml") });
+    expect(() => loadReleaseNamespaces(root, [load()], settings)).toThrow(/k\/app\/helmrelease\.yaml: namespace apps has no Namespace manifest/);
+  });
+
+  test("a HelmRelease timeout is read as written; a malformed one is rejected", () => {
+    write({
+      "k/app/kustomization.yaml": kustomization("ocirepository.yaml", "helmrelease.yaml"),
+      "k/app/helmrelease.yaml": helmRelease("  timeout: 15m\n  chartRef:\n    kind: OCIRepository\n    name: app\n"),
+      "k/app/ocirepository.yaml": ociRepository(),
+    });
+    expect(load().timeout).toBe("15m");
+    write({ "k/app/helmrelease.yaml": helmRelease("  timeout: soon\n  chartRef:\n    kind: OCIRepository\n    name: app\n") });
+    expect(load).toThrow(/spec\.timeout: must be a Go duration/);
   });
 });
 

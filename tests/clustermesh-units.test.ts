@@ -6,9 +6,9 @@
 import { checkMesh, GuardedRange, Member } from "../components/clustermesh/checks";
 import { coveringCidr } from "../components/clustermesh/cidr";
 import { MeshContract, parseCa, parseContract } from "../components/clustermesh/contract";
-import { mergeValuesFrom } from "../components/clustermesh/merge";
 import { qualifyStack } from "../components/clustermesh/names";
 import { ciliumMeshValues, HelmValues } from "../components/clustermesh/values";
+import { composeValues } from "../bootstrap/values";
 import { parseCidr, Range } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
 
@@ -117,9 +117,9 @@ describe("contract and names", () => {
   });
 });
 
-describe("mergeValuesFrom (Flux: valuesFrom in order, then spec.values)", () => {
+describe("composeValues (Flux: valuesFrom in order, then spec.values)", () => {
   it("merges maps key by key and lets later layers win", () => {
-    const merged = mergeValuesFrom(
+    const merged = composeValues(
       [
         { a: { x: 1, y: 1 }, list: [1, 2], keep: "from-first" },
         { a: { y: 2, z: 2 }, list: [3] },
@@ -130,21 +130,21 @@ describe("mergeValuesFrom (Flux: valuesFrom in order, then spec.values)", () => 
   });
 
   it("replaces lists and scalars whole, maps by scalars and scalars by maps, and keeps null", () => {
-    const merged = mergeValuesFrom([{ l: [{ n: 1 }, { n: 2 }], m: { k: 1 }, s: "x", gone: { k: 1 } }], { l: [{ n: 3 }], m: "flat", s: { now: "map" }, gone: null });
+    const merged = composeValues([{ l: [{ n: 1 }, { n: 2 }], m: { k: 1 }, s: "x", gone: { k: 1 } }], { l: [{ n: 3 }], m: "flat", s: { now: "map" }, gone: null });
     expect(merged).toEqual({ l: [{ n: 3 }], m: "flat", s: { now: "map" }, gone: null });
   });
 
   it("shares no object with its inputs", () => {
     const from = { a: { b: { c: 1 } } };
-    const merged = mergeValuesFrom([from], {});
+    const merged = composeValues([from], {});
     (merged.a as { b: { c: number } }).b.c = 2;
     expect(from.a.b.c).toBe(1);
   });
 
   it("is the inline value that wins over the Secret, so the HelmRelease must not set what the Secret owns", () => {
     const secret = ciliumMeshValues({ cluster: { name: "infra", id: 1 }, nativeRoutingCidr: "10.244.0.0/14" });
-    expect(mergeValuesFrom([secret], { ipv4NativeRoutingCIDR: "10.244.0.0/16" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/16");
-    expect(mergeValuesFrom([secret], { routingMode: "native" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/14");
+    expect(composeValues([secret], { ipv4NativeRoutingCIDR: "10.244.0.0/16" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/16");
+    expect(composeValues([secret], { routingMode: "native" }).ipv4NativeRoutingCIDR).toBe("10.244.0.0/14");
   });
 });
 
@@ -201,12 +201,12 @@ describe("ciliumMeshValues", () => {
     it("validates against values.schema.json when merged over the chart defaults, meshed or not", () => {
       const unmeshed = ciliumMeshValues({ cluster: { name: "apps", id: 2 }, nativeRoutingCidr: "10.246.0.0/16" });
       for (const values of [meshed, unmeshed]) {
-        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", mergeValuesFrom([defaults], values))).toEqual([]);
+        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", composeValues([defaults], values))).toEqual([]);
       }
     });
 
     it("is rejected by the schema when a value has the wrong type (the check can fail)", () => {
-      const broken = mergeValuesFrom([defaults, meshed], { clustermesh: { useAPIServer: "yes" } });
+      const broken = composeValues([defaults, meshed], { clustermesh: { useAPIServer: "yes" } });
       expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", broken).join("\n")).toContain("/clustermesh/useAPIServer");
     });
   });

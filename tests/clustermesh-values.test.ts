@@ -5,7 +5,7 @@
  * native-routing CIDR over every meshed pod CIDR, for two and three clusters, meshed or not.
  */
 import { parse } from "yaml";
-import { mergeValuesFrom } from "../components/clustermesh/merge";
+import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import type { StackReferenceState } from "../harness";
@@ -134,7 +134,7 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
     it("the written values validate against values.schema.json over the chart defaults", () => {
       const defaults = chartDefaults("cilium", "1.20.0") as HelmValues;
       for (const run of [first, apps, again]) {
-        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", mergeValuesFrom([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
+        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", composeValues([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
       }
     });
   });

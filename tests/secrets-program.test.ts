@@ -159,7 +159,8 @@ describe("1Password credentials", () => {
 
   it("fails naming the item and field when the Connect token field is missing", async () => {
     const result = await runProgram({ stack: "infra", onepasswordItems: { "shared-1password": { OTHER: "MOCK-SECRET-other" } } });
-    expect(result.error?.message).toBe('1Password item "shared-1password" has no field "OP_CONNECT_TOKEN"');
+    // The bootstrap's Connect-token Secret consumes the field, so the SDK reports it while serializing that Secret.
+    expect(result.error?.message).toContain('1Password item "shared-1password" has no field "OP_CONNECT_TOKEN"');
   });
 
   it("says which half of a Connect credential is missing", async () => {

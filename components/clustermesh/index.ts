@@ -15,7 +15,6 @@ import { ciliumMeshValues, HelmValues } from "./values";
 
 export { CA_OUTPUT, CONTRACT_OUTPUT } from "./contract";
 export type { MeshCa, MeshContract } from "./contract";
-export { mergeValuesFrom } from "./merge";
 export { MeshError, resolveMeshPeers } from "./peers";
 export type { MeshPeers } from "./peers";
 export type { HelmValues } from "./values";
