@@ -60,6 +60,8 @@ export interface RegisteredResource {
     readonly version: string;
     readonly pluginDownloadURL: string;
     readonly customTimeouts?: { create: string; update: string; delete: string };
+    /** `import`: the id of an existing resource to adopt instead of creating it. */
+    readonly importId?: string;
   };
 }
 
@@ -133,6 +135,7 @@ function recordMonitor(
             additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
             version: req.getVersion() as string,
             pluginDownloadURL: req.getPlugindownloadurl() as string,
+            importId: (req.getImportid() as string) || undefined,
             customTimeouts: timeouts
               ? { create: timeouts.getCreate() as string, update: timeouts.getUpdate() as string, delete: timeouts.getDelete() as string }
               : undefined,

@@ -21,9 +21,11 @@ import { checkStackConfig, Problem } from "./validate";
 export type { NodeConfig } from "./schema";
 
 /** The validated config with every default and derived value resolved. */
-export interface StackConfig extends Omit<RawStackConfig, "flux" | "cloudflare"> {
+export interface StackConfig extends Omit<RawStackConfig, "flux" | "cloudflare" | "talos"> {
   readonly projectRoot: string;
   readonly flux: RawStackConfig["flux"] & { readonly path: string };
+  /** `bootstrapped`: the cluster already runs (default: true when adopting its PKI). */
+  readonly talos: RawStackConfig["talos"] & { readonly bootstrapped: boolean };
   readonly cloudflare: Omit<RawStackConfig["cloudflare"], "zone"> & { readonly zone: string };
   readonly credentials: {
     readonly onepassword?: OnePasswordCredentials;
@@ -85,6 +87,7 @@ export function loadStackConfig(env: Env = process.env, projectRoot: string = PR
     ...raw,
     projectRoot,
     flux: { ...raw.flux, path: raw.flux.path ?? `kubernetes/clusters/${raw.cluster.name}` },
+    talos: { ...raw.talos, bootstrapped: raw.talos.bootstrapped ?? raw.talos.pki === "adopt" },
     cloudflare: { ...raw.cloudflare, accountId, zone: raw.cloudflare.zone ?? raw.cluster.domain },
     credentials: {
       onepassword: onepassword && !isProblem(onepassword) ? onepassword : undefined,

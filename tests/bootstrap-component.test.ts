@@ -307,6 +307,34 @@ describe("variants", () => {
   });
 });
 
+describe("a running cluster (adopted PKI) versus a new one", () => {
+  // Both committed stacks adopt running clusters: their releases exist and Flux owns them.
+  test.each(["infra", "apps"])("%s: every release is imported by <namespace>/<name>, objects are upserted", async (stack) => {
+    const result = await runProgram({ stack });
+    expect(result.error).toBeUndefined();
+    for (const release of ofType(result, T.release)) {
+      expect(release.options.importId).toBe(`${String(release.inputs.namespace)}/${String(release.inputs.name)}`);
+    }
+    expect(named(result, T.provider, "kubernetes").inputs.upsertExistingObjects).toBe("true");
+    expect(named(result, T.talosBootstrap, "bootstrap").options.importId).toBe("machine_bootstrap");
+  });
+
+  test("a new cluster (generated PKI) installs its releases and bootstraps etcd", async () => {
+    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate" } });
+    expect(result.error).toBeUndefined();
+    expect(ofType(result, T.release).length).toBe(RELEASES.length);
+    for (const release of ofType(result, T.release)) expect(release.options.importId).toBeUndefined();
+    expect(named(result, T.provider, "kubernetes").inputs.upsertExistingObjects).toBe("false");
+    expect(named(result, T.talosBootstrap, "bootstrap").options.importId).toBeUndefined();
+  });
+
+  test("talos.bootstrapped overrides the default of adopt", async () => {
+    const result = await runProgram({ stack: "infra", config: { "k8s-gitops:talos.bootstrapped": false } });
+    expect(result.error).toBeUndefined();
+    expect(ofType(result, T.release).every((r) => r.options.importId === undefined)).toBe(true);
+  });
+});
+
 describe("helm-wait helpers", () => {
   test("Go durations in seconds", () => {
     expect(durationSeconds("10m")).toBe(600);

@@ -11,6 +11,8 @@ import type { CrdSet } from "../../bootstrap/plan";
 export interface KubernetesOptions {
   readonly provider: k8s.Provider;
   readonly parent: pulumi.Resource;
+  /** The cluster already runs: its Helm releases exist (Flux owns them) and are imported. */
+  readonly adoptExisting?: boolean;
 }
 
 /** One ConfigGroup per CRD set, by set name. */

@@ -57,7 +57,7 @@ export class ClusterBootstrap extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:bootstrap:ClusterBootstrap", name, {}, opts);
     const repoRoot = args.config.projectRoot;
-    const k8sOpts = { provider: args.kubernetesProvider, parent: this };
+    const k8sOpts = { provider: args.kubernetesProvider, parent: this, adoptExisting: args.config.talos.bootstrapped };
 
     // Read and check everything first: a broken tree fails before anything is registered.
     const plan = loadBootstrapPlan(repoRoot);

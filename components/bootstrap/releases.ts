@@ -119,6 +119,10 @@ export function installReleases(
           dependsOn,
           ignoreChanges: FLUX_OWNED_INPUTS,
           retainOnDelete: true,
+          // On a running cluster the release exists: record it (import id
+          // <namespace>/<name>) instead of installing over it. Every input but name and
+          // namespace is ignored, so the import never upgrades it.
+          ...(opts.adoptExisting ? { import: `${chart.namespace}/${chart.releaseName}` } : {}),
           // Values composed from valuesFrom may carry secret keys (the mesh CA).
           ...(pulumi.Output.isInstance(values) ? { additionalSecretOutputs: ["values"] } : {}),
         },

@@ -117,7 +117,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     // On its own address: a DNS endpoint may only answer once the cluster runs. A running
     // cluster answers bootstrap with AlreadyExists, which the provider retries until it times
     // out, so there the resource is imported (recorded, never executed).
-    const alreadyBootstrapped = config.talos.bootstrapped ?? config.talos.pki === "adopt";
+    const alreadyBootstrapped = config.talos.bootstrapped;
     this.bootstrap = new talos.machine.Bootstrap(
       "bootstrap",
       {
@@ -173,10 +173,17 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.healthy = health.id;
 
     // clusterIdentifier pins the provider's identity: a renewed kubeconfig certificate is an
-    // update, never a replacement that would cascade into every Kubernetes resource.
+    // update, never a replacement that would cascade into every Kubernetes resource. A
+    // cluster that already runs has the bootstrap's namespaces, CRDs and ConfigMap: those
+    // are adopted (server-side apply over the existing object) instead of failing as
+    // "already exists".
     this.kubernetesProvider = new k8s.Provider(
       "kubernetes",
-      { kubeconfig: pulumi.all([health.id, this.kubeconfig]).apply(([, kc]) => kc), clusterIdentifier: cluster },
+      {
+        kubeconfig: pulumi.all([health.id, this.kubeconfig]).apply(([, kc]) => kc),
+        clusterIdentifier: cluster,
+        upsertExistingObjects: alreadyBootstrapped,
+      },
       { parent: this },
     );
 
