@@ -1,7 +1,7 @@
 /** Small queries over a RunResult, shared by tests, render and bench. */
-import { MOCK_SECRET_MARKER } from "./mocks";
+import { MOCK_SECRET_MARKER, StackReferenceState } from "./mocks";
 import { RegisteredResource, RunResult } from "./run";
-import { plainOccurrences } from "./values";
+import { plainOccurrences, reveal } from "./values";
 
 export function ofType(result: RunResult, type: string): RegisteredResource[] {
   return result.resources.filter((r) => r.type === type);
@@ -61,4 +61,12 @@ export function secretLeaks(result: RunResult): string[] {
     if (!o.secret) leaks.push(...plainOccurrences(o.value, marker, `stack output ${k}`));
   }
   return leaks;
+}
+
+/** A finished run's outputs as a peer stack reads them through a StackReference. */
+export function asStackReference(result: RunResult): StackReferenceState {
+  return {
+    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
+    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
+  };
 }

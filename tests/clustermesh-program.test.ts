@@ -4,7 +4,7 @@
  * the first deployment that never fails on a missing peer, and the cross-stack checks that
  * fail before anything is registered.
  */
-import { MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { asStackReference, MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import type { StackReferenceState } from "../harness";
 
 const fq = (stack: string) => `organization/k8s-gitops/${stack}`;
@@ -17,10 +17,7 @@ const meshOfType = (r: RunResult, type: string) => ofType(r, type).filter((x) =>
 /** A finished run as its peers see it through a StackReference. */
 function asPeer(result: RunResult): StackReferenceState {
   expect(result.error).toBeUndefined();
-  return {
-    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
-    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
-  };
+  return asStackReference(result);
 }
 
 const meshWarnings = (r: RunResult) => r.warnings.filter((w) => w.startsWith("clustermesh:"));

@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
-import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { asStackReference, MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import type { StackReferenceState } from "../harness";
 import { parseCidr } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
@@ -17,12 +17,10 @@ const SECRET = "kubernetes:core/v1:Secret";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/** A finished run as its peers see it through a StackReference. */
 function asPeer(result: RunResult): StackReferenceState {
   expect(result.error).toBeUndefined();
-  return {
-    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
-    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
-  };
+  return asStackReference(result);
 }
 
 interface MeshValues {

@@ -4,7 +4,7 @@
  * member's outputs (this also loads and compiles the program), then timed with all of
  * them present, as `pulumi preview` sees a deployed fleet.
  */
-import { ORGANIZATION, RunResult, StackReferenceState, programResources, readProjectConfig, reveal, runProgram } from "../../harness";
+import { asStackReference, ORGANIZATION, RunResult, StackReferenceState, programResources, readProjectConfig, runProgram } from "../../harness";
 import { longestChain } from "../render/graph";
 import { subject } from "../render/names";
 import { Stats, stats } from "./stats";
@@ -25,13 +25,6 @@ export interface Measurement {
 
 export class BenchError extends Error {}
 
-function references(result: RunResult): StackReferenceState {
-  return {
-    outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, reveal(o.value)])),
-    secretOutputNames: Object.entries(result.outputs).filter(([, o]) => o.secret).map(([k]) => k),
-  };
-}
-
 async function run(projectRoot: string, stack: string, refs: Record<string, StackReferenceState>): Promise<RunResult> {
   const result = await runProgram({ stack, projectRoot, stackReferences: refs });
   if (result.error) throw new BenchError(`stack ${stack} failed under the mock runtime: ${result.error.message}`);
@@ -43,7 +36,7 @@ export async function measureGroup(projectRoot: string, stacks: readonly string[
   const refs: Record<string, StackReferenceState> = {};
   const project = readProjectConfig(projectRoot, stacks[0]).project;
   for (let pass = 0; pass < 2; pass++) {
-    for (const stack of stacks) refs[`${ORGANIZATION}/${project}/${stack}`] = references(await run(projectRoot, stack, refs));
+    for (const stack of stacks) refs[`${ORGANIZATION}/${project}/${stack}`] = asStackReference(await run(projectRoot, stack, refs));
   }
   const measurements: Measurement[] = [];
   for (const stack of stacks) {
