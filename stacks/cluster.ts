@@ -2,13 +2,11 @@
  * One cluster from components, in the order of design.md's flow. No branch on the
  * stack name: everything that differs between clusters comes from config.
  *
- * Wiring contract between components (each section is owned by one component):
- *  - secrets (components/onepassword, components/cloudflare): providers, reads of
- *    bootstrap secrets, writes of generated material; absent when disabled.
- *  - talos (components/talos): PKI (generate or adopt from the 1Password fields),
- *    machine configs, apply, bootstrap, health gate, kubeconfig, Kubernetes provider.
- *  - mesh (components/clustermesh): shared CA, peer contract, Cilium mesh values.
- *  - bootstrap (components/bootstrap): phase 0 CRDs, phase 1 charts, phase 2 hand-off.
+ * Order: secrets (1Password and Cloudflare providers, bootstrap reads; absent when an
+ * integration is off) → Talos (PKI, machine configs, apply, bootstrap, health gate,
+ * kubeconfig, Kubernetes provider) → ClusterMesh (CA, peers, Cilium values Secret) →
+ * bootstrap (phase 0 CRDs, phase 1 charts, phase 2 hand-off to Flux) → edge (tunnel,
+ * scoped tokens) and the writes of generated material to 1Password.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CloudflareEdge } from "../components/cloudflare/edge";
@@ -30,9 +28,8 @@ export interface ClusterOutputs {
 
 export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutputs {
   const settings = clusterSettings(config);
-  void settings;
 
-  // [secrets] 1Password and Cloudflare providers and reads.
+  // Secrets: 1Password provider and the reads the bootstrap needs.
   const onepassword = config.credentials.onepassword
     ? onePasswordProvider("onepassword", config.credentials.onepassword)
     : undefined;
@@ -41,25 +38,21 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
   // Secret: the token external-secrets reaches 1Password Connect with.
   const { item: connectItem, field: connectField } = config.onepassword.connectToken;
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
-  void connectToken;
 
-  // [talos] Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
+  // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
   const talos = new TalosCluster("talos", { config, onepassword });
-  // For later sections: Kubernetes resources use this provider; it waits for Talos health.
+  // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
-  void kubernetes;
 
-  // [mesh] ClusterMesh: CA, peers, Cilium values.
+  // ClusterMesh: CA, peers, the Cilium values Secret.
   const clustermesh = new ClusterMesh("clustermesh", {
     config,
     mesh,
     kubernetesProvider: kubernetes,
     onepassword: onepassword && clusterVault ? { provider: onepassword, vault: clusterVault } : undefined,
   });
-  // For [bootstrap]: the Cilium release merges `clustermesh.values` as Flux's valuesFrom
-  // (composeValues) and depends on `clustermesh.valuesSecret`.
-
-  // [bootstrap] CRDs, charts, hand-off to Flux.
+  // CRDs, charts, hand-off to Flux. The Cilium release merges the mesh values as Flux's
+  // valuesFrom does and depends on the Secret that carries them.
   const bootstrap = new ClusterBootstrap("bootstrap", {
     config,
     settings,
@@ -70,7 +63,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
     nodeCount: config.nodes.length,
   });
 
-  // [edge] Cloudflare tunnel and scoped tokens; writes to 1Password.
+  // Edge: Cloudflare tunnel and scoped tokens; writes of generated material to 1Password.
   const cloudflare = config.credentials.cloudflare ? cloudflareProvider("cloudflare", config.credentials.cloudflare) : undefined;
   const { accountId, zone, zoneId, tunnel } = config.cloudflare;
   const edge =
