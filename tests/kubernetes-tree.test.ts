@@ -123,11 +123,35 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
   const walkOf = lazy(() => fluxGraph(cluster));
   const graphOf = (): Map<string, FluxKustomization> => walkOf().graph;
   const kustomizationsOf = lazy(() => [...graphOf().values()].filter((k) => k.object !== undefined));
+  const depsOf = (k: FluxKustomization): string[] =>
+    ((get(k.object, "spec.dependsOn") as Array<{ name: string; namespace?: string }> | undefined) ?? []).map((d) =>
+      keyOf(d.namespace ?? k.namespace, d.name),
+    );
+  /** Kustomizations `key` waits for, transitively through dependsOn. */
+  const after = (key: string): Set<string> => {
+    const seen = new Set<string>();
+    const go = (k: string): void => {
+      const ks = graphOf().get(k);
+      for (const d of ks ? depsOf(ks) : []) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        go(d);
+      }
+    };
+    go(key);
+    return seen;
+  };
+  /** Every object of the cluster with the Kustomization that applies it. */
+  const appliedObjects = lazy(() =>
+    [...graphOf().values()].flatMap((k) =>
+      k.files.flatMap((f) => parseSubstitutedManifests(textOf(f), settings, rel(f)).map((object) => ({ owner: keyOf(k.namespace, k.name), object }))),
+    ),
+  );
 
   test("every Kustomization is applied once and its spec.path has a kustomization.yaml", () => {
     expect(walkOf().problems).toEqual([]);
     expect(kustomizationsOf().map((k) => k.name).sort()).toEqual([
-      "cert-manager", "cilium", "cilium-bgp", "cilium-gateway", "cilium-ipam", "coredns", "external-secrets",
+      "cert-manager", "cert-manager-certificates", "cert-manager-issuers", "cilium", "cilium-bgp", "cilium-gateway", "cilium-ipam", "coredns", "external-secrets",
       "external-secrets-stores", "flux-instance", "flux-operator", "infrastructure", "spegel",
     ]);
   });
@@ -155,10 +179,6 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
   });
 
   test("every dependsOn names an existing Kustomization, never itself or one it creates, without cycles", () => {
-    const depsOf = (k: FluxKustomization): string[] =>
-      ((get(k.object, "spec.dependsOn") as Array<{ name: string; namespace?: string }> | undefined) ?? []).map((d) =>
-        keyOf(d.namespace ?? k.namespace, d.name),
-      );
     const problems: string[] = [];
     for (const k of kustomizationsOf()) {
       const self = keyOf(k.namespace, k.name);
@@ -194,6 +214,45 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
     for (const name of ["cilium-ipam", "cilium-bgp", "cilium-gateway", "coredns"]) expect(deps(name)).toEqual(expect.arrayContaining([{ name: "cilium" }]));
     expect(deps("external-secrets-stores")).toEqual([{ name: "external-secrets" }]);
     expect(deps("flux-instance")).toEqual([{ name: "flux-operator" }]);
+    expect(deps("cert-manager-issuers")).toEqual(expect.arrayContaining([{ name: "cert-manager" }, { name: "external-secrets-stores" }]));
+  });
+
+  test("the Gateways' TLS chain is ordered: operators, then store, token and issuer, then the certificate, then the Gateways", () => {
+    const objects = appliedObjects();
+    const find = (kind: string, name: unknown, namespace?: string) =>
+      objects.find((x) => x.object.kind === kind && x.object.metadata.name === name && x.object.metadata.namespace === namespace);
+    // [what, the Kustomization applying the user, the one applying what it needs]
+    const pairs: Array<[string, string | undefined, string | undefined]> = [];
+    for (const gw of objects.filter((x) => x.object.kind === "Gateway")) {
+      const listeners = (get(gw.object, "spec.listeners") as Array<Record<string, unknown>> | undefined) ?? [];
+      for (const ref of listeners.flatMap((l) => (get(l, "tls.certificateRefs") as Array<{ name: string; namespace?: string }> | undefined) ?? [])) {
+        const ns = ref.namespace ?? gw.object.metadata.namespace;
+        const cert = objects.find((x) => x.object.kind === "Certificate" && x.object.metadata.namespace === ns && get(x.object, "spec.secretName") === ref.name);
+        pairs.push([`Gateway ${gw.object.metadata.name} after the Certificate of ${ns}/${ref.name}`, gw.owner, cert?.owner]);
+      }
+    }
+    for (const cert of objects.filter((x) => x.object.kind === "Certificate")) {
+      const ref = get(cert.object, "spec.issuerRef") as { kind?: string; name: string };
+      const issuer = ref.kind === "ClusterIssuer" ? find("ClusterIssuer", ref.name) : find("Issuer", ref.name, cert.object.metadata.namespace);
+      pairs.push([`Certificate ${cert.object.metadata.name} after its issuer ${ref.name}`, cert.owner, issuer?.owner]);
+      const solvers = (get(issuer?.object, "spec.acme.solvers") as unknown[] | undefined) ?? [];
+      for (const secret of solvers.map((s) => get(s, "dns01.cloudflare.apiTokenSecretRef.name")).filter((n) => n !== undefined)) {
+        const es = objects.find((x) => x.object.kind === "ExternalSecret" && (get(x.object, "spec.target.name") ?? x.object.metadata.name) === secret);
+        pairs.push([`Certificate ${cert.object.metadata.name} after the ExternalSecret of ${String(secret)}`, cert.owner, es?.owner]);
+      }
+    }
+    const certManager = find("HelmRelease", "cert-manager", "cert-manager")?.owner;
+    for (const x of objects.filter((o) => o.object.apiVersion.startsWith("cert-manager.io/"))) {
+      pairs.push([`${x.object.kind} ${x.object.metadata.name} after cert-manager`, x.owner, certManager]);
+    }
+    for (const es of objects.filter((x) => x.object.kind === "ExternalSecret")) {
+      const store = get(es.object, "spec.secretStoreRef") as { kind?: string; name: string };
+      const found = store.kind === "ClusterSecretStore" ? find("ClusterSecretStore", store.name) : find("SecretStore", store.name, es.object.metadata.namespace);
+      pairs.push([`ExternalSecret ${es.object.metadata.name} after its store ${store.name}`, es.owner, found?.owner]);
+    }
+    expect(pairs.length).toBeGreaterThanOrEqual(6);
+    const problems = pairs.filter(([, later, earlier]) => later === undefined || earlier === undefined || !after(later).has(earlier));
+    expect(problems.map(([what, later, earlier]) => `${what}: ${later} does not wait for ${earlier}`)).toEqual([]);
   });
 
   test("every manifest of the shared tree is applied by exactly one Kustomization", () => {
@@ -302,7 +361,7 @@ describe("chart sources and version pins", () => {
 
 /** Cluster-scoped kinds; every other object must name its namespace. */
 const CLUSTER_SCOPED = new Set([
-  "Namespace", "GatewayClass", "ClusterSecretStore", "CiliumLoadBalancerIPPool", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement",
+  "Namespace", "GatewayClass", "ClusterSecretStore", "ClusterIssuer", "CiliumLoadBalancerIPPool", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement",
 ]);
 
 type Check = (o: KubeObject) => string[];
@@ -366,6 +425,9 @@ describeWithSchemas("every manifest against its upstream schema", () => {
         "helm.toolkit.fluxcd.io/v2/HelmRelease",
         "source.toolkit.fluxcd.io/v1/OCIRepository",
         "external-secrets.io/v1/ClusterSecretStore",
+        "external-secrets.io/v1/ExternalSecret",
+        "cert-manager.io/v1/ClusterIssuer",
+        "cert-manager.io/v1/Certificate",
         "cilium.io/v2/CiliumLoadBalancerIPPool",
       ]),
     );
