@@ -4,21 +4,14 @@
  * the first deployment that never fails on a missing peer, and the cross-stack checks that
  * fail before anything is registered.
  */
-import { asStackReference, MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
-import type { StackReferenceState } from "../harness";
+import { MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { asPeer, deployInfraAppsInfra, fq } from "./helpers/mesh";
 
-const fq = (stack: string) => `organization/k8s-gitops/${stack}`;
 const KEY = "tls:index/privateKey:PrivateKey";
 const CERT = "tls:index/selfSignedCert:SelfSignedCert";
 const ITEM = "onepassword:index/item:Item";
 /** The mesh's own CA resources (other components create TLS keys too). */
 const meshOfType = (r: RunResult, type: string) => ofType(r, type).filter((x) => x.name.startsWith("clustermesh"));
-
-/** A finished run as its peers see it through a StackReference. */
-function asPeer(result: RunResult): StackReferenceState {
-  expect(result.error).toBeUndefined();
-  return asStackReference(result);
-}
 
 const meshWarnings = (r: RunResult) => r.warnings.filter((w) => w.startsWith("clustermesh:"));
 
@@ -40,9 +33,7 @@ describe("deployment order: up infra, up apps, up infra", () => {
   let apps: RunResult;
   let again: RunResult;
   beforeAll(async () => {
-    first = await runProgram({ stack: "infra" });
-    apps = await runProgram({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
-    again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
+    ({ first, apps, again } = await deployInfraAppsInfra());
   });
 
   it("first infra run: apps has no contract yet, which warns and does not fail", () => {

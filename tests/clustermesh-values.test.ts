@@ -7,21 +7,14 @@
 import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
-import { asStackReference, MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
-import type { StackReferenceState } from "../harness";
+import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { asPeer, deployInfraAppsInfra, fq } from "./helpers/mesh";
 import { parseCidr } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
 
-const fq = (stack: string) => `organization/k8s-gitops/${stack}`;
 const SECRET = "kubernetes:core/v1:Secret";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** A finished run as its peers see it through a StackReference. */
-function asPeer(result: RunResult): StackReferenceState {
-  expect(result.error).toBeUndefined();
-  return asStackReference(result);
-}
 
 interface MeshValues {
   cluster: { name: string; id: number };
@@ -57,9 +50,7 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
   let apps: RunResult;
   let again: RunResult;
   beforeAll(async () => {
-    first = await runProgram({ stack: "infra" });
-    apps = await runProgram({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
-    again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
+    ({ first, apps, again } = await deployInfraAppsInfra());
   });
 
   it("writes one Secret in kube-system, watched by Flux, with the cluster's provider, kept on delete", () => {
