@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
-import { asPeer, deployInfraAppsInfra, fq } from "./helpers/mesh";
+import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
 import { parseCidr } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
 
@@ -130,27 +130,10 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
 });
 
 describe("three clusters", () => {
-  const edge = {
-    name: "edge",
-    id: 3,
-    podCidr: "10.248.0.0/16",
-    apiserver: { address: "10.25.11.140", port: 2379 },
-    peers: [fq("infra"), fq("apps")],
-    caOwner: fq("infra"),
-  };
+  const edge = EDGE_CONTRACT;
 
   it("infra and apps each list both other clusters; the native-routing CIDR covers all three pod CIDRs", async () => {
-    const infra = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] } });
-    const apps = await runProgram({
-      stack: "apps",
-      config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
-      stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: { outputs: { clustermesh: edge } } },
-    });
-    const infra2 = await runProgram({
-      stack: "infra",
-      config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] },
-      stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: { outputs: { clustermesh: edge } } },
-    });
+    const { apps, again: infra2 } = await deployWithEdge();
     expect(peersOf(valuesOf(apps))).toEqual(["infra@10.25.11.100:2379", "edge@10.25.11.140:2379"]);
     expect(peersOf(valuesOf(infra2))).toEqual(["apps@10.25.11.120:2379", "edge@10.25.11.140:2379"]);
     for (const run of [apps, infra2]) {

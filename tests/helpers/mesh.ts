@@ -17,3 +17,27 @@ export async function deployInfraAppsInfra(): Promise<{ first: RunResult; apps: 
   const again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
   return { first, apps, again };
 }
+
+/** A third cluster's contract, as if stack `edge` had been deployed and named infra and apps. */
+export const EDGE_CONTRACT = {
+  name: "edge",
+  id: 3,
+  podCidr: "10.248.0.0/16",
+  apiserver: { address: "10.25.11.140", port: 2379 },
+  peers: [fq("infra"), fq("apps")],
+  caOwner: fq("infra"),
+};
+
+/** infra, apps, infra again, each listing the other two; `edge` exports `edgeContract`. */
+export async function deployWithEdge(edgeContract: object = EDGE_CONTRACT): Promise<{ infra: RunResult; apps: RunResult; again: RunResult }> {
+  const edge = { outputs: { clustermesh: edgeContract } };
+  const infraPeers = { "k8s-gitops:clustermesh.peers": ["apps", "edge"] };
+  const infra = await runProgram({ stack: "infra", config: infraPeers });
+  const apps = await runProgram({
+    stack: "apps",
+    config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
+    stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: edge },
+  });
+  const again = await runProgram({ stack: "infra", config: infraPeers, stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: edge } });
+  return { infra, apps, again };
+}
