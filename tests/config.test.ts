@@ -28,6 +28,16 @@ describe("the committed stacks", () => {
   });
 });
 
+describe("pull-request previews", () => {
+  it.each(["infra", "apps"])("%s evaluates as under `pulumi preview` and registers the same resources", async (stack) => {
+    const preview = await runProgram({ stack, preview: true });
+    const up = await runProgram({ stack });
+    expect(preview.error).toBeUndefined();
+    const shape = (r: RunResult) => programResources(r).map((x) => `${x.type}::${x.name}`).sort();
+    expect(shape(preview)).toEqual(shape(up));
+  });
+});
+
 describe("bad input", () => {
   const cases: [string, Record<string, unknown>, string[]][] = [
     ["malformed IP", { "k8s-gitops:nodes[1].address": "10.25.11.300" }, ["k8s-gitops:nodes[1].address: is not an IPv4 address"]],
