@@ -11,10 +11,6 @@ export class MockSecret {
   constructor(readonly value: unknown) {}
 }
 
-export function isSecretEnvelope(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
-}
-
 /** A mock output that the real provider would mark secret (schema `secret: true`). */
 export function secretEnvelope(value: unknown): Record<string, unknown> {
   return { [SECRET_SIG_KEY]: SECRET_SIG, value };

@@ -9,7 +9,7 @@ import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
-import { parseCidr } from "../stacks/net";
+import { covers as coversRange, parseCidr } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
 
 const SECRET = "kubernetes:core/v1:Secret";
@@ -42,7 +42,7 @@ const peersOf = (v: MeshValues) => v.clustermesh?.config.clusters.map((c) => `${
 function covers(cidr: string, inner: string): boolean {
   const outer = parseCidr(cidr);
   const net = parseCidr(inner);
-  return !!outer && !!net && outer.first <= net.first && net.last <= outer.last;
+  return !!outer && !!net && coversRange([outer], net);
 }
 
 describe("two clusters in the documented order: up infra, up apps, up infra", () => {
