@@ -43,12 +43,24 @@ const clusterSchema = z.strictObject({
   domain: dnsName,
 });
 
+const linkName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/, "is not a Linux link name (1-15 characters)");
+
+/**
+ * The bond every node's address sits on (bare metal). Optional: a node may instead carry
+ * its address on one `interface`, or leave the network to the platform (containers, DHCP).
+ * updelay/downdelay: Talos warns on an 802.3ad bond without them (bond.go validateFor8023AD).
+ */
 const bondSchema = z.strictObject({
+  name: linkName.default("bond0"),
   mode: z.enum(["802.3ad", "active-backup", "balance-rr", "balance-xor", "broadcast", "balance-tlb", "balance-alb"]),
   xmitHashPolicy: z.enum(["layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4"]).default("layer3+4"),
   lacpRate: z.enum(["slow", "fast"]).default("fast"),
   miimon: z.number().int().min(0).default(100),
+  updelay: z.number().int().min(0).default(200),
+  downdelay: z.number().int().min(0).default(200),
   mtu: z.number().int().min(576).max(9216).default(1500),
+  /** Ring sizes of every member link (EthernetConfig); unset leaves the driver's. */
+  memberRings: z.strictObject({ rx: z.number().int().min(1), tx: z.number().int().min(1) }).optional(),
 });
 
 const vlanSchema = z.strictObject({
@@ -58,30 +70,33 @@ const vlanSchema = z.strictObject({
 
 const networkSchema = z.strictObject({
   nodeSubnet: cidr,
-  gateway: ipv4,
+  /** Default route of every node's address; required when a node configures a link (bond or interface). */
+  gateway: ipv4.optional(),
   nameservers: z.array(ipv4).min(1),
   timeServers: z.array(z.union([ipv4, dnsName])).min(1),
   podCidr: cidr,
   serviceCidr: cidr,
-  bond: bondSchema,
+  bond: bondSchema.optional(),
+  /** Tagged VLANs on the bond (no address of their own); need network.bond. */
   vlans: z.array(vlanSchema).default([]),
-  ignoredInterfaces: z.array(z.string().min(1)).default([]),
+  /** Links the program never configures (e.g. a management port). */
+  ignoredInterfaces: z.array(linkName).default([]),
 });
 
-const macGlob = z
-  .string()
-  .regex(/^([0-9a-f]{2}|\*)(:([0-9a-f]{2}|\*)){0,5}$/, "is not a lower-case MAC address or MAC glob such as f8:f2:1e:20:57:*");
-
+/**
+ * One node = one entry. Its network documents are generated from this entry and
+ * `network`; talos/<cluster>/<ip>.yaml is an optional override for what config cannot say.
+ */
 const nodeSchema = z.strictObject({
   address: ipv4,
   hostname: label,
   role: z.enum(["controlplane", "worker"]),
-  installDiskModel: z.string().min(1),
-  bondMembers: z.strictObject({
-    hardwareAddr: macGlob,
-    driver: z.string().min(1),
-    links: z.array(z.string().min(1)).min(1),
-  }),
+  /** Model of the install disk; optional because a node that does not install (container) has none. */
+  installDiskModel: z.string().min(1).optional(),
+  /** Kernel names of the bond's member links (with network.bond). */
+  bondMembers: z.array(linkName).min(1).optional(),
+  /** The one link carrying the address when there is no bond. Neither: the platform configures the network. */
+  interface: linkName.optional(),
 });
 
 const ciliumSchema = z.strictObject({

@@ -2,10 +2,11 @@
  * Checks across config values: the things a schema of single values cannot see.
  * Each problem names its config path; the caller reports all of them at once.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { checkSchematic } from "../components/talos/schematic";
-import { checkClusterPatches, checkNodePatch } from "../components/talos/patches";
+import { checkClusterPatches, clusterPatchFiles, loadPatchFile, PatchError } from "../components/talos/patches";
+import { NodePatch, nodePatchPlan } from "../components/talos/plan";
+import { nodePatchesProblems } from "../components/talos/rules/check";
+import { versionProblems } from "../components/talos/rules/versions";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "./net";
 import { RawStackConfig } from "./schema";
 
@@ -19,10 +20,8 @@ export interface CheckResult {
   readonly warnings: Problem[];
 }
 
-/** Where a node's own Talos patch lives, relative to the project root. */
-export function nodePatchPath(clusterName: string, address: string): string {
-  return path.join("talos", clusterName, `${address}.yaml`);
-}
+/** Stands in for the installer image (known only at run time) when the plan is checked. */
+const PLACEHOLDER_INSTALLER_IMAGE = "factory.talos.dev/metal-installer/schematic:version";
 
 function duplicates(values: readonly string[]): Map<string, number[]> {
   const seen = new Map<string, number[]>();
@@ -52,13 +51,10 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     if (nodeNet && !contains(nodeNet, node.address)) {
       problem(`nodes[${i}].address`, `${node.address} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
     }
-    const patch = nodePatchPath(config.cluster.name, node.address);
-    if (!fs.existsSync(path.join(projectRoot, patch))) {
-      problem(`nodes[${i}]`, `node ${node.address} has no Talos patch file ${patch}`);
-    } else {
-      for (const reason of checkNodePatch(projectRoot, patch, node, config.network)) problem(`nodes[${i}]`, reason);
-    }
   });
+  checkNodeNetworks(config, problem);
+  for (const { path: p, message } of versionProblems(config.versions.talos, config.versions.kubernetes)) problem(p, message);
+  checkTalosRules(config, projectRoot, problem);
 
   const networks: [string, ReturnType<typeof parseCidr>][] = [
     ["network.nodeSubnet", nodeNet],
@@ -73,8 +69,9 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     }
   }
 
-  if (nodeNet && !contains(nodeNet, config.network.gateway)) {
-    problem("network.gateway", `${config.network.gateway} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
+  const gateway = config.network.gateway;
+  if (nodeNet && gateway && !contains(nodeNet, gateway)) {
+    problem("network.gateway", `${gateway} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
   }
 
   const controlPlanes = config.nodes.filter((n) => n.role === "controlplane");
@@ -97,7 +94,7 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     config.nodes.forEach((node, i) => {
       if (contains(pool, node.address)) problem("cilium.lbPool", `contains nodes[${i}].address ${node.address}`);
     });
-    if (contains(pool, config.network.gateway)) problem("cilium.lbPool", `contains network.gateway ${config.network.gateway}`);
+    if (gateway && contains(pool, gateway)) problem("cilium.lbPool", `contains network.gateway ${gateway}`);
     for (const [key, ip] of Object.entries(config.cilium.gateways)) {
       if (!contains(pool, ip)) problem(`cilium.gateways.${key}`, `${ip} is outside cilium.lbPool`);
     }
@@ -127,4 +124,48 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     }
   }
   return { problems, warnings };
+}
+
+type Report = (path: string, message: string) => void;
+
+/** How each node's links come from config: bond members, one interface, or the platform. */
+function checkNodeNetworks(config: RawStackConfig, problem: Report): void {
+  const { bond, vlans, ignoredInterfaces, gateway } = config.network;
+  if (!bond && vlans.length > 0) problem("network.vlans", "VLANs sit on the bond, but network.bond is not set");
+  config.nodes.forEach((node, i) => {
+    const at = `nodes[${i}]`;
+    if (node.bondMembers && node.interface) problem(at, "sets both bondMembers and interface; the address sits on one of them");
+    if (bond && !node.bondMembers) problem(`${at}.bondMembers`, `is required: network.bond ${bond.name} carries every node's address`);
+    if (!bond && node.bondMembers) problem(`${at}.bondMembers`, "needs network.bond (mode, MTU, ...)");
+    if (node.bondMembers && node.bondMembers.includes(bond?.name ?? "")) problem(`${at}.bondMembers`, "names the bond itself");
+    if (node.bondMembers && new Set(node.bondMembers).size !== node.bondMembers.length) problem(`${at}.bondMembers`, "names a link twice");
+    const links = [...(node.bondMembers ?? []), ...(node.interface ? [node.interface] : [])];
+    for (const link of links.filter((l) => ignoredInterfaces.includes(l))) {
+      problem(at, `configures ${link}, which network.ignoredInterfaces leaves alone`);
+    }
+    if (links.length > 0 && !gateway) problem("network.gateway", `is required: nodes[${i}] configures its address on ${links.join(", ")} and needs a default route`);
+  });
+}
+
+/** Every document every node is sent, against the Talos rules; cluster-wide files once. */
+function checkTalosRules(config: RawStackConfig, projectRoot: string, problem: Report): void {
+  const clusterFilesBroken = checkClusterPatches(projectRoot).length > 0; // reported below with the schematic
+  const clusterFiles = new Set<string>();
+  config.nodes.forEach((node, i) => {
+    let plan: NodePatch[];
+    try {
+      plan = nodePatchPlan(projectRoot, config, node, PLACEHOLDER_INSTALLER_IMAGE);
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      if (!clusterFilesBroken || !clusterPatchFiles(projectRoot, node.role).includes(err.file)) problem(`nodes[${i}]`, `node ${node.hostname}: ${err.message}`);
+      return;
+    }
+    const shared = new Set(clusterPatchFiles(projectRoot, node.role));
+    shared.forEach((f) => clusterFiles.add(f));
+    const own = plan.filter((p) => !shared.has(p.source));
+    for (const reason of nodePatchesProblems(own, config.network.ignoredInterfaces)) problem(`nodes[${i}]`, `node ${node.hostname}: ${reason}`);
+  });
+  if (clusterFilesBroken) return;
+  const patches = [...clusterFiles].sort().map((file) => ({ source: file, text: loadPatchFile(projectRoot, file).text }));
+  for (const reason of nodePatchesProblems(patches, config.network.ignoredInterfaces)) problem("talos", reason);
 }

@@ -50,7 +50,7 @@ function guardedRanges(config: StackConfig): GuardedRange[] {
   const { network, cilium } = config;
   return [
     { label: `network.nodeSubnet ${network.nodeSubnet}`, range: parseCidr(network.nodeSubnet) as Range },
-    { label: `network.gateway ${network.gateway}`, range: host(network.gateway) },
+    ...(network.gateway ? [{ label: `network.gateway ${network.gateway}`, range: host(network.gateway) }] : []),
     ...network.nameservers.map((ip) => ({ label: `nameserver ${ip}`, range: host(ip) })),
     { label: `cilium.lbPool ${cilium.lbPool.start}-${cilium.lbPool.end}`, range: { first: ipToInt(cilium.lbPool.start), last: ipToInt(cilium.lbPool.end) } },
     { label: `cilium.bgp.peerAddress ${cilium.bgp.peerAddress}`, range: host(cilium.bgp.peerAddress) },

@@ -10,12 +10,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import type { NodeConfig, StackConfig } from "../../stacks/config";
-import { nodePatchPath } from "../../stacks/validate";
 import { vaultUuid } from "../onepassword/items";
-import { derivedPatch } from "./derived";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
-import { clusterPatchFiles, loadPatchFile } from "./patches";
+import { nodePatchPlan } from "./plan";
 import { adoptPki, ClientConfiguration, generatePki, machineSecretsArgs, Pki, PkiFields } from "./pki";
 
 /** Import id of talos_machine_bootstrap (its ImportState ignores the value). */
@@ -34,14 +32,12 @@ export interface TalosNode {
   readonly role: NodeConfig["role"];
 }
 
-/** Patches of one node in the order they apply: cluster-wide, role, derived, the node's own. */
-export function nodePatches(config: StackConfig, node: NodeConfig, image: pulumi.Output<string>): pulumi.Input<string>[] {
-  const load = (file: string) => loadPatchFile(config.projectRoot, file).text;
-  return [
-    ...clusterPatchFiles(config.projectRoot, node.role).map(load),
-    image.apply((img) => derivedPatch(config, node, img)),
-    load(nodePatchPath(config.cluster.name, node.address)),
-  ];
+/**
+ * Patches of one node in the order they apply (components/talos/plan.ts): cluster-wide,
+ * role, derived from config, generated network documents, the node's optional override.
+ */
+export function nodePatches(config: StackConfig, node: NodeConfig, image: pulumi.Output<string>): pulumi.Output<string[]> {
+  return image.apply((img) => nodePatchPlan(config.projectRoot, config, node, img).map((patch) => patch.text));
 }
 
 export class TalosCluster extends pulumi.ComponentResource {

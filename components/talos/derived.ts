@@ -4,10 +4,26 @@
  * kubelet and etcd subnets, nameservers and time servers.
  */
 import { stringify } from "yaml";
-import type { NodeConfig, RawStackConfig } from "../../stacks/schema";
 import type { Mapping } from "./documents";
+import type { NetworkSpec } from "./network";
 
-export type DerivationConfig = Pick<RawStackConfig, "cluster" | "network">;
+/** What the derived documents need from stack config (a StackConfig satisfies it). */
+export interface DerivationConfig {
+  readonly cluster: { readonly name: string; readonly endpoint: string };
+  readonly network: NetworkSpec & {
+    readonly podCidr: string;
+    readonly serviceCidr: string;
+    readonly nameservers: readonly string[];
+    readonly timeServers: readonly string[];
+  };
+}
+
+export interface DerivedNode {
+  readonly address: string;
+  readonly role: "controlplane" | "worker";
+  /** Absent: a node that does not install (a container); the install section is left out. */
+  readonly installDiskModel?: string;
+}
 
 /** Host part of the API endpoint: the apiserver certificate must name it. */
 export function endpointHost(endpoint: string): string {
@@ -15,16 +31,16 @@ export function endpointHost(endpoint: string): string {
 }
 
 /** Topology zone label: `m` for control-plane nodes, `w` for workers (as the running clusters label them). */
-function zone(role: NodeConfig["role"]): string {
+function zone(role: DerivedNode["role"]): string {
   return role === "controlplane" ? "m" : "w";
 }
 
 /** The v1alpha1 (machine/cluster) part for one node. */
-export function derivedMachineConfig(config: DerivationConfig, node: NodeConfig, installerImage: string): Mapping {
+export function derivedMachineConfig(config: DerivationConfig, node: DerivedNode, installerImage: string): Mapping {
   const controlPlane = node.role === "controlplane";
   return {
     machine: {
-      install: { image: installerImage, diskSelector: { model: node.installDiskModel } },
+      ...(node.installDiskModel ? { install: { image: installerImage, diskSelector: { model: node.installDiskModel } } } : {}),
       kubelet: { nodeIP: { validSubnets: [config.network.nodeSubnet] } },
       nodeLabels: {
         "topology.kubernetes.io/region": config.cluster.name,
@@ -57,13 +73,13 @@ export function derivedNetworkDocuments(config: DerivationConfig): Mapping[] {
     {
       apiVersion: "v1alpha1",
       kind: "TimeSyncConfig",
-      ntp: { servers: config.network.timeServers },
+      ntp: { servers: [...config.network.timeServers] },
     },
   ];
 }
 
 /** One multi-document patch holding every derived document of a node. */
-export function derivedPatch(config: DerivationConfig, node: NodeConfig, installerImage: string): string {
+export function derivedPatch(config: DerivationConfig, node: DerivedNode, installerImage: string): string {
   return [derivedMachineConfig(config, node, installerImage), ...derivedNetworkDocuments(config)]
     .map((doc) => stringify(doc))
     .join("---\n");

@@ -1,0 +1,65 @@
+/**
+ * Version rules: the Talos version the emitted documents need, and the Kubernetes
+ * versions the pinned Talos supports. Pure: no Pulumi import.
+ */
+import { KUBERNETES_SUPPORT, KubernetesSupport } from "./kubernetes-support";
+
+/**
+ * The oldest Talos that understands every document the program emits. HostnameConfig,
+ * LinkConfig, BondConfig, VLANConfig, LinkAliasConfig, ResolverConfig and TimeSyncConfig
+ * first exist in v1.12.0 (pkg/machinery/config/types/network/ at tag v1.12.0; v1.11 has
+ * none of them). Bond members are named by kernel link name, which 1.12 and 1.13 both
+ * accept (no `%d` pattern alias, which is 1.13-only). An upgrade preflight compares a
+ * node's running version against this before applying the documents.
+ */
+export const MINIMUM_TALOS_VERSION = "v1.12.0";
+
+type Triple = [number, number, number];
+
+export function parseVersion(version: string): Triple | undefined {
+  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
+}
+
+export function compareVersions(a: Triple, b: Triple): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+const minor = (v: Triple) => `${v[0]}.${v[1]}`;
+
+/**
+ * Problems of the pinned Talos/Kubernetes pair: Talos older than the documents need, a
+ * Talos minor with no known support range, a Kubernetes outside the range (mirrors
+ * pkg/machinery/compatibility/kubernetes_version.go KubernetesVersion.SupportedWith).
+ */
+export function versionProblems(
+  talosVersion: string,
+  kubernetesVersion: string,
+  support: readonly KubernetesSupport[] = KUBERNETES_SUPPORT,
+  minimumTalos: string = MINIMUM_TALOS_VERSION,
+): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const talos = parseVersion(talosVersion);
+  const kubernetes = parseVersion(kubernetesVersion);
+  const minimum = parseVersion(minimumTalos) as Triple;
+  if (!talos || !kubernetes) return problems; // the schema reports unpinned versions
+  if (compareVersions(talos, minimum) < 0) {
+    problems.push({ path: "versions.talos", message: `${talosVersion} is older than ${minimumTalos}, the oldest Talos that accepts the machine-config documents this program emits` });
+  }
+  const row = support.find((r) => r.talos === minor(talos));
+  if (!row) {
+    const known = support.map((r) => r.talos).join(", ");
+    problems.push({ path: "versions.talos", message: `no known Kubernetes support range for Talos ${minor(talos)} (known: ${known}); add it to components/talos/rules/kubernetes-support.ts` });
+    return problems;
+  }
+  const k = minor(kubernetes);
+  const [lo, hi] = [parseVersion(row.kubernetes.min) as Triple, parseVersion(row.kubernetes.max) as Triple];
+  const kMinor: Triple = [kubernetes[0], kubernetes[1], 0];
+  if (compareVersions(kMinor, lo) < 0 || compareVersions(kMinor, hi) > 0) {
+    problems.push({
+      path: "versions.kubernetes",
+      message: `Kubernetes ${kubernetesVersion} (${k}) is not supported by Talos ${talosVersion}: it supports Kubernetes ${row.kubernetes.min}-${row.kubernetes.max}`,
+    });
+  }
+  return problems;
+}
