@@ -53,7 +53,9 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
     }
   });
   checkNodeNetworks(config, problem);
-  for (const { path: p, message } of versionProblems(config.versions.talos, config.versions.kubernetes)) problem(p, message);
+  const versions = versionProblems(config.versions.talos, config.versions.kubernetes);
+  for (const { path: p, message } of versions.problems) problem(p, message);
+  warnings.push(...versions.warnings);
   checkTalosRules(config, projectRoot, problem);
 
   const networks: [string, ReturnType<typeof parseCidr>][] = [

@@ -1,15 +1,17 @@
 /**
  * Talos patches: every document the program sends (cluster-wide files, config-derived
- * documents, per-node files) validates against the Talos 1.13 schema, per kind; and the
- * runtime checks (no schema at runtime) fail with the file and the reason before any
- * resource is registered.
+ * and generated network documents, optional per-node overrides) validates against the
+ * Talos 1.13 schema, per kind, and passes the Talos rules; the runtime checks (no schema at
+ * runtime) fail with the node, the patch and the reason before any resource is registered.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { applyOverrides, ofType, PROJECT_ROOT, programResources, readProjectConfig, reveal, runProgram, RunResult } from "../harness";
 import { TALOS_DOCUMENT_KINDS, parsePatch } from "../components/talos/documents";
-import { checkClusterPatches, checkNodePatch } from "../components/talos/patches";
+import { checkClusterPatches } from "../components/talos/patches";
+import { nodePatchesProblems } from "../components/talos/rules/check";
+import { parse } from "yaml";
 import { checkSchematic } from "../components/talos/schematic";
 import { stackConfigSchema } from "../stacks/schema";
 import { checkStackConfig } from "../stacks/validate";
@@ -26,7 +28,7 @@ function patchFiles(dir: string): string[] {
   });
 }
 
-/** Every YAML file under talos/ except the schematic (which is no machine config). */
+/** Every YAML file under talos/ except the schematic (which is no machine config): cluster-wide files and any override. */
 const TALOS_FILES = patchFiles(path.join(PROJECT_ROOT, "talos"))
   .filter((f) => path.basename(f) !== "schematic.yaml")
   .map((f) => path.relative(PROJECT_ROOT, f));
@@ -37,10 +39,21 @@ async function run(stack: string): Promise<RunResult> {
   return runs.get(stack) as RunResult;
 }
 
-function sentPatches(result: RunResult): { node: string; patches: string[] }[] {
+/** Each getConfiguration invoke's patches, named by the hostname its network patch sets (invokes may complete in any order). */
+function sentPatches(result: RunResult): { hostname: string; machineType: string; patches: string[] }[] {
   return result.invokes
     .filter((i) => i.token === GET_CONFIGURATION)
-    .map((i) => ({ node: String(i.inputs.machineType), patches: reveal(i.inputs.configPatches) as string[] }));
+    .map((i) => {
+      const patches = reveal(i.inputs.configPatches) as string[];
+      const hostname = patches.flatMap((p) => parsePatch(p).documents).find((d) => d.kind === "HostnameConfig")?.body.hostname;
+      return { hostname: String(hostname), machineType: String(i.inputs.machineType), patches };
+    });
+}
+
+function sentTo(result: RunResult, hostname: string): { machineType: string; patches: string[] } {
+  const found = sentPatches(result).filter((s) => s.hostname === hostname);
+  expect(found).toHaveLength(1);
+  return found[0];
 }
 
 const withSchema = hasTalosSchema() ? describe : describe.skip;
@@ -85,34 +98,79 @@ withSchema("against the Talos 1.13 schema", () => {
   });
 });
 
+const PINS = (parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string; kubernetes: string } } } }).config.versions.value;
+
+type NetworkConfig = {
+  nodeSubnet: string;
+  gateway: string;
+  podCidr: string;
+  serviceCidr: string;
+  nameservers: string[];
+  timeServers: string[];
+  bond: { name: string; mode: string; xmitHashPolicy: string; lacpRate: string; miimon: number; updelay: number; downdelay: number; mtu: number; memberRings: { rx: number; tx: number } };
+  vlans: { id: number; mtu: number }[];
+};
+type NodeEntry = { address: string; hostname: string; role: string; installDiskModel: string; bondMembers: string[] };
+
+function documentsOf(text: string) {
+  return parsePatch(text).documents;
+}
+
+/** The generated network documents a node with bond members must get, from its entry. */
+function expectBondNetwork(text: string, network: NetworkConfig, node: NodeEntry): void {
+  const docs = documentsOf(text);
+  const prefix = network.nodeSubnet.split("/")[1];
+  expect(docs.find((d) => d.kind === "HostnameConfig")?.body).toMatchObject({ auto: "off", hostname: node.hostname });
+  const bond = docs.find((d) => d.kind === "BondConfig")?.body;
+  const { memberRings, name, mode, ...settings } = network.bond;
+  expect(bond).toMatchObject({ name, bondMode: mode, ...settings, links: node.bondMembers, addresses: [{ address: `${node.address}/${prefix}` }] });
+  // A default route as Talos documents it: a gateway and no destination.
+  expect(bond?.routes).toEqual([{ gateway: network.gateway }]);
+  expect(docs.filter((d) => d.kind === "VLANConfig").map((d) => d.body)).toEqual(
+    network.vlans.map((v) => ({ apiVersion: "v1alpha1", kind: "VLANConfig", name: `${name}.${v.id}`, vlanID: v.id, parent: name, mtu: v.mtu })),
+  );
+  expect(docs.filter((d) => d.kind === "EthernetConfig").map((d) => [d.name, d.body.rings])).toEqual(node.bondMembers.map((l) => [l, memberRings]));
+  expect(docs.filter((d) => d.kind === "LinkAliasConfig")).toEqual([]);
+}
+
 describe("what the program sends to getConfiguration", () => {
-  it.each(STACKS)("%s: cluster-wide files, role files, derived documents, then the node's own file", async (stack) => {
+  it.each(STACKS)("%s: cluster-wide files, role files, derived documents, then the node's generated network documents", async (stack) => {
     const result = await run(stack);
     const config = readProjectConfig(PROJECT_ROOT, stack).values;
-    const nodes = config["k8s-gitops:nodes"] as { address: string; hostname: string }[];
+    const nodes = config["k8s-gitops:nodes"] as NodeEntry[];
+    const network = config["k8s-gitops:network"] as NetworkConfig;
     const invokes = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
     expect(invokes).toHaveLength(nodes.length);
     const urls = result.invokes.find((i) => i.token === "talos:imageFactory/getUrls:getUrls");
-    const installer = `factory.talos.dev/metal-installer/${String(urls?.inputs.schematicId)}:v1.13.9`;
-    for (const [i, node] of nodes.entries()) {
-      const patches = reveal(invokes[i].inputs.configPatches) as string[];
-      const own = fs.readFileSync(path.join(PROJECT_ROOT, "talos", stack, `${node.address}.yaml`), "utf8");
-      expect(patches[patches.length - 1]).toBe(own);
+    const installer = `factory.talos.dev/metal-installer/${String(urls?.inputs.schematicId)}:${PINS.talos}`;
+    for (const node of nodes) {
+      const { patches } = sentTo(result, node.hostname);
+      // No override file exists for the committed nodes: everything comes from config.
+      expect(fs.existsSync(path.join(PROJECT_ROOT, "talos", stack, `${node.address}.yaml`))).toBe(false);
+      expect(patches).toHaveLength(7);
       expect(patches.slice(0, 4)).toEqual(
         ["cluster.yaml", "machine.yaml", "storage.yaml", "watchdog.yaml"].map((f) => fs.readFileSync(path.join(PROJECT_ROOT, "talos", "patches", f), "utf8")),
       );
       expect(patches[4]).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "talos", "patches", "controlplane", "controlplane.yaml"), "utf8"));
-      const derived = parsePatch(patches[5]).documents;
+      const derived = documentsOf(patches[5]);
       const machine = derived.find((d) => d.kind === "v1alpha1")?.body as { machine: Record<string, Record<string, unknown>>; cluster: Record<string, Record<string, unknown>> };
-      expect(machine.machine.install).toEqual({ image: installer, diskSelector: { model: "Samsung SSD 860" } });
+      expect(machine.machine.install).toEqual({ image: installer, diskSelector: { model: node.installDiskModel } });
       expect(machine.machine.nodeLabels).toEqual({ "topology.kubernetes.io/region": stack, "topology.kubernetes.io/zone": "m", cluster: stack });
-      expect(machine.machine.kubelet).toEqual({ nodeIP: { validSubnets: ["10.25.11.0/24"] } });
-      expect(machine.cluster.apiServer).toEqual({ certSANs: [`${stack}-k8s.monosense.io`] });
-      expect(machine.cluster.etcd).toEqual({ advertisedSubnets: ["10.25.11.0/24"] });
-      const network = (config["k8s-gitops:network"] as { podCidr: string; serviceCidr: string });
+      expect(machine.machine.kubelet).toEqual({ nodeIP: { validSubnets: [network.nodeSubnet] } });
+      expect(machine.cluster.apiServer).toEqual({ certSANs: [new URL((config["k8s-gitops:cluster"] as { endpoint: string }).endpoint).hostname] });
+      expect(machine.cluster.etcd).toEqual({ advertisedSubnets: [network.nodeSubnet] });
       expect(machine.cluster.network).toEqual({ podSubnets: [network.podCidr], serviceSubnets: [network.serviceCidr] });
-      expect(derived.find((d) => d.kind === "ResolverConfig")?.body.nameservers).toEqual([{ address: "10.25.10.30" }]);
-      expect(derived.find((d) => d.kind === "TimeSyncConfig")?.body.ntp).toEqual({ servers: ["time.cloudflare.com"] });
+      expect(derived.find((d) => d.kind === "ResolverConfig")?.body.nameservers).toEqual(network.nameservers.map((address) => ({ address })));
+      expect(derived.find((d) => d.kind === "TimeSyncConfig")?.body.ntp).toEqual({ servers: network.timeServers });
+      expectBondNetwork(patches[6], network, node);
+    }
+  });
+
+  it.each(STACKS)("%s: every patch sent to every node passes the Talos rules", async (stack) => {
+    const result = await run(stack);
+    const ignored = (readProjectConfig(PROJECT_ROOT, stack).values["k8s-gitops:network"] as { ignoredInterfaces: string[] }).ignoredInterfaces;
+    for (const { patches } of sentPatches(result)) {
+      expect(nodePatchesProblems(patches.map((text, i) => ({ source: `patch ${i}`, text })), ignored)).toEqual([]);
     }
   });
 });
@@ -126,7 +184,6 @@ describe("runtime checks without the schema", () => {
     ["unknown kind", "apiVersion: v1alpha1\nkind: BondConfg\nname: b\n", "document 1 (BondConfg b): unknown document kind for Talos 1.13"],
     ["removed field", "machine:\n  time:\n    servers: [a]\n", "document 1 (v1alpha1): machine.time is not in the Talos 1.13 schema (use a TimeSyncConfig document)"],
     ["duplicate", "apiVersion: v1alpha1\nkind: LinkConfig\nname: a\n---\napiVersion: v1alpha1\nkind: LinkConfig\nname: a\n", "document 2 (LinkConfig a): duplicates an earlier document"],
-    ["hostname without auto: off", "apiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n", "a static hostname needs auto: off"],
     ["empty", "# nothing\n", "has no documents"],
   ])("%s", (_name, text, reason) => {
     expect(parsePatch(text).problems.join("\n")).toContain(reason);
@@ -138,92 +195,179 @@ describe("runtime checks without the schema", () => {
   });
 });
 
-describe("a missing, malformed or disagreeing patch fails before any resource", () => {
-  async function failing(config: Record<string, unknown>): Promise<string> {
-    const result = await runProgram({ stack: "infra", config });
-    expect(result.error?.name).toBe("ConfigError");
-    expect(programResources(result)).toEqual([]);
-    expect(ofType(result, "talos:machine/configurationApply:ConfigurationApply")).toEqual([]);
-    return result.error?.message ?? "";
-  }
+async function failing(config: Record<string, unknown>, root?: string): Promise<string> {
+  const result = await runProgram({ stack: "infra", config, projectRoot: root });
+  expect(result.error?.name).toBe("ConfigError");
+  expect(programResources(result)).toEqual([]);
+  expect(ofType(result, "talos:machine/configurationApply:ConfigurationApply")).toEqual([]);
+  return result.error?.message ?? "";
+}
 
-  it("missing node patch", async () => {
-    const message = await failing({ "k8s-gitops:nodes[2].address": "10.25.11.19" });
-    expect(message).toContain("k8s-gitops:nodes[2]: node 10.25.11.19 has no Talos patch file talos/infra/10.25.11.19.yaml");
+describe("a node is one config entry", () => {
+  const infra = readProjectConfig(PROJECT_ROOT, "infra").values;
+  const network = infra["k8s-gitops:network"] as NetworkConfig;
+  const nodes = infra["k8s-gitops:nodes"] as NodeEntry[];
+
+  it("a fourth node added to a copy of Pulumi.infra.yaml, and no other file, renders with its own network documents", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-fourth-node-"));
+    try {
+      for (const entry of fs.readdirSync(PROJECT_ROOT)) {
+        if (entry !== "node_modules" && entry !== ".git") fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
+      }
+      fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"));
+      const fourth: NodeEntry = { address: "10.25.11.17", hostname: "infra-04", role: "worker", installDiskModel: "Samsung SSD 870", bondMembers: ["eno2", "eno3"] };
+      const file = path.join(root, "Pulumi.infra.yaml");
+      const line = `    - { address: ${fourth.address}, hostname: ${fourth.hostname}, role: ${fourth.role}, installDiskModel: ${fourth.installDiskModel}, bondMembers: [${fourth.bondMembers.join(", ")}] }\n`;
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/(  k8s-gitops:nodes:\n(    - .*\n)+)/, `$1${line}`));
+      const result = await runProgram({ stack: "infra", projectRoot: root });
+      expect(result.error).toBeUndefined();
+      const sent = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
+      expect(sent).toHaveLength(nodes.length + 1);
+      const { patches, machineType } = sentTo(result, fourth.hostname);
+      expect(machineType).toBe("worker");
+      expectBondNetwork(patches[patches.length - 1], network, fourth);
+      expect(nodePatchesProblems(patches.map((text, i) => ({ source: `patch ${i}`, text })), [])).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
-  it("hostname in the file disagrees with config", async () => {
-    const message = await failing({ "k8s-gitops:nodes[1].hostname": "infra-09" });
-    expect(message).toContain("k8s-gitops:nodes[1]: talos/infra/10.25.11.12.yaml: HostnameConfig must set hostname infra-09 (config), found infra-02");
+  it("without bond, a node's single interface carries its address; without either, no link document", async () => {
+    const result = await runProgram({
+      stack: "infra",
+      config: {
+        "k8s-gitops:network.bond": undefined,
+        "k8s-gitops:network.vlans": undefined,
+        "k8s-gitops:nodes[0].bondMembers": undefined,
+        "k8s-gitops:nodes[0].interface": "eth0",
+        "k8s-gitops:nodes[1].bondMembers": undefined,
+        "k8s-gitops:nodes[1].installDiskModel": undefined,
+        "k8s-gitops:nodes[2].bondMembers": undefined,
+      },
+    });
+    expect(result.error).toBeUndefined();
+    const [first, second] = [nodes[0], nodes[1]].map((n) => documentsOf(sentTo(result, n.hostname).patches[6]));
+    expect(first.map((d) => d.kind)).toEqual(["HostnameConfig", "LinkConfig"]);
+    expect(first[1].body).toEqual({ apiVersion: "v1alpha1", kind: "LinkConfig", name: "eth0", addresses: [{ address: `${nodes[0].address}/24` }], routes: [{ gateway: network.gateway }] });
+    expect(second.map((d) => d.kind)).toEqual(["HostnameConfig"]);
+    const machine = documentsOf(sentTo(result, nodes[1].hostname).patches[5]).find((d) => d.kind === "v1alpha1")?.body as { machine: Record<string, unknown> };
+    expect(machine.machine.install).toBeUndefined();
   });
 
-  it("bond member selector disagrees with config", async () => {
-    const message = await failing({ "k8s-gitops:nodes[0].bondMembers.driver": "ixgbe" });
-    expect(message).toContain(
-      'k8s-gitops:nodes[0]: talos/infra/10.25.11.11.yaml: no LinkAliasConfig selects the bond members by glob("f8:f2:1e:20:57:*", mac(link.permanent_addr)) && link.driver == "ixgbe"',
-    );
+  it("a config that leaves the network to the platform needs no gateway", async () => {
+    const result = await runProgram({
+      stack: "infra",
+      config: {
+        "k8s-gitops:network.bond": undefined,
+        "k8s-gitops:network.vlans": undefined,
+        "k8s-gitops:network.gateway": undefined,
+        ...Object.fromEntries(nodes.map((_, i) => [`k8s-gitops:nodes[${i}].bondMembers`, undefined])),
+      },
+    });
+    expect(result.error).toBeUndefined();
+    for (const { patches } of sentPatches(result)) expect(documentsOf(patches[6]).map((d) => d.kind)).toEqual(["HostnameConfig"]);
   });
 
-  it("bond settings, member links and VLANs disagree with config", async () => {
-    const message = await failing({
-      "k8s-gitops:network.bond.mtu": 1500,
-      "k8s-gitops:network.vlans": [{ id: 2513, mtu: 1500 }],
-      "k8s-gitops:nodes[2].bondMembers.links": ["eth0", "eth1"],
-    });
-    const file = "talos/infra/10.25.11.13.yaml";
-    expect(message).toContain(`${file}: document 3 (BondConfig bond0): mtu is 9000, network.bond says 1500`);
-    expect(message).toContain(`${file}: no VLANConfig for VLAN 2513 (network.vlans)`);
-    expect(message).toContain(`${file}: document 4 (VLANConfig bond0.2512): VLAN 2512 is not in network.vlans`);
-    expect(message).toContain(`${file}: EthernetConfig documents must name exactly the member links eth0, eth1`);
+  it.each([
+    ["bond without members", { "k8s-gitops:nodes[1].bondMembers": undefined }, "k8s-gitops:nodes[1].bondMembers: is required: network.bond bond0 carries every node's address"],
+    ["members without bond", { "k8s-gitops:network.bond": undefined, "k8s-gitops:network.vlans": undefined }, "k8s-gitops:nodes[0].bondMembers: needs network.bond"],
+    ["VLANs without bond", { "k8s-gitops:network.bond": undefined, ...Object.fromEntries([0, 1, 2].map((i) => [`k8s-gitops:nodes[${i}].bondMembers`, undefined])) }, "k8s-gitops:network.vlans: VLANs sit on the bond, but network.bond is not set"],
+    ["bond members and interface", { "k8s-gitops:nodes[2].interface": "eth0" }, "k8s-gitops:nodes[2]: sets both bondMembers and interface"],
+    ["an ignored member", { "k8s-gitops:network.ignoredInterfaces": ["enp1s0f1np1"] }, "k8s-gitops:nodes[0]: configures enp1s0f1np1, which network.ignoredInterfaces leaves alone"],
+    ["a link without gateway", { "k8s-gitops:network.gateway": undefined }, "k8s-gitops:network.gateway: is required: nodes[0] configures its address on enp1s0f0np0, enp1s0f1np1"],
+    ["a Kubernetes the pinned Talos does not support", { "k8s-gitops:versions.kubernetes": "v1.99.0" }, "k8s-gitops:versions.kubernetes: Kubernetes v1.99.0 (1.99) is not supported by Talos"],
+  ])("%s fails before any resource", async (_name, config, message) => {
+    expect(await failing(config)).toContain(message);
+  });
+});
+
+describe("optional per-node override files", () => {
+  let root: string;
+  const infra = stackConfigSchema.parse(
+    Object.fromEntries(
+      Object.entries(applyOverrides(readProjectConfig(PROJECT_ROOT, "infra").values, {}))
+        .filter(([k]) => k.startsWith("k8s-gitops:"))
+        .map(([k, v]) => [k.slice("k8s-gitops:".length), v]),
+    ),
+  );
+  const override = "talos/infra/10.25.11.12.yaml";
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-patches-"));
+    fs.cpSync(path.join(PROJECT_ROOT, "talos"), path.join(root, "talos"), { recursive: true });
+    fs.mkdirSync(path.join(root, "talos/infra"), { recursive: true });
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it("the copy passes", () => {
+    expect(checkStackConfig(infra, root).problems).toEqual([]);
   });
 
-  describe("files on disk (config check against a copy of talos/)", () => {
-    let root: string;
-    const infra = stackConfigSchema.parse(
-      Object.fromEntries(
-        Object.entries(applyOverrides(readProjectConfig(PROJECT_ROOT, "infra").values, {}))
-          .filter(([k]) => k.startsWith("k8s-gitops:"))
-          .map(([k, v]) => [k.slice("k8s-gitops:".length), v]),
-      ),
-    );
-    beforeEach(() => {
-      root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-patches-"));
-      fs.cpSync(path.join(PROJECT_ROOT, "talos"), path.join(root, "talos"), { recursive: true });
-    });
-    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  it("an override is sent last, after the generated documents", async () => {
+    const root2 = fs.mkdtempSync(path.join(os.tmpdir(), "talos-override-"));
+    try {
+      for (const entry of fs.readdirSync(PROJECT_ROOT)) {
+        if (entry !== "node_modules" && entry !== ".git") fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root2, entry), { recursive: true });
+      }
+      fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root2, "node_modules"));
+      const text = "apiVersion: v1alpha1\nkind: EthernetConfig\nname: enp1s0f0np0\nrings:\n  rx: 4096\n";
+      fs.mkdirSync(path.join(root2, "talos/infra"), { recursive: true });
+      fs.writeFileSync(path.join(root2, override), text);
+      const result = await runProgram({ stack: "infra", projectRoot: root2 });
+      expect(result.error).toBeUndefined();
+      const patches = sentTo(result, "infra-02").patches;
+      expect(patches).toHaveLength(8);
+      expect(patches[7]).toBe(text);
+      expect(sentTo(result, "infra-01").patches).toHaveLength(7);
+    } finally {
+      fs.rmSync(root2, { recursive: true, force: true });
+    }
+  });
 
-    it("the copy passes", () => {
-      expect(checkStackConfig(infra, root).problems).toEqual([]);
-    });
+  it("an override Talos would reject names the node, the file, the document and the field", () => {
+    fs.writeFileSync(path.join(root, override), "apiVersion: v1alpha1\nkind: LinkConfig\nname: eth9\nroutes:\n  - destination: 0.0.0.0/0\n    gateway: 10.25.11.1\n");
+    expect(checkStackConfig(infra, root).problems).toEqual([
+      {
+        path: "nodes[1]",
+        message: expect.stringMatching(
+          /^node infra-02: talos\/infra\/10\.25\.11\.12\.yaml: document 1 \(LinkConfig eth9\): routes\[0\]\.destination: 0\.0\.0\.0\/0 must be a valid, specified IP prefix \(omit destination for a default route\) \[talos network\/link\.go CommonLinkConfig\.Validate\]$/,
+        ),
+      },
+    ]);
+  });
 
-    it("malformed node patch", () => {
-      fs.writeFileSync(path.join(root, "talos/infra/10.25.11.12.yaml"), "apiVersion: v1alpha1\nkind: HostnameConfig\n  hostname: [\n");
-      const problems = checkStackConfig(infra, root).problems;
-      expect(problems).toEqual([{ path: "nodes[1]", message: expect.stringMatching(/^talos\/infra\/10\.25\.11\.12\.yaml: document 1: invalid YAML: /) }]);
-    });
+  it("malformed override", () => {
+    fs.writeFileSync(path.join(root, override), "apiVersion: v1alpha1\nkind: HostnameConfig\n  hostname: [\n");
+    const problems = checkStackConfig(infra, root).problems;
+    expect(problems).toEqual([{ path: "nodes[1]", message: expect.stringMatching(/^node infra-02: talos\/infra\/10\.25\.11\.12\.yaml: document 1: invalid YAML: /) }]);
+  });
 
-    it("malformed or outdated cluster-wide patch", () => {
-      fs.writeFileSync(path.join(root, "talos/patches/machine.yaml"), "machine:\n  network:\n    nameservers: [10.25.10.30]\n");
-      fs.writeFileSync(path.join(root, "talos/patches/controlplane/extra.yaml"), "- not a document\n");
-      expect(checkStackConfig(infra, root).problems).toEqual([
-        { path: "talos", message: expect.stringContaining("talos/patches/machine.yaml: document 1 (v1alpha1): machine.network is not in the Talos 1.13 schema") },
-        { path: "talos", message: "talos/patches/controlplane/extra.yaml: document 1: is not a mapping" },
-      ]);
-    });
+  it("ignored interface configured by an override", () => {
+    fs.writeFileSync(path.join(root, override), "apiVersion: v1alpha1\nkind: LinkConfig\nname: eno1\n");
+    expect(checkStackConfig(infra, root).problems).toEqual([
+      { path: "nodes[1]", message: "node infra-02: talos/infra/10.25.11.12.yaml: document 1 (LinkConfig eno1): configures eno1, which network.ignoredInterfaces leaves alone" },
+    ]);
+  });
 
-    it("ignored interface configured by a node patch", () => {
-      const file = path.join(root, "talos/infra/10.25.11.11.yaml");
-      fs.appendFileSync(file, "---\napiVersion: v1alpha1\nkind: LinkConfig\nname: eno1\n");
-      expect(checkNodePatch(root, "talos/infra/10.25.11.11.yaml", infra.nodes[0], infra.network)).toEqual([
-        "talos/infra/10.25.11.11.yaml: document 7 (LinkConfig eno1): configures eno1, which network.ignoredInterfaces leaves alone",
-      ]);
-    });
+  it("malformed or outdated cluster-wide patch", () => {
+    fs.writeFileSync(path.join(root, "talos/patches/machine.yaml"), "machine:\n  network:\n    nameservers: [10.25.10.30]\n");
+    fs.writeFileSync(path.join(root, "talos/patches/controlplane/extra.yaml"), "- not a document\n");
+    expect(checkStackConfig(infra, root).problems).toEqual([
+      { path: "talos", message: expect.stringContaining("talos/patches/machine.yaml: document 1 (v1alpha1): machine.network is not in the Talos 1.13 schema") },
+      { path: "talos", message: "talos/patches/controlplane/extra.yaml: document 1: is not a mapping" },
+    ]);
+  });
 
-    it("broken schematic", () => {
-      fs.writeFileSync(path.join(root, "talos/schematic.yaml"), "customization:\n  extraKernelArgs: mitigations=off\n");
-      expect(checkStackConfig(infra, root).problems).toEqual([
-        { path: "talos", message: "talos/schematic.yaml: customization.extraKernelArgs must be a list of strings" },
-      ]);
-    });
+  it("a cluster-wide patch Talos would reject is reported once, not per node", () => {
+    fs.writeFileSync(path.join(root, "talos/patches/watchdog.yaml"), "apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\ntimeout: 5s\n");
+    expect(checkStackConfig(infra, root).problems).toEqual([
+      { path: "talos", message: expect.stringContaining("talos/patches/watchdog.yaml: document 1 (WatchdogTimerConfig): timeout: minimum value is 10s") },
+    ]);
+  });
+
+  it("broken schematic", () => {
+    fs.writeFileSync(path.join(root, "talos/schematic.yaml"), "customization:\n  extraKernelArgs: mitigations=off\n");
+    expect(checkStackConfig(infra, root).problems).toEqual([
+      { path: "talos", message: "talos/schematic.yaml: customization.extraKernelArgs must be a list of strings" },
+    ]);
   });
 });

@@ -86,10 +86,6 @@ function documentProblems(doc: PatchDocument): string[] {
     return problems;
   }
   if (!TALOS_DOCUMENT_KINDS.includes(doc.kind)) problems.push(`${where}: unknown document kind for Talos 1.13`);
-  // The generated config carries `HostnameConfig {auto: stable}`; a static hostname must turn it off.
-  if (doc.kind === "HostnameConfig" && doc.body.hostname !== undefined && doc.body.auto !== "off") {
-    problems.push(`${where}: a static hostname needs auto: off (the generated config sets auto: stable)`);
-  }
   return problems;
 }
 

@@ -50,6 +50,7 @@ const SRC = {
   alias: "network/link_alias.go LinkAliasConfigV1Alpha1.Validate",
   ethernet: "network/ethernet.go EthernetConfigV1Alpha1.Validate",
   hostname: "network/hostname.go HostnameConfigV1Alpha1.Validate",
+  resolver: "network/resolver.go NameserverConfig.Address (netip.Addr)",
   timeSync: "network/time_sync.go TimeSyncConfigV1Alpha1.Validate",
   userVolume: "block/user_volume_config.go UserVolumeConfigV1Alpha1.Validate",
   watchdog: "runtime/watchdog_timer.go WatchdogTimerV1Alpha1.Validate",
@@ -149,11 +150,11 @@ const hostname: Rule = (body) => {
   return problems;
 };
 
-/** ResolverConfig has no Validate of its own in 1.13; the addresses must parse (netip.Addr on decode). */
+/** ResolverConfig has no Validate of its own in 1.13; its addresses are netip.Addr, which must parse on decode. */
 const resolver: Rule = (body) =>
   list(body.nameservers).flatMap((entry, i) => {
     const address = isMapping(entry) ? str(entry.address) : undefined;
-    return address && isIP(address) !== 0 ? [] : [`nameservers[${i}].address: is not an IP address`];
+    return address && isIP(address) !== 0 ? [] : [`nameservers[${i}].address: is not an IP address${cite(SRC.resolver)}`];
   });
 
 const timeSync: Rule = (body) => {
@@ -236,11 +237,7 @@ const v1alpha1: Rule = (body) => {
   for (const field of KUBELET_PROTECTED_FIELDS) {
     if (isMapping(extra) && field in extra) problems.push(`machine.kubelet.extraConfig.${field}: kubelet configuration field can't be overridden${cite(SRC.kubelet)}`);
   }
-  const advertised = list(at(body, "cluster.etcd.advertisedSubnets"));
-  if (at(body, "cluster.etcd.subnet") !== undefined && advertised.length > 0) {
-    problems.push(`cluster.etcd.subnet: can't be set when advertised subnets are set${cite(SRC.etcd)}`);
-  }
-  advertised.forEach((cidr, i) => {
+  list(at(body, "cluster.etcd.advertisedSubnets")).forEach((cidr, i) => {
     if (!subnetOrAddress(cidr)) problems.push(`cluster.etcd.advertisedSubnets[${i}]: etcd advertised subnet is not valid: ${String(cidr)}${cite(SRC.etcd)}`);
   });
   return problems;

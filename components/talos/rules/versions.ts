@@ -27,30 +27,37 @@ export function compareVersions(a: Triple, b: Triple): number {
 
 const minor = (v: Triple) => `${v[0]}.${v[1]}`;
 
+export interface VersionFinding {
+  readonly path: string;
+  readonly message: string;
+}
+
 /**
  * Problems of the pinned Talos/Kubernetes pair: Talos older than the documents need, a
- * Talos minor with no known support range, a Kubernetes outside the range (mirrors
- * pkg/machinery/compatibility/kubernetes_version.go KubernetesVersion.SupportedWith).
+ * Kubernetes outside the pinned Talos's range (mirrors pkg/machinery/compatibility/
+ * kubernetes_version.go KubernetesVersion.SupportedWith). A Talos minor the table does not
+ * know yet is a warning: a version bump stays deployable until its row is added.
  */
 export function versionProblems(
   talosVersion: string,
   kubernetesVersion: string,
   support: readonly KubernetesSupport[] = KUBERNETES_SUPPORT,
   minimumTalos: string = MINIMUM_TALOS_VERSION,
-): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = [];
+): { problems: VersionFinding[]; warnings: VersionFinding[] } {
+  const problems: VersionFinding[] = [];
+  const warnings: VersionFinding[] = [];
   const talos = parseVersion(talosVersion);
   const kubernetes = parseVersion(kubernetesVersion);
   const minimum = parseVersion(minimumTalos) as Triple;
-  if (!talos || !kubernetes) return problems; // the schema reports unpinned versions
+  if (!talos || !kubernetes) return { problems, warnings }; // the schema reports unpinned versions
   if (compareVersions(talos, minimum) < 0) {
     problems.push({ path: "versions.talos", message: `${talosVersion} is older than ${minimumTalos}, the oldest Talos that accepts the machine-config documents this program emits` });
   }
   const row = support.find((r) => r.talos === minor(talos));
   if (!row) {
     const known = support.map((r) => r.talos).join(", ");
-    problems.push({ path: "versions.talos", message: `no known Kubernetes support range for Talos ${minor(talos)} (known: ${known}); add it to components/talos/rules/kubernetes-support.ts` });
-    return problems;
+    warnings.push({ path: "versions.talos", message: `no known Kubernetes support range for Talos ${minor(talos)} (known: ${known}); Kubernetes ${kubernetesVersion} is unchecked until it is added to components/talos/rules/kubernetes-support.ts` });
+    return { problems, warnings };
   }
   const k = minor(kubernetes);
   const [lo, hi] = [parseVersion(row.kubernetes.min) as Triple, parseVersion(row.kubernetes.max) as Triple];
@@ -61,5 +68,5 @@ export function versionProblems(
       message: `Kubernetes ${kubernetesVersion} (${k}) is not supported by Talos ${talosVersion}: it supports Kubernetes ${row.kubernetes.min}-${row.kubernetes.max}`,
     });
   }
-  return problems;
+  return { problems, warnings };
 }
