@@ -103,17 +103,11 @@ describe("bad input", () => {
     expect(result.error?.message).toContain("k8s-gitops:cluster.bootstrapNode: 10.25.11.11 is not one of the nodes");
   });
 
-  it("a node without its talos/<cluster>/<ip>.yaml", async () => {
+  it("a node entry without network.bond's members", async () => {
     const result = await failing("apps", {
-      "k8s-gitops:nodes[3]": {
-        address: "10.25.11.17",
-        hostname: "apps-04",
-        role: "worker",
-        installDiskModel: "Samsung SSD 860",
-        bondMembers: { hardwareAddr: "aa:bb:cc:dd:ee:*", driver: "i40e", links: ["enp1s0"] },
-      },
+      "k8s-gitops:nodes[3]": { address: "10.25.11.17", hostname: "apps-04", role: "worker", installDiskModel: "Samsung SSD 860" },
     });
-    expect(result.error?.message).toContain("k8s-gitops:nodes[3]: node 10.25.11.17 has no Talos patch file talos/apps/10.25.11.17.yaml");
+    expect(result.error?.message).toContain("k8s-gitops:nodes[3].bondMembers: is required: network.bond bond0 carries every node's address");
   });
 
   it("lists every problem at once, one line each", async () => {
