@@ -35,8 +35,14 @@ export function nodePatchPlan(projectRoot: string, config: DerivationConfig, nod
   const override = nodeOverridePath(config.cluster.name, node.address);
   return [
     ...clusterPatchFiles(projectRoot, node.role).map(file),
-    { source: "generated: derived from config", text: derivedPatch(config, node, installerImage) },
-    { source: "generated: network", text: documentsText(nodeNetworkDocuments(config.network, node)) },
+    {
+      source: "generated: derived from config",
+      text: `# Generated from stack config (cluster, network, node ${node.address}): install, labels, subnets, resolvers, time.\n${derivedPatch(config, node, installerImage)}`,
+    },
+    {
+      source: "generated: network",
+      text: `# Generated from stack config (network, node ${node.address}): hostname, links, address, default route, VLANs.\n${documentsText(nodeNetworkDocuments(config.network, node))}`,
+    },
     ...(fs.existsSync(path.join(projectRoot, override)) ? [file(override)] : []),
   ];
 }
