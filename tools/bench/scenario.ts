@@ -1,7 +1,7 @@
 /**
  * A generated fleet for the benchmark: a temporary copy of the project with extra stacks
- * of any size, derived from a real stack's config, each with the per-node Talos patch
- * files and Flux cluster directory that config validation requires.
+ * of any size, derived from a real stack's config, each with its Flux cluster directory
+ * (and a per-node Talos override wherever the base stack's first node has one).
  *
  * The copy holds the source tree and a symlink to node_modules; the program loaded from
  * it resolves its PROJECT_ROOT (from __dirname) to the copy, and shares the one installed
@@ -59,8 +59,9 @@ function substitute(text: string, replacements: ReadonlyMap<string, string>): st
 }
 
 /**
- * Writes Pulumi.<stack>.yaml, talos/<stack>/<ip>.yaml per node and
- * kubernetes/clusters/<stack>/ into `root`, derived from `baseStack`.
+ * Writes Pulumi.<stack>.yaml, kubernetes/clusters/<stack>/ and, when the base stack's
+ * first node has an override file, talos/<stack>/<ip>.yaml per node into `root`,
+ * derived from `baseStack`. Nodes' network documents come from their config entries.
  */
 export function writeFleetStack(root: string, baseStack: string, spec: FleetStack): void {
   const namespace = readProjectConfig(root, baseStack).project;
@@ -121,9 +122,10 @@ export function writeFleetStack(root: string, baseStack: string, spec: FleetStac
 
   const baseName = String(cluster.name);
   const baseSubnetPrefix = String(network.nodeSubnet).split("/")[1];
-  const templatePatch = fs.readFileSync(path.join(root, "talos", baseName, `${String(template.address)}.yaml`), "utf8");
-  fs.mkdirSync(path.join(root, "talos", spec.stack), { recursive: true });
-  for (const node of nodes) {
+  const templateFile = path.join(root, "talos", baseName, `${String(template.address)}.yaml`);
+  const templatePatch = fs.existsSync(templateFile) ? fs.readFileSync(templateFile, "utf8") : undefined;
+  if (templatePatch !== undefined) fs.mkdirSync(path.join(root, "talos", spec.stack), { recursive: true });
+  for (const node of templatePatch === undefined ? [] : nodes) {
     const replacements = new Map([
       [`${String(template.address)}/${baseSubnetPrefix}`, `${node.address}/24`],
       [String(template.address), node.address],
