@@ -123,16 +123,18 @@ export function writeFleetStack(root: string, baseStack: string, spec: FleetStac
   const baseName = String(cluster.name);
   const baseSubnetPrefix = String(network.nodeSubnet).split("/")[1];
   const templateFile = path.join(root, "talos", baseName, `${String(template.address)}.yaml`);
-  const templatePatch = fs.existsSync(templateFile) ? fs.readFileSync(templateFile, "utf8") : undefined;
-  if (templatePatch !== undefined) fs.mkdirSync(path.join(root, "talos", spec.stack), { recursive: true });
-  for (const node of templatePatch === undefined ? [] : nodes) {
-    const replacements = new Map([
-      [`${String(template.address)}/${baseSubnetPrefix}`, `${node.address}/24`],
-      [String(template.address), node.address],
-      [String(network.gateway), gateway],
-      [String(template.hostname), node.hostname],
-    ]);
-    fs.writeFileSync(path.join(root, "talos", spec.stack, `${node.address}.yaml`), substitute(templatePatch, replacements));
+  if (fs.existsSync(templateFile)) {
+    const templatePatch = fs.readFileSync(templateFile, "utf8");
+    fs.mkdirSync(path.join(root, "talos", spec.stack), { recursive: true });
+    for (const node of nodes) {
+      const replacements = new Map([
+        [`${String(template.address)}/${baseSubnetPrefix}`, `${node.address}/24`],
+        [String(template.address), node.address],
+        [String(network.gateway), gateway],
+        [String(template.hostname), node.hostname],
+      ]);
+      fs.writeFileSync(path.join(root, "talos", spec.stack, `${node.address}.yaml`), substitute(templatePatch, replacements));
+    }
   }
   const baseClusterDir = path.join(root, "kubernetes", "clusters", baseName);
   if (fs.existsSync(baseClusterDir)) fs.cpSync(baseClusterDir, path.join(root, "kubernetes", "clusters", spec.stack), { recursive: true });
