@@ -9,7 +9,8 @@ import { KUBERNETES_SUPPORT, KubernetesSupport } from "./kubernetes-support";
  * LinkConfig, BondConfig, VLANConfig, LinkAliasConfig, ResolverConfig and TimeSyncConfig
  * first exist in v1.12.0 (pkg/machinery/config/types/network/ at tag v1.12.0; v1.11 has
  * none of them). Bond members are named by kernel link name, which 1.12 and 1.13 both
- * accept (no `%d` pattern alias, which is 1.13-only). An upgrade preflight compares a
+ * resolve (pkg/machinery/resources/network/link_name_resolver.go NewLinkResolver), not by
+ * a `%d` pattern alias, which is 1.13-only. An upgrade preflight compares a
  * node's running version against this before applying the documents.
  */
 export const MINIMUM_TALOS_VERSION = "v1.12.0";
