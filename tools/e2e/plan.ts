@@ -204,7 +204,7 @@ export function kustomizationGates(kustomizations: readonly FluxKustomization[])
   const reasonOf = (k: FluxKustomization, seen: Set<string>): string | undefined => {
     if (skipped.has(k.name)) return skipped.get(k.name);
     const own = k.kinds.find((kind) => EXTERNAL_KINDS[kind]);
-    if (own) return `applies a ${own}, which needs ${EXTERNAL_KINDS[own]}`;
+    if (own) return `applies ${own} objects, which need ${EXTERNAL_KINDS[own]}`;
     for (const dep of k.dependsOn) {
       const target = byName.get(dep);
       if (!target || seen.has(dep)) continue;
