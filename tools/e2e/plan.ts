@@ -78,7 +78,7 @@ export function clusterPlan(values: Readonly<Record<string, unknown>>): ClusterP
   if (!name) problems.push(`${NAMESPACE}:cluster.name is required`);
   const talosVersion = text(versions.talos) ?? "";
   // `talosctl cluster create qemu` refuses a version without the leading v (create_qemu.go).
-  if (!/^v\d+\.\d+\.\d+/.test(talosVersion)) problems.push(`${NAMESPACE}:versions.talos must be a release such as v1.13.9 (talosctl requires the leading v), found ${talosVersion || "none"}`);
+  if (!/^v\d+\.\d+\.\d+/.test(talosVersion)) problems.push(`${NAMESPACE}:versions.talos must be a release such as vX.Y.Z (talosctl requires the leading v), found ${talosVersion || "none"}`);
   const kubernetesVersion = text(versions.kubernetes) ?? "";
   if (!kubernetesVersion) problems.push(`${NAMESPACE}:versions.kubernetes is required`);
   const cidr = text(network.nodeSubnet) ?? "";
