@@ -84,7 +84,8 @@ describe("e2e workflow", () => {
     expect(steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))?.if).toBe("failure()");
     const teardown = steps[steps.length - 1];
     expect(teardown.if).toBe("always()");
-    expect(teardown.run).toMatch(/talosctl"?\)?"? cluster destroy --provisioner qemu/);
+    expect(teardown.run).toMatch(/talosctl\)" cluster destroy --force --name "\$E2E_CLUSTER" --state "\$E2E_STATE_DIR"/);
+    expect(teardown.run).toMatch(/rm -rf "\$E2E_SECRETS"/);
   });
 
   it("syncs Flux to the commit it checked out", () => {

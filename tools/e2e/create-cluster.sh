@@ -25,8 +25,16 @@ schematic_id="$(curl --fail --silent --show-error --retry 3 --data-binary "@$roo
 [[ "$schematic_id" =~ ^[0-9a-f]{64}$ ]] || { echo "::error::Image Factory returned no schematic id"; exit 1; }
 echo "schematic: $schematic_id"
 
+# With the maintenance preset talosctl still generates configs (its own PKI, never used)
+# and writes them to the working directory and a talosconfig: keep them with the other
+# credentials, outside the workspace and the artifacts.
+mkdir -p "${E2E_SECRETS:?}/talosctl-unused"
+chmod 700 "$E2E_SECRETS"
+cd "$E2E_SECRETS/talosctl-unused"
+
 # Root: the provisioner creates the bridge, CNI networking and the DHCP server for the VMs.
 sudo --preserve-env=PATH "$(command -v talosctl)" cluster create qemu \
+  --talosconfig-destination "$E2E_SECRETS/talosctl-unused/talosconfig" \
   --name "$E2E_CLUSTER" \
   --state "$E2E_STATE_DIR" \
   --talos-version "$TALOS_VERSION" \
