@@ -115,6 +115,18 @@ describe("e2e scripts", () => {
     }
   });
 
+  it("keep the one version they pin where Renovate finds and bumps it", () => {
+    const env = read("versions.env");
+    const pinned = /^FLUX_CLI_VERSION=(.+)$/m.exec(env)?.[1];
+    expect(pinned).toBeDefined();
+    const renovate = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "renovate.json"), "utf8")) as {
+      customManagers: { managerFilePatterns: string[]; matchStrings: string[] }[];
+    };
+    const manager = renovate.customManagers.find((m) => m.managerFilePatterns.some((p) => new RegExp(p.slice(1, -1)).test("tools/e2e/versions.env")));
+    const found = [...env.matchAll(new RegExp(manager?.matchStrings[0] ?? "^$", "g"))].map((m) => ({ ...m.groups }));
+    expect(found).toEqual([{ datasource: "github-releases", depName: "fluxcd/flux2", extractVersion: "^v(?<version>.+)$", currentValue: pinned }]);
+  });
+
   it("wait on conditions: the only pause is the poll interval inside the bounded gate", () => {
     for (const file of scripts.filter((f) => f !== "lib.sh")) expect(codeLines(read(file)).join("\n")).not.toMatch(/\bsleep\b/);
     expect(codeLines(read("lib.sh")).join("\n")).toMatch(/deadline=\$\(\(SECONDS \+ limit\)\)[\s\S]*timeout [\s\S]*sleep "\$interval"/);
