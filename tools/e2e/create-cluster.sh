@@ -6,6 +6,10 @@
 # clusterops/configmaker/preset/maintenance_preset.go). The Docker provisioner cannot do
 # this: `cluster create docker` always injects talosctl's own config and PKI and
 # bootstraps (create_docker.go, makers/docker.go), leaving nothing for the program to do.
+# The disk image carries Talos's META partition, so the node counts itself installed and the
+# first apply does not run the installer (v1.13.9 internal/app/machined/pkg/runtime/
+# v1alpha1/v1alpha1_state.go MachineState.Installed, v1alpha1_sequencer.go): the config's
+# install disk is not exercised here, its install image only on upgrades.
 # Then gates, per node, on the maintenance API answering at the address the config names.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
