@@ -12,6 +12,10 @@ source "$here/lib.sh"
 : "${E2E_STACK:?}" "${E2E_SECRETS:?}" "${E2E_CONTROLPLANE_NODES:?}" "${E2E_COMMIT:?}"
 export KUBECONFIG="$E2E_SECRETS/kubeconfig" TALOSCONFIG="$E2E_SECRETS/talosconfig"
 cli() { (cd "$root" && npx ts-node --transpile-only tools/e2e/cli.ts "$@" "$E2E_STACK"); }
+# Listed before any wait, so a failing or empty list fails the run instead of waiting for nothing.
+releases="$(cli releases)"
+kustomizations="$(cli kustomizations)"
+[[ -n "$releases" && -n "$kustomizations" ]] || { echo "::error::no Helm releases or Flux Kustomizations to wait for"; exit 1; }
 
 first_cp="${E2E_CONTROLPLANE_NODES%%,*}"
 talosctl --nodes "$first_cp" --endpoints "$first_cp" health \
@@ -27,7 +31,7 @@ kubectl --namespace kube-system wait deployment --selector app.kubernetes.io/nam
 while read -r namespace release; do
   gate "Helm release $namespace/$release deployed" 600 10 \
     bash -c "kubectl --namespace '$namespace' get secret --selector 'owner=helm,name=$release,status=deployed' --output name | grep -q ."
-done < <(cli releases)
+done <<<"$releases"
 
 kubectl --namespace flux-system wait fluxinstances.fluxcd.controlplane.io --all --for=condition=Ready --timeout=15m
 
@@ -39,7 +43,7 @@ gate "Flux fetched commit $E2E_COMMIT" 600 10 \
 while read -r kustomization; do
   kubectl --namespace flux-system wait "kustomizations.kustomize.toolkit.fluxcd.io/$kustomization" --for=create --timeout=10m
   kubectl --namespace flux-system wait "kustomizations.kustomize.toolkit.fluxcd.io/$kustomization" --for=condition=Ready --timeout=15m
-done < <(cli kustomizations)
+done <<<"$kustomizations"
 
 echo "Not waited for (need a switched-off integration):"
 cli skipped | sed 's/^/  /'
