@@ -129,6 +129,8 @@ describe("e2e scripts", () => {
 
   it("wait on conditions: the only pause is the poll interval inside the bounded gate", () => {
     for (const file of scripts.filter((f) => f !== "lib.sh")) expect(codeLines(read(file)).join("\n")).not.toMatch(/\bsleep\b/);
+    // A list produced in a process substitution could fail unseen and leave nothing to wait for.
+    for (const file of scripts) expect(codeLines(read(file)).join("\n")).not.toContain("< <(");
     expect(codeLines(read("lib.sh")).join("\n")).toMatch(/deadline=\$\(\(SECONDS \+ limit\)\)[\s\S]*timeout [\s\S]*sleep "\$interval"/);
   });
 
