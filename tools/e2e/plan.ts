@@ -50,9 +50,12 @@ export function nthAddress(cidr: string, n: number): string {
  * talosctl's QEMU provisioner gives the host bridge the subnet's first address and the
  * nodes the following ones, control planes first, then workers, each in creation order
  * (siderolabs/talos v1.13.9 cmd/talosctl/cmd/mgmt/cluster/create/clusterops/configmaker/
- * internal/makers/common.go: gatewayOffset = 1, nodesOffset = 2, initIPs and
- * InitNodeRequests). Its DHCP server hands each VM that address, so the stack config must
- * list the nodes exactly so: control planes at offsets 2.., workers after them.
+ * internal/makers/common.go: gatewayOffset = 1, nodesOffset = 2, Maker.initIPs and
+ * Maker.initNodeRequests). Its DHCP server leases each VM's MAC that address
+ * (pkg/provision/providers/vm/dhcpd.go, handlerDHCP4), and a node whose config names no
+ * link runs DHCPv4 on its physical links (internal/app/machined/pkg/controllers/network/
+ * operator_config.go, the default DHCP operators). So the stack config must list the nodes
+ * exactly so: control planes at offsets 2.., workers after them.
  */
 export const QEMU_NODES_OFFSET = 2;
 
