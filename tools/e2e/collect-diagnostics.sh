@@ -7,9 +7,12 @@
 # kubeconfig, the talosconfig, the Pulumi state or talosctl's cluster state.
 # Every collector may fail (the cluster may be half up); the script always succeeds.
 set -uo pipefail
-: "${E2E_CLUSTER:?}" "${E2E_STATE_DIR:?}" "${E2E_SECRETS:?}" "${E2E_NODES:?}"
 out="${1:?usage: collect-diagnostics.sh OUT_DIR}"
 mkdir -p "$out"
+if [[ -z "${E2E_CLUSTER:-}" || -z "${E2E_STATE_DIR:-}" || -z "${E2E_SECRETS:-}" || -z "${E2E_NODES:-}" ]]; then
+  echo "the run failed before its plan was made: nothing but Pulumi's output to collect" >"$out/README.txt"
+  exit 0
+fi
 export KUBECONFIG="$E2E_SECRETS/kubeconfig" TALOSCONFIG="$E2E_SECRETS/talosconfig"
 
 # Serial consoles the QEMU provisioner writes as <state>/<cluster>/<node>.log.
