@@ -146,6 +146,24 @@ describe("e2e scripts", () => {
     expect(fs.readdirSync(bin)).toEqual([]);
   });
 
+  it("gate: passes once the condition holds, fails naming it when the deadline passes", () => {
+    const gate = (condition: string) =>
+      spawnSync("bash", ["-c", `source "${path.join(scriptsDir, "lib.sh")}"; gate "the condition" 2 1 ${condition}`], { encoding: "utf8" });
+    const passed = gate("true");
+    expect(passed.status).toBe(0);
+    expect(passed.stdout).toContain("ok: the condition");
+    const failed = gate("false");
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain("::error title=e2e gate::the condition: not reached within 2s");
+  });
+
+  it("collect diagnostics without failing, even when the run failed before its plan", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-diag-"));
+    const run = spawnSync("bash", [path.join(scriptsDir, "collect-diagnostics.sh"), out], { env: { PATH: process.env.PATH }, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(fs.readdirSync(out)).toEqual(["README.txt"]);
+  });
+
   it("never copy credentials or state into the uploaded diagnostics", () => {
     const collect = codeLines(read("collect-diagnostics.sh")).join("\n");
     expect(collect).not.toMatch(/cp[^\n]*(kubeconfig|talosconfig|pulumi-state)/);
