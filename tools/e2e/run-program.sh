@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the real program on the e2e stack against the VMs: a local file backend with a
-# throwaway passphrase, Flux pointed at the commit under test, `pulumi up`, then a second
-# `pulumi up` and a preview that must both find nothing to change.
+# throwaway passphrase, Flux pointed at the commit under test, then `pulumi up`.
 # Output goes to E2E_ARTIFACTS (Pulumi prints secrets as [secret]); credentials to E2E_SECRETS.
 set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 : "${E2E_STACK:?}" "${E2E_ARTIFACTS:?}" "${E2E_SECRETS:?}" "${FLUX_REPOSITORY:?}" "${FLUX_REF:?}" "${PULUMI_CONFIG_PASSPHRASE:?}"
 mkdir -p "$E2E_ARTIFACTS" "$E2E_SECRETS/pulumi-state"
 export PULUMI_SKIP_UPDATE_CHECK=true
