@@ -127,6 +127,15 @@ describe("e2e scripts", () => {
     expect(found).toEqual([{ datasource: "github-releases", depName: "fluxcd/flux2", extractVersion: "^v(?<version>.+)$", currentValue: pinned }]);
   });
 
+  it("pin the flux CLI to the Flux minor the FluxInstance runs", () => {
+    const cli = /^FLUX_CLI_VERSION=(\d+)\.(\d+)\.\d+$/m.exec(read("versions.env"));
+    const release = parse(fs.readFileSync(path.join(PROJECT_ROOT, "kubernetes/infrastructure/flux-system/flux-instance/app/helmrelease.yaml"), "utf8")) as {
+      spec: { values: { instance: { distribution: { version: string } } } };
+    };
+    const distribution = /^(\d+)\.(\d+)\.x$/.exec(release.spec.values.instance.distribution.version);
+    expect(cli?.slice(1, 3)).toEqual(distribution?.slice(1, 3));
+  });
+
   it("wait on conditions: the only pause is the poll interval inside the bounded gate", () => {
     for (const file of scripts.filter((f) => f !== "lib.sh")) expect(codeLines(read(file)).join("\n")).not.toMatch(/\bsleep\b/);
     // A list produced in a process substitution could fail unseen and leave nothing to wait for.
