@@ -133,6 +133,8 @@ describe("e2e scripts", () => {
       spec: { values: { instance: { distribution: { version: string } } } };
     };
     const distribution = /^(\d+)\.(\d+)\.x$/.exec(release.spec.values.instance.distribution.version);
+    expect(cli).not.toBeNull();
+    expect(distribution).not.toBeNull();
     expect(cli?.slice(1, 3)).toEqual(distribution?.slice(1, 3));
   });
 
