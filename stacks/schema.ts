@@ -150,6 +150,19 @@ const cloudflareSchema = z.strictObject({
 const fluxSchema = z.strictObject({
   repository: url(["https:", "ssh:"]),
   branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, "is not a branch name"),
+  /**
+   * A full Git reference Flux syncs instead of `refs/heads/<branch>`, such as a pull
+   * request's `refs/pull/<n>/head` (the end-to-end run syncs the pull request's own commit).
+   * The FluxInstance turns sync.ref into the GitRepository's `ref.name`, which takes a full
+   * reference (controlplaneio-fluxcd/flux-operator internal/builder/templates.go, syncTmpl).
+   */
+  ref: z
+    .string()
+    .regex(/^refs\/(heads|tags|pull)\/[A-Za-z0-9._/-]+$/, "is not a full Git reference (refs/heads/..., refs/tags/... or refs/pull/...)")
+    .refine((ref) => !ref.split("/").some((part) => part === "" || part === "." || part === ".." || part.endsWith(".lock")), {
+      message: "is not a valid Git reference (empty, . or .. component, or a .lock suffix)",
+    })
+    .optional(),
   /** Defaults to kubernetes/clusters/<cluster.name>. */
   path: z
     .string()

@@ -31,7 +31,7 @@ export function clusterSettings(config: StackConfig): Record<string, string> {
     ONEPASSWORD_VAULT_NAME: onepassword.clusterVault,
     SECRET_DOMAIN: cluster.domain,
     FLUX_SYNC_URL: flux.repository,
-    FLUX_SYNC_REF: `refs/heads/${flux.branch}`,
+    FLUX_SYNC_REF: flux.ref ?? `refs/heads/${flux.branch}`,
     FLUX_SYNC_PATH: flux.path,
   };
 }

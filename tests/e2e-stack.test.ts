@@ -1,0 +1,138 @@
+/**
+ * The end-to-end stack: its config is valid and runs the program, it drives talosctl's QEMU
+ * provisioner without repeating anything (tools/e2e/plan.ts), Flux can be pointed at a pull
+ * request's ref, and the run waits for exactly the Flux Kustomizations that can become Ready
+ * with 1Password and Cloudflare off.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { applyOverrides, named, ofType, PROJECT_ROOT, programResources, readProjectConfig, runProgram } from "../harness";
+import { clusterPlan, E2ePlanError, EXTERNAL_KINDS, fluxKustomizations, kustomizationGates, nthAddress, QEMU_NODES_OFFSET } from "../tools/e2e/plan";
+
+const STACK = "e2e";
+const values = () => readProjectConfig(PROJECT_ROOT, STACK).values;
+const projectVersions = () =>
+  (parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string; kubernetes: string } } } }).config.versions.value;
+
+describe("the e2e stack config", () => {
+  // Needs the optional network shape (no bond, interface or install disk model) of the
+  // node-network rework; fails with the missing keys named until that is merged.
+  it("loads, validates and runs the program with 1Password, Cloudflare and ClusterMesh off", async () => {
+    const result = await runProgram({ stack: STACK });
+    expect(result.error).toBeUndefined();
+    const types = new Set(programResources(result).map((r) => r.type));
+    expect([...types].filter((t) => t.startsWith("onepassword:") || t.startsWith("cloudflare:"))).toEqual([]);
+    expect(types).toContain("talos:machine/secrets:Secrets");
+  });
+
+  it("renders under `pulumi preview` too", async () => {
+    const result = await runProgram({ stack: STACK, preview: true });
+    expect(result.error).toBeUndefined();
+  });
+});
+
+describe("flux.ref", () => {
+  const settingsOf = async (config: Record<string, unknown>) => {
+    const result = await runProgram({ stack: "infra", config });
+    expect(result.error).toBeUndefined();
+    return named(result, "kubernetes:core/v1:ConfigMap", "cluster-settings").inputs.data as Record<string, string>;
+  };
+
+  it("replaces refs/heads/<branch> as the ref Flux syncs", async () => {
+    expect((await settingsOf({})).FLUX_SYNC_REF).toBe("refs/heads/main");
+    expect((await settingsOf({ "k8s-gitops:flux.ref": "refs/pull/42/head" })).FLUX_SYNC_REF).toBe("refs/pull/42/head");
+  });
+
+  it.each(["main", "refs/pull/../head", "refs/heads/x.lock", "refs/remotes/origin/main"])("rejects %s, naming the config path", async (ref) => {
+    const result = await runProgram({ stack: "infra", config: { "k8s-gitops:flux.ref": ref } });
+    expect(result.error?.name).toBe("ConfigError");
+    expect(result.error?.message).toContain("k8s-gitops:flux.ref:");
+    expect(ofType(result, "kubernetes:core/v1:ConfigMap")).toEqual([]);
+  });
+});
+
+describe("the talosctl QEMU plan", () => {
+  it("takes versions from Pulumi.yaml and counts and addresses from the stack's nodes", () => {
+    const plan = clusterPlan(values());
+    const { talos, kubernetes } = projectVersions();
+    expect(plan.talosVersion).toBe(talos);
+    expect(plan.kubernetesVersion).toBe(kubernetes);
+    const nodes = values()["k8s-gitops:nodes"] as { address: string; role: string }[];
+    expect(plan.controlPlanes).toEqual(nodes.filter((n) => n.role === "controlplane").map((n) => n.address));
+    expect(plan.workers).toEqual(nodes.filter((n) => n.role === "worker").map((n) => n.address));
+    expect(plan.fluxPath).toBe("kubernetes/clusters/e2e");
+    expect(fs.existsSync(path.join(PROJECT_ROOT, plan.fluxPath, "kustomization.yaml"))).toBe(true);
+  });
+
+  it("counts addresses from the subnet's third, as talosctl hands them out", () => {
+    expect(nthAddress("10.5.0.0/24", QEMU_NODES_OFFSET)).toBe("10.5.0.2");
+    expect(nthAddress("192.168.8.0/22", 258)).toBe("192.168.9.2");
+  });
+
+  it("accepts control planes first, then workers, at consecutive addresses", () => {
+    const config = applyOverrides(values(), {
+      "k8s-gitops:nodes": [
+        { address: "10.5.0.2", hostname: "cp-1", role: "controlplane" },
+        { address: "10.5.0.3", hostname: "cp-2", role: "controlplane" },
+        { address: "10.5.0.4", hostname: "w-1", role: "worker" },
+      ],
+    });
+    const plan = clusterPlan(config);
+    expect(plan.controlPlanes).toEqual(["10.5.0.2", "10.5.0.3"]);
+    expect(plan.workers).toEqual(["10.5.0.4"]);
+  });
+
+  it.each([
+    ["a node where talosctl will not put it", { "k8s-gitops:nodes[0].address": "10.5.0.9" }, "k8s-gitops:nodes[0].address is 10.5.0.9, but talosctl gives the 1. controlplane VM 10.5.0.2"],
+    ["a worker before a control plane", { "k8s-gitops:nodes": [{ address: "10.5.0.2", hostname: "w", role: "worker" }, { address: "10.5.0.3", hostname: "c", role: "controlplane" }] }, "k8s-gitops:nodes[1].address is 10.5.0.3"],
+    ["an endpoint by name", { "k8s-gitops:cluster.endpoint": "https://e2e.example.com:6443" }, "k8s-gitops:cluster.endpoint must name a control-plane node by address"],
+    ["a Talos version without the v", { "k8s-gitops:versions.talos": "1.13.0" }, "k8s-gitops:versions.talos must be a release"],
+    ["no control plane", { "k8s-gitops:nodes": [{ address: "10.5.0.2", hostname: "w", role: "worker" }] }, "k8s-gitops:nodes has no controlplane node"],
+  ])("rejects %s, naming the config path", (_name, overrides, message) => {
+    expect(() => clusterPlan(applyOverrides(values(), overrides))).toThrow(E2ePlanError);
+    expect(() => clusterPlan(applyOverrides(values(), overrides))).toThrow(message);
+  });
+});
+
+describe("Flux Kustomizations the run waits for", () => {
+  const tree = fluxKustomizations(PROJECT_ROOT, clusterPlan(values()).fluxPath);
+  const gates = kustomizationGates(tree);
+
+  it("are every Kustomization of the tree except those that need a switched-off integration", () => {
+    expect([...gates.ready, ...gates.skipped.keys()].sort()).toEqual(tree.map((k) => k.name).sort());
+    expect(gates.ready).toContain("flux-system");
+    for (const k of tree.filter((k) => gates.ready.includes(k.name))) {
+      expect(k.kinds.filter((kind) => EXTERNAL_KINDS[kind])).toEqual([]);
+      expect(k.dependsOn.filter((d) => gates.skipped.has(d))).toEqual([]);
+    }
+  });
+
+  it("skip only what applies a 1Password- or Cloudflare-backed object or depends on it", () => {
+    for (const [name, reason] of gates.skipped) {
+      const k = tree.find((x) => x.name === name);
+      expect(k).toBeDefined();
+      const own = k?.kinds.some((kind) => EXTERNAL_KINDS[kind]);
+      expect(own || k?.dependsOn.some((d) => gates.skipped.has(d))).toBe(true);
+      expect(reason).toMatch(own ? /needs? (1Password|Cloudflare)/ : /^depends on /);
+    }
+  });
+
+  it("follows dependsOn through a tree of its own", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-tree-"));
+    const write = (rel: string, body: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), body);
+    };
+    const ks = (name: string, folder: string, deps: string[] = []) =>
+      `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: { name: ${name}, namespace: flux-system }\nspec:\n  path: ./${folder}\n  dependsOn: [${deps.map((d) => `{ name: ${d} }`).join(", ")}]\n`;
+    write("clusters/x/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [ks.yaml]\n");
+    write("clusters/x/ks.yaml", [ks("secrets", "apps/secrets"), ks("uses-secrets", "apps/plain", ["secrets"]), ks("plain", "apps/plain")].join("---\n"));
+    write("apps/secrets/es.yaml", "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: { name: s }\n");
+    write("apps/plain/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\n");
+    const result = kustomizationGates(fluxKustomizations(root, "clusters/x"));
+    expect(result.ready).toEqual(["flux-system", "plain"]);
+    expect([...result.skipped.keys()].sort()).toEqual(["secrets", "uses-secrets"]);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * `npx ts-node --transpile-only tools/e2e/cli.ts <command> [stack]` (stack defaults to e2e):
+ *   env             KEY=value lines for $GITHUB_ENV: versions, subnet, node counts and addresses
+ *   kustomizations  the Flux Kustomizations to wait for, one per line
+ *   skipped         the ones that cannot become Ready, with the reason
+ *   releases        `namespace release` of every Helm release the program installs, read
+ *                   from the real program run offline under the mock runtime
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_ROOT, ofType, readProjectConfig, runProgram } from "../../harness";
+import { clusterPlan, fluxKustomizations, kustomizationGates } from "./plan";
+
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** The Pulumi CLI release matching the SDK the program is built with (package.json). */
+function pulumiVersion(projectRoot: string): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  const version = pkg.dependencies?.["@pulumi/pulumi"];
+  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`package.json: @pulumi/pulumi must be an exact version, found ${String(version)}`);
+  return version;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, stack = "e2e"] = argv;
+  const plan = clusterPlan(readProjectConfig(PROJECT_ROOT, stack).values);
+  const out = (lines: readonly string[]) => process.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  switch (command) {
+    case "env":
+      out([
+        `E2E_STACK=${stack}`,
+        `E2E_CLUSTER=${plan.cluster}`,
+        `TALOS_VERSION=${plan.talosVersion}`,
+        `KUBERNETES_VERSION=${plan.kubernetesVersion}`,
+        `PULUMI_VERSION=${pulumiVersion(PROJECT_ROOT)}`,
+        `E2E_CIDR=${plan.cidr}`,
+        `E2E_CONTROLPLANES=${plan.controlPlanes.length}`,
+        `E2E_WORKERS=${plan.workers.length}`,
+        `E2E_CONTROLPLANE_NODES=${plan.controlPlanes.join(",")}`,
+        `E2E_WORKER_NODES=${plan.workers.join(",")}`,
+        `E2E_NODES=${[...plan.controlPlanes, ...plan.workers].join(",")}`,
+        `E2E_ENDPOINT=${plan.endpoint}`,
+      ]);
+      return 0;
+    case "kustomizations":
+      out(kustomizationGates(fluxKustomizations(PROJECT_ROOT, plan.fluxPath)).ready);
+      return 0;
+    case "skipped":
+      out([...kustomizationGates(fluxKustomizations(PROJECT_ROOT, plan.fluxPath)).skipped].map(([name, why]) => `${name}: ${why}`));
+      return 0;
+    case "releases": {
+      const result = await runProgram({ stack });
+      if (result.error) throw result.error;
+      out(
+        ofType(result, HELM_RELEASE).map((r) => {
+          const { name, namespace } = r.inputs as { name?: unknown; namespace?: unknown };
+          return `${String(namespace)} ${String(name)}`;
+        }),
+      );
+      return 0;
+    }
+    default:
+      process.stderr.write("usage: tools/e2e/cli.ts env|kustomizations|skipped|releases [stack]\n");
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
