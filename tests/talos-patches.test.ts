@@ -15,6 +15,7 @@ import { stackConfigSchema } from "../stacks/schema";
 import { checkStackConfig } from "../stacks/validate";
 import { hasTalosSchema, schemaKinds, TALOS_SCHEMA_FILE, validatePatchText } from "./helpers/talos-schema";
 import { schemasRoot } from "./helpers/schemas";
+import { PINS } from "./helpers/pins";
 
 const STACKS = ["infra", "apps"] as const;
 const GET_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
@@ -93,7 +94,7 @@ describe("what the program sends to getConfiguration", () => {
     const invokes = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
     expect(invokes).toHaveLength(nodes.length);
     const urls = result.invokes.find((i) => i.token === "talos:imageFactory/getUrls:getUrls");
-    const installer = `factory.talos.dev/metal-installer/${String(urls?.inputs.schematicId)}:v1.13.9`;
+    const installer = `factory.talos.dev/metal-installer/${String(urls?.inputs.schematicId)}:${PINS.talos}`;
     for (const [i, node] of nodes.entries()) {
       const patches = reveal(invokes[i].inputs.configPatches) as string[];
       const own = fs.readFileSync(path.join(PROJECT_ROOT, "talos", stack, `${node.address}.yaml`), "utf8");
