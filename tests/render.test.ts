@@ -92,9 +92,11 @@ describe("render of a fixture program", () => {
     expect(content).toContain(`# chart: oci://quay.io/cilium/charts/cilium\n# version: ${chartPin("cilium")}\n`);
     expect(content).toContain("# ignoreChanges: chart, version, values");
     expect(body(content)).toEqual({
-      cluster: { id: 1, name: "demo" },
+      // The whole values map is secret (one leaf is): by the allow-list, every leaf that is
+      // not a parseable certificate is a placeholder, plain-looking ones included.
+      cluster: { id: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.id>', name: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.name>' },
       extraConfig: { "api-token": "<secret from stack config render-fixture:apiToken>" },
-      tls: { ca: { cert: "plain certificate", key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
+      tls: { ca: { cert: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.tls.ca.cert>', key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
     });
     expect(body(file("helm/releases.yaml"))).toEqual([
       expect.objectContaining({ release: "cilium", namespace: "kube-system", version: chartPin("cilium"), values: "helm/kube-system-cilium.values.yaml" }),
