@@ -44,7 +44,8 @@ function sentPatches(result: RunResult): { node: string; patches: string[] }[] {
     .map((i) => ({ node: String(i.inputs.machineType), patches: reveal(i.inputs.configPatches) as string[] }));
 }
 
-const withSchema = hasTalosSchema() ? describe : describe.skip;
+// In CI (K8S_GITOPS_REQUIRE_SCHEMAS=1) a missing schema fails instead of skipping.
+const withSchema = hasTalosSchema() || process.env.K8S_GITOPS_REQUIRE_SCHEMAS === "1" ? describe : describe.skip;
 if (!hasTalosSchema()) console.warn(`skipping Talos schema validation: ${path.join(schemasRoot(), TALOS_SCHEMA_FILE)} not found`);
 
 withSchema("against the Talos 1.13 schema", () => {

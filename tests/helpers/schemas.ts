@@ -1,8 +1,9 @@
 /**
- * Access to the upstream schemas in ../shared/schemas (see SOURCES.md there):
- * chart values schemas and defaults, the CRD JSON schema catalog, and
- * kubernetes-models for core kinds. Tests read these files in place and skip
- * when the folder is absent (a user's clone); nothing is copied into the repo.
+ * Access to the upstream schemas listed in schemas/manifest.json: chart values schemas and
+ * defaults, the CRD JSON schema catalog, and kubernetes-models for core kinds. Looked for,
+ * in order: $K8S_GITOPS_SCHEMAS, the cache `node tools/ci/fetch-schemas.mjs` fills
+ * (.cache/schemas), then ../shared/schemas. Tests read the files in place and say so
+ * when they skip; with K8S_GITOPS_REQUIRE_SCHEMAS=1 (CI) a missing folder fails instead.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -15,22 +16,41 @@ import { parse } from "yaml";
 
 export type JsonSchema = { [key: string]: unknown };
 
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Where schemas may be, most specific first. */
+export function schemaCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.K8S_GITOPS_SCHEMAS, path.join(PROJECT_ROOT, ".cache", "schemas"), path.resolve(PROJECT_ROOT, "..", "shared", "schemas")].filter(
+    (d): d is string => d !== undefined && d !== "",
+  );
+}
+
+let root: string | undefined;
+
 export function schemasRoot(): string {
-  return path.resolve(__dirname, "..", "..", "..", "shared", "schemas");
+  root ??= schemaCandidates().find((d) => fs.existsSync(path.join(d, "helm"))) ?? schemaCandidates()[schemaCandidates().length - 1];
+  return root;
 }
 
 export function hasSchemas(): boolean {
-  return fs.existsSync(schemasRoot());
+  return fs.existsSync(path.join(schemasRoot(), "helm"));
 }
 
-/** `describe` when the schemas exist, otherwise a skipped block with the reason printed. */
+/** `describe` when the schemas exist, otherwise a skipped block with the reason printed (a failure in CI). */
 export function describeWithSchemas(name: string, fn: () => void): void {
   if (hasSchemas()) {
     describe(name, fn);
-  } else {
-    console.warn(`skipping "${name}": upstream schemas not found at ${schemasRoot()}`);
-    describe.skip(name, fn);
+    return;
   }
+  const reason = `upstream schemas not found (looked in ${schemaCandidates().join(", ")}); run \`node tools/ci/fetch-schemas.mjs\``;
+  if (process.env.K8S_GITOPS_REQUIRE_SCHEMAS === "1") {
+    describe(name, () => it("has its upstream schemas", () => {
+      throw new Error(reason);
+    }));
+    return;
+  }
+  console.warn(`skipping "${name}": ${reason}`);
+  describe.skip(name, fn);
 }
 
 export function loadJsonSchema(relPath: string): JsonSchema {
