@@ -111,6 +111,22 @@ describe("workflow files", () => {
     }
   });
 
+  it("run a Node the package's engines allow, and engines ask at least what every direct dependency needs", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { engines: { node: string }; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(pkg.engines.node);
+    expect(floor).not.toBeNull();
+    const engineMajor = Number(floor?.[1]);
+    for (const [name, w] of workflows) {
+      for (const step of steps(w).filter((s) => s.uses?.startsWith("actions/setup-node@"))) expect({ name, ok: Number(step.with?.["node-version"]) >= engineMajor }).toEqual({ name, ok: true });
+    }
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]) {
+      const engines = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", dep, "package.json"), "utf8")) as { engines?: { node?: string } }).engines?.node ?? "";
+      // Only the simple `>=N` form states a hard floor; ranges like `^20.17.0 || >=22.9.0` admit the engines floor.
+      const min = /^>=\s*(\d+)(\.\d+)*$/.exec(engines.trim());
+      if (min) expect({ dep, engines, covered: engineMajor >= Number(min[1]) }).toEqual({ dep, engines, covered: true });
+    }
+  });
+
   it("give no secret to a job a pull request triggers, except read-only ones in the preview environment", () => {
     for (const [name, w] of workflows) {
       if (!("pull_request" in w.on) && !("pull_request_target" in w.on)) continue;
