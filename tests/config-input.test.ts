@@ -148,3 +148,19 @@ describe("parsePemCertificates", () => {
     expect(result.ok ? "" : result.problem).toMatch(/expired on/);
   });
 });
+
+describe("stack files", () => {
+  it("a YAML syntax error names the stack file and line, before anything is registered", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-yaml-"));
+    try {
+      fs.copyFileSync(path.join(__dirname, "..", "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config:\n  k8s-gitops:cluster:\n    name: [infra\n");
+      const result = await runProgram({ stack: "broken", projectRoot: dir }).catch((error: unknown) => ({ thrown: error }));
+      const message = "thrown" in result ? String(result.thrown) : String(result.error);
+      expect(message).toMatch(/Pulumi\.broken\.yaml:\d+:\d+: invalid YAML/);
+      if (!("thrown" in result)) expect(programResources(result)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
