@@ -10,7 +10,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { readProjectConfig, runProgram, programResources } from "../harness";
 import { loadBootstrapCharts, loadBootstrapPlan } from "../bootstrap/loader";
-import { readPins } from "./helpers/pins";
+import { PINS, readPins } from "./helpers/pins";
+import { hasSchemas, schemasRoot, valuesSchemaPath, versionedFile } from "./helpers/schemas";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -138,5 +139,19 @@ describe("bumping each Renovate-managed pin", () => {
       const name = chart.chart.split("/").pop() as string;
       expect({ name, version: chart.version }).toEqual({ name, version: after[name] });
     }
+  });
+});
+
+(hasSchemas() ? describe : describe.skip)("schema lookups after a patch bump", () => {
+  it("a bumped chart or Talos patch validates against its minor's schema until the manifest lists the new one", () => {
+    for (const chart of ["cilium", "cert-manager", "external-secrets", "flux-operator", "flux-instance"]) {
+      const pinned = PINS.charts[chart];
+      expect({ chart, bumped: valuesSchemaPath(chart, bumpPatch(pinned)) }).toEqual({ chart, bumped: valuesSchemaPath(chart, pinned) });
+      expect(valuesSchemaPath(chart, pinned)).toBeDefined();
+    }
+    const talosDir = path.join(schemasRoot(), "talos");
+    expect(versionedFile(talosDir, "config.schema.", bumpPatch(PINS.talos), ".json")).toBe(versionedFile(talosDir, "config.schema.", PINS.talos, ".json"));
+    // A new minor has no fallback: its schema must be added.
+    expect(versionedFile(talosDir, "config.schema.", PINS.talos.replace(/\.(\d+)\.\d+$/, (_m, minor: string) => `.${Number(minor) + 50}.0`), ".json")).toBeUndefined();
   });
 });
