@@ -16,7 +16,7 @@ import {
 } from "./credentials";
 import { CONFIG_NAMESPACE, ConfigError, configPath } from "./errors";
 import { RawStackConfig, stackConfigSchema } from "./schema";
-import { forError } from "./strings";
+import { forError, urlProblem } from "./strings";
 import { checkStackConfig, Problem } from "./validate";
 
 export type { NodeConfig } from "./schema";
@@ -94,6 +94,9 @@ function insecureConnectProblem(url: string, acknowledgement: string | undefined
   } catch {
     return { path: configPath(["onepassword", "connectHost"]), message: "the 1Password Connect URL (OP_CONNECT_HOST, onepassword:url or connectHost) is not a URL" };
   }
+  // OP_CONNECT_HOST and onepassword:url bypass the schema: the same URL rules apply.
+  const invalid = urlProblem(url, { protocols: ["http:", "https:"] });
+  if (invalid) return { path: configPath(["onepassword", "connectHost"]), message: `the 1Password Connect URL in use (OP_CONNECT_HOST, onepassword:url or connectHost) ${invalid}` };
   if (protocol === "https:" || acknowledgement !== undefined) return undefined;
   return {
     path: configPath(["onepassword", "connectHost"]),

@@ -88,6 +88,12 @@ describe("1Password Connect transport", () => {
     expect(fromEnv).not.toContain("MOCK-SECRET-op-connect-token-env");
   });
 
+  it("applies the URL rules to OP_CONNECT_HOST too, without echoing it", async () => {
+    const message = await failing({}, { OP_CONNECT_HOST: "https://user:s3cr3t-value@opconnect.example" });
+    expect(message).toContain("the 1Password Connect URL in use (OP_CONNECT_HOST, onepassword:url or connectHost) must not carry credentials");
+    expect(message).not.toContain("s3cr3t-value");
+  });
+
   it("accepts plain http with a reasoned acknowledgement, and https without one", async () => {
     const acknowledged = await runProgram({
       stack: "infra",
