@@ -53,17 +53,20 @@ export function readText(repoRoot: string, file: string, what: string): string {
 interface RawDocument {
   readonly object: unknown;
   readonly source: string;
+  /** Line of the file where `source` starts. */
+  readonly line: number;
 }
 
 function parseDocuments(text: string, file: string): RawDocument[] {
   return parseAllDocuments(text).flatMap((doc) => {
     if (doc.errors.length > 0) {
-      throw new ManifestError(file, `invalid YAML: ${doc.errors[0].message}`);
+      const at = doc.errors[0].linePos?.[0];
+      throw new ManifestError(file, `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ""}: ${doc.errors[0].message.split("\n")[0]}`);
     }
     const object: unknown = doc.toJS();
     if (object === null || object === undefined) return [];
     const [start, , end] = doc.range;
-    return [{ object, source: text.slice(start, end) }];
+    return [{ object, source: text.slice(start, end), line: text.slice(0, start).split("\n").length }];
   });
 }
 
@@ -102,7 +105,7 @@ export function parseSubstitutedManifests(text: string, settings: Settings, file
   return parseDocuments(text, file).map((raw) => {
     const plain = asKubeObject(raw.object, file);
     if (substitutionDisabled(plain)) return plain;
-    const docs = parseDocuments(substitute(raw.source, settings, file), file);
+    const docs = parseDocuments(substitute(raw.source, settings, file, raw.line), file);
     if (docs.length !== 1) throw new ManifestError(file, "substitution changed the document structure");
     return asKubeObject(docs[0].object, file);
   });

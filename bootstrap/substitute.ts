@@ -12,7 +12,12 @@
  *  - a `$` not followed by `{` or `$` is plain text (`$VAR` is not expanded).
  *
  * Unlike Flux's default (non-strict) mode, a variable missing from the settings
- * is an error: the bootstrap must never install `${VAR}` or an empty string.
+ * is an error: the bootstrap must never install `${VAR}` or an empty string. So is
+ * `${VAR:=}` (an empty default) when VAR has no value: Flux would yield "", which
+ * YAML reads as null for an unquoted value.
+ *
+ * Errors name the file and the line in that file (`firstLine` is where `text`
+ * starts in it, for one document of a multi-document file).
  * Flux's string functions (`${#VAR}`, `${VAR:1:2}`, `${VAR/a/b}`, `${VAR^^}`,
  * ...) are rejected rather than approximated.
  */
@@ -41,20 +46,24 @@ export class SubstitutionError extends Error {
 interface Reference {
   readonly name: string;
   readonly line: number;
+  /** Unset or empty, with an empty default. */
+  readonly emptyDefault?: boolean;
 }
 
 /** Substitutes `text` from `settings`; `file` names the source in errors. */
-export function substitute(text: string, settings: Settings, file: string): string {
+export function substitute(text: string, settings: Settings, file: string, firstLine = 1): string {
   assertValidSettings(settings, file);
-  const scanner = new Scanner(text, file, settings);
+  const scanner = new Scanner(text, file, settings, firstLine);
   const out = scanner.topLevel();
   const unresolved = scanner.missing;
   if (unresolved.length > 0) {
     const names = [...new Set(unresolved.map((u) => u.name))];
-    const where = names
-      .map((n) => `${n} (line ${unresolved.filter((u) => u.name === n).map((u) => u.line).join(", ")})`)
-      .join(", ");
-    throw new SubstitutionError(file, names, `${file}: unresolved variable(s): ${where}`);
+    const describe = (n: string) => {
+      const refs = unresolved.filter((u) => u.name === n);
+      const lines = `line ${refs.map((u) => u.line).join(", ")}`;
+      return refs.every((u) => u.emptyDefault) ? `${n} (${lines}: no value and an empty default)` : `${n} (${lines})`;
+    };
+    throw new SubstitutionError(file, names, `${file}: unresolved variable(s): ${names.map(describe).join(", ")}`);
   }
   return out;
 }
@@ -90,6 +99,7 @@ class Scanner {
     private readonly text: string,
     private readonly file: string,
     private readonly settings: Settings,
+    private readonly firstLine = 1,
   ) {}
 
   topLevel(): string {
@@ -141,6 +151,7 @@ class Scanner {
     // Flux evaluates the default eagerly, so its variables must resolve too.
     const fallback = this.defaultValue(start);
     const value = this.settings[name];
+    if ((value === undefined || value === "") && fallback === "") this.missing.push({ name, line: this.lineOf(start), emptyDefault: true });
     return value === undefined || value === "" ? fallback : value;
   }
 
@@ -170,7 +181,7 @@ class Scanner {
   }
 
   private lineOf(offset: number): number {
-    let line = 1;
+    let line = this.firstLine;
     for (let i = 0; i < offset; i += 1) if (this.text[i] === "\n") line += 1;
     return line;
   }

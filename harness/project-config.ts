@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 
 export interface ProjectConfig {
   readonly project: string;
@@ -15,7 +15,15 @@ export interface ProjectConfig {
 }
 
 function readYaml(file: string): Record<string, unknown> {
-  const parsed: unknown = parse(fs.readFileSync(file, "utf8"));
+  let parsed: unknown;
+  try {
+    parsed = parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    // Name the file and line instead of surfacing the parser's stack.
+    if (!(error instanceof YAMLParseError)) throw error;
+    const at = error.linePos?.[0];
+    throw new Error(`${path.basename(file)}${at ? `:${at.line}:${at.col}` : ""}: invalid YAML: ${error.message.split("\n")[0]}`);
+  }
   return parsed !== null && typeof parsed === "object" ? (parsed as Record<string, unknown>) : {};
 }
 

@@ -16,7 +16,7 @@ export const ORGANIZATION = "organization";
 
 /** Credentials the offline run pretends to have; only ever handed to mocks. */
 export const OFFLINE_ENV: Readonly<Record<string, string>> = {
-  OP_CONNECT_HOST: "http://opconnect.invalid",
+  OP_CONNECT_HOST: "https://opconnect.invalid",
   OP_CONNECT_TOKEN: "MOCK-SECRET-op-connect-token-env",
   CLOUDFLARE_API_TOKEN: "MOCK-SECRET-cloudflare-api-token-env",
   CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "./net";
+import { boundedString, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
 const cidr = z.string().refine(isCidr, { message: "is not an IPv4 CIDR (network address/prefix)" });
@@ -12,20 +13,6 @@ const dnsName = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a DNS name");
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a lower-case DNS label");
-
-function url(protocols: readonly string[]) {
-  return z.string().refine(
-    (value) => {
-      try {
-        const parsed = new URL(value);
-        return protocols.includes(parsed.protocol) && parsed.hostname !== "";
-      } catch {
-        return false;
-      }
-    },
-    { message: `is not a ${protocols.map((p) => p.replace(":", "://")).join(" or ")} URL` },
-  );
-}
 
 /** An exact release: `v1.13.9` or `1.13.9`; never `latest`, a range or a bare minor. */
 export const PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -38,7 +25,8 @@ const asn = z.number().int().min(1).max(4294967295);
 const clusterSchema = z.strictObject({
   name: label,
   id: z.number().int().min(1, "cluster id must be 1-255").max(255, "cluster id must be 1-255"),
-  endpoint: url(["https:"]),
+  /** The Kubernetes API: `https://host:port`, the port always explicit. */
+  endpoint: safeUrl({ protocols: ["https:"], requirePort: true }),
   bootstrapNode: ipv4,
   domain: dnsName,
 });
@@ -112,8 +100,8 @@ const talosSchema = z
     pki: z.enum(["adopt", "generate"]),
     /** Wipe machines on `pulumi destroy`. Off: destroy leaves nodes running. */
     resetOnDestroy: z.boolean().default(false),
-    applyTimeout: z.string().regex(/^\d+(s|m|h)$/, "is not a duration such as 10m").default("10m"),
-    healthTimeout: z.string().regex(/^\d+(s|m|h)$/, "is not a duration such as 10m").default("15m"),
+    applyTimeout: z.string().regex(/^\d{1,4}(s|m|h)$/, "is not a duration such as 10m").default("10m"),
+    healthTimeout: z.string().regex(/^\d{1,4}(s|m|h)$/, "is not a duration such as 10m").default("15m"),
     /**
      * etcd already runs (the cluster is up): the Bootstrap resource is imported, never run.
      * Defaults to true with pki adopt, false with generate.
@@ -125,12 +113,17 @@ const talosSchema = z
 const onepasswordSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Vault and item of the Talos PKI (the 14-field item). */
-  talosVault: z.string().min(1),
-  talosItem: z.string().min(1),
+  talosVault: itemName,
+  talosItem: itemName,
   /** Vault external-secrets reads, and where the program writes `kubernetes/<cluster>/...` items. */
-  clusterVault: z.string().min(1),
-  connectHost: url(["http:", "https:"]),
-  connectToken: z.strictObject({ item: z.string().min(1), field: z.string().min(1) }),
+  clusterVault: itemName,
+  connectHost: safeUrl({ protocols: ["http:", "https:"] }),
+  /**
+   * Plain-HTTP Connect sends the bearer token, the Talos PKI and kubeconfigs in clear;
+   * it is refused unless this names why it is acceptable (e.g. "loopback only").
+   */
+  allowInsecureConnect: boundedString(200, /^[\p{L}\p{N}\p{P} ]+$/u, "letters, digits, punctuation and spaces").optional(),
+  connectToken: z.strictObject({ item: itemName, field: itemName }),
 });
 
 const cloudflareSchema = z.strictObject({
@@ -141,15 +134,16 @@ const cloudflareSchema = z.strictObject({
   zone: dnsName.optional(),
   tunnel: z.strictObject({
     /** The cluster's external gateway service the tunnel sends traffic to. */
-    service: url(["http:", "https:"]),
+    service: safeUrl({ protocols: ["http:", "https:"] }),
     /** TLS name verified at an https gateway; defaults to external.<zone>. */
     originServerName: dnsName.optional(),
   }),
 });
 
 const fluxSchema = z.strictObject({
-  repository: url(["https:", "ssh:"]),
-  branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, "is not a branch name"),
+  /** Credentials never go in the URL: Flux reads them from its own secret. */
+  repository: safeUrl({ protocols: ["https:", "ssh:"], allowUserFor: ["ssh:"] }),
+  branch: boundedString(255, /^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -"),
   /**
    * A full Git reference Flux syncs instead of `refs/heads/<branch>`, such as a pull
    * request's `refs/pull/<n>/head` (the end-to-end run syncs the pull request's own commit).
@@ -166,6 +160,7 @@ const fluxSchema = z.strictObject({
   /** Defaults to kubernetes/clusters/<cluster.name>. */
   path: z
     .string()
+    .max(255, "must be at most 255 characters")
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "is not a relative path inside the repository")
     .optional(),
 });

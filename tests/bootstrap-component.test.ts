@@ -28,6 +28,7 @@ import {
   type RegisteredResource,
   type RunResult,
 } from "../harness";
+import { PINS } from "./helpers/pins";
 
 const repoRoot = path.resolve(__dirname, "..");
 const T = {
@@ -158,7 +159,7 @@ describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
       expect(g.dependencies).toEqual([]);
     }
     expect(named(result, T.group, "crds-gateway-api").inputs.files).toEqual([
-      "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml",
+      `https://github.com/kubernetes-sigs/gateway-api/releases/download/${PINS.crdSets["gateway-api"]}/standard-install.yaml`,
     ]);
   });
 

@@ -22,6 +22,7 @@ import {
   describeWithSchemas,
   valuesSchemaFor,
 } from "./helpers/schemas";
+import { chartPin } from "./helpers/pins";
 
 const repoRoot = path.resolve(__dirname, "..");
 const clusters = ["infra", "apps"] as const;
@@ -139,13 +140,13 @@ describe.each(clusters)("bootstrapped charts of the %s cluster", (cluster) => {
       expect(releaseChartArgs(spec)).toEqual({ chart: spec.chart, version: spec.version });
     }
     expect(Object.fromEntries(charts.map((c) => [c.release.name, `${c.chart.chart}:${c.chart.version}`]))).toEqual({
-      cilium: "oci://quay.io/cilium/charts/cilium:1.20.0",
-      coredns: "oci://ghcr.io/coredns/charts/coredns:1.46.2",
-      spegel: "oci://ghcr.io/spegel-org/helm-charts/spegel:0.7.4",
-      "cert-manager": "oci://quay.io/jetstack/charts/cert-manager:v1.21.1",
-      "external-secrets": "oci://ghcr.io/external-secrets/charts/external-secrets:2.9.0",
-      "flux-operator": "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator:0.49.0",
-      "flux-instance": "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance:0.49.0",
+      cilium: `oci://quay.io/cilium/charts/cilium:${chartPin("cilium")}`,
+      coredns: `oci://ghcr.io/coredns/charts/coredns:${chartPin("coredns")}`,
+      spegel: `oci://ghcr.io/spegel-org/helm-charts/spegel:${chartPin("spegel")}`,
+      "cert-manager": `oci://quay.io/jetstack/charts/cert-manager:${chartPin("cert-manager")}`,
+      "external-secrets": `oci://ghcr.io/external-secrets/charts/external-secrets:${chartPin("external-secrets")}`,
+      "flux-operator": `oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator:${chartPin("flux-operator")}`,
+      "flux-instance": `oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance:${chartPin("flux-instance")}`,
     });
   });
 

@@ -10,7 +10,15 @@ import { qualifyStack } from "../components/clustermesh/names";
 import { ciliumMeshValues, HelmValues } from "../components/clustermesh/values";
 import { composeValues } from "../bootstrap/values";
 import { parseCidr, Range } from "../stacks/net";
-import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
+import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
+import { chartPin } from "./helpers/pins";
+
+/** The values schema of the pinned Cilium chart (the test fails when the schemas lack it). */
+function ciliumSchema(): string {
+  const found = valuesSchemaPath("cilium", chartPin("cilium"));
+  if (found === undefined) throw new Error(`no values schema for the pinned cilium chart ${chartPin("cilium")} (add it to schemas/manifest.json)`);
+  return found;
+}
 
 const ORG = "organization/k8s-gitops";
 const fq = (s: string) => `${ORG}/${s}`;
@@ -181,8 +189,8 @@ describe("ciliumMeshValues", () => {
     });
   });
 
-  describeWithSchemas("against the Cilium 1.20.0 chart", () => {
-    const defaults = chartDefaults("cilium", "1.20.0") as HelmValues;
+  describeWithSchemas(`against the pinned Cilium chart (${chartPin("cilium")})`, () => {
+    const defaults = chartDefaults("cilium", chartPin("cilium")) as HelmValues;
 
     /** Every leaf path of `values` that the chart's defaults do not have. */
     function unknownPaths(values: unknown, base: unknown, at: string): string[] {
@@ -201,13 +209,13 @@ describe("ciliumMeshValues", () => {
     it("validates against values.schema.json when merged over the chart defaults, meshed or not", () => {
       const unmeshed = ciliumMeshValues({ cluster: { name: "apps", id: 2 }, nativeRoutingCidr: "10.246.0.0/16" });
       for (const values of [meshed, unmeshed]) {
-        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", composeValues([defaults], values))).toEqual([]);
+        expect(validateAgainst(ciliumSchema(), composeValues([defaults], values))).toEqual([]);
       }
     });
 
     it("is rejected by the schema when a value has the wrong type (the check can fail)", () => {
       const broken = composeValues([defaults, meshed], { clustermesh: { useAPIServer: "yes" } });
-      expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", broken).join("\n")).toContain("/clustermesh/useAPIServer");
+      expect(validateAgainst(ciliumSchema(), broken).join("\n")).toContain("/clustermesh/useAPIServer");
     });
   });
 });

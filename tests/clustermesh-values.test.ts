@@ -10,7 +10,15 @@ import { HelmValues } from "../components/clustermesh/values";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
 import { covers as coversRange, parseCidr } from "../stacks/net";
-import { chartDefaults, describeWithSchemas, validateAgainst } from "./helpers/schemas";
+import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
+import { chartPin } from "./helpers/pins";
+
+/** The values schema of the pinned Cilium chart (the test fails when the schemas lack it). */
+function ciliumSchema(): string {
+  const found = valuesSchemaPath("cilium", chartPin("cilium"));
+  if (found === undefined) throw new Error(`no values schema for the pinned cilium chart ${chartPin("cilium")} (add it to schemas/manifest.json)`);
+  return found;
+}
 
 const SECRET = "kubernetes:core/v1:Secret";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -119,11 +127,11 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
     expect(needle.test(JSON.stringify(reveal(named(apps, SECRET, "cilium-clustermesh-values").inputs.stringData)))).toBe(true);
   });
 
-  describeWithSchemas("against the Cilium 1.20.0 chart", () => {
+  describeWithSchemas(`against the pinned Cilium chart (${chartPin("cilium")})`, () => {
     it("the written values validate against values.schema.json over the chart defaults", () => {
-      const defaults = chartDefaults("cilium", "1.20.0") as HelmValues;
+      const defaults = chartDefaults("cilium", chartPin("cilium")) as HelmValues;
       for (const run of [first, apps, again]) {
-        expect(validateAgainst("helm/cilium-1.20.0.values.schema.json", composeValues([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
+        expect(validateAgainst(ciliumSchema(), composeValues([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
       }
     });
   });

@@ -173,7 +173,7 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare off", (stack) => {
     result = await runProgram({
       stack,
       replaceEnv: true,
-      env: { OP_CONNECT_HOST: "http://opconnect.invalid", OP_CONNECT_TOKEN: "MOCK-SECRET-op" },
+      env: { OP_CONNECT_HOST: "https://opconnect.invalid", OP_CONNECT_TOKEN: "MOCK-SECRET-op" },
       config: { "k8s-gitops:cloudflare.enabled": false },
     });
   });

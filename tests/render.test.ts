@@ -17,6 +17,7 @@ import { subject } from "../tools/render/names";
 import { MARKER_FILE, RenderOutputError, assertNoSecrets, writeRender } from "../tools/render/output";
 import { PLACEHOLDER } from "../tools/render/redact";
 import { CONFIGURATION_APPLY, GET_CONFIGURATION } from "../tools/render/talos";
+import { chartPin } from "./helpers/pins";
 
 const FIXTURE = path.join(__dirname, "fixtures", "render-project");
 
@@ -88,15 +89,17 @@ describe("render of a fixture program", () => {
 
   it("writes each release's values with chart and version, secret leaves as placeholders naming their source", () => {
     const content = file("helm/kube-system-cilium.values.yaml");
-    expect(content).toContain("# chart: oci://quay.io/cilium/charts/cilium\n# version: 1.20.0\n");
+    expect(content).toContain(`# chart: oci://quay.io/cilium/charts/cilium\n# version: ${chartPin("cilium")}\n`);
     expect(content).toContain("# ignoreChanges: chart, version, values");
     expect(body(content)).toEqual({
-      cluster: { id: 1, name: "demo" },
+      // The whole values map is secret (one leaf is): by the allow-list, every leaf that is
+      // not a parseable certificate is a placeholder, plain-looking ones included.
+      cluster: { id: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.id>', name: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.name>' },
       extraConfig: { "api-token": "<secret from stack config render-fixture:apiToken>" },
-      tls: { ca: { cert: "plain certificate", key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
+      tls: { ca: { cert: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.tls.ca.cert>', key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
     });
     expect(body(file("helm/releases.yaml"))).toEqual([
-      expect.objectContaining({ release: "cilium", namespace: "kube-system", version: "1.20.0", values: "helm/kube-system-cilium.values.yaml" }),
+      expect.objectContaining({ release: "cilium", namespace: "kube-system", version: chartPin("cilium"), values: "helm/kube-system-cilium.values.yaml" }),
     ]);
   });
 

@@ -90,6 +90,7 @@ describe("renovate.json", () => {
     ["siderolabs/talos", versions.talos],
     ["kubernetes/kubernetes", versions.kubernetes],
     ["pulumiverse/pulumi-talos", TALOS_PROVIDER_VERSION],
+    ["pulumi/pulumi", read(".pulumi.version").trim()],
   ])("finds the pinned %s version (%s) where it is pinned", (depName, pinned) => {
     const manager = config.customManagers.find((m) => m.depNameTemplate === depName);
     expect(manager?.datasourceTemplate).toBe("github-releases");
@@ -173,9 +174,24 @@ describe("renovate package rules", () => {
     expect(resolve({ packageName: "pulumiverse/pulumi-talos", manager: "custom.regex", updateType: "patch" }).approval).toBe(true);
   });
 
+  it("never automerge what `pulumi up` runs: the TypeScript toolchain the Pulumi runtime loads, the Pulumi CLI, the SDKs, the actions", () => {
+    for (const packageName of ["typescript", "ts-node", "@types/node"]) {
+      expect({ packageName, ...resolve({ packageName, manager: "npm", depType: "devDependencies", updateType: "patch" }) }).toMatchObject({ packageName, automerge: false });
+    }
+    for (const update of [
+      { packageName: "pulumi/pulumi", manager: "custom.regex", updateType: "patch" },
+      { packageName: "@pulumi/pulumi", manager: "npm", depType: "dependencies", updateType: "patch" },
+      { packageName: "pulumi/actions", manager: "github-actions", updateType: "patch" },
+      { packageName: "pulumi/auth-actions", manager: "github-actions", updateType: "minor" },
+      { packageName: "actions/checkout", manager: "github-actions", updateType: "patch" },
+    ]) {
+      expect({ ...update, automerge: resolve(update).automerge }).toEqual({ ...update, automerge: false });
+    }
+  });
+
   it("automerge only build and test tooling, below a major", () => {
-    expect(resolve({ packageName: "typescript", manager: "npm", depType: "devDependencies", updateType: "minor" }).automerge).toBe(true);
-    expect(resolve({ packageName: "typescript", manager: "npm", depType: "devDependencies", updateType: "major" }).automerge).toBe(false);
+    expect(resolve({ packageName: "jest", manager: "npm", depType: "devDependencies", updateType: "minor" }).automerge).toBe(true);
+    expect(resolve({ packageName: "jest", manager: "npm", depType: "devDependencies", updateType: "major" }).automerge).toBe(false);
     expect(resolve({ packageName: "@pulumi/kubernetes", manager: "npm", depType: "dependencies", updateType: "patch" }).automerge).toBe(false);
   });
 });

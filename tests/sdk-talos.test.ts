@@ -6,8 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReadResourceRequest, RegisterResourceRequest, ResourceInvokeRequest } from "@pulumi/pulumi/proto/resource_pb";
 import * as talos from "../sdks/talos";
+import { PINS } from "./helpers/pins";
 
-const VERSION = "0.8.1";
+const VERSION = PINS.talosProvider;
 const DOWNLOAD_URL = "github://api.github.com/pulumiverse";
 /** Key/value the mock monitor leaves on secret inputs (`rpc.specialSigKey` / `specialSecretSig`). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -195,7 +196,7 @@ beforeAll(async () => {
 });
 
 describe("talos SDK module shape", () => {
-    test("pins provider 0.8.1 in one exported constant", () => {
+    test("pins the provider in one exported constant", () => {
         expect(talos.TALOS_PROVIDER_VERSION).toBe(VERSION);
     });
 

@@ -55,7 +55,7 @@ describe.each(["infra", "apps"])("stack %s with 1Password", (stack) => {
     const providers = ofType(result, PROVIDER);
     expect(providers).toHaveLength(1);
     expect(providers[0].inputs).toEqual({
-      url: "http://opconnect.invalid",
+      url: "https://opconnect.invalid",
       token: new MockSecret("MOCK-SECRET-op-connect-token-env"),
     });
     const ref = (r: { urn: string; id?: string }) => `${r.urn}::${r.id}`;
@@ -143,7 +143,7 @@ describe("1Password credentials", () => {
   it("falls back to the stack's Connect host when OP_CONNECT_HOST is not set", async () => {
     const result = await runProgram({ stack: "apps", env: { OP_CONNECT_HOST: undefined } });
     expect(result.error).toBeUndefined();
-    expect(ofType(result, PROVIDER)[0].inputs.url).toBe("http://opconnect.monosense.dev");
+    expect(ofType(result, PROVIDER)[0].inputs.url).toBe("https://opconnect.monosense.dev");
   });
 
   it.each(["infra", "apps"])("%s: a missing credential fails before anything is registered, naming what to set", async (stack) => {

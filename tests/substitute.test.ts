@@ -1,4 +1,5 @@
 import { referencedVariables, substitute, SubstitutionError } from "../bootstrap/substitute";
+import { parseSubstitutedManifests } from "../bootstrap/manifests";
 
 const settings = { CLUSTER: "infra", CLUSTER_ID: "1", EMPTY: "", POD_CIDR_STRING: "10.244.0.0/16" };
 
@@ -32,8 +33,18 @@ describe("substitute", () => {
     expect(substitute(`a: \${CLUSTER${op}fallback}`, settings, "f.yaml")).toBe("a: infra");
   });
 
-  test("a default may be empty, contain spaces and colons, and nest variables", () => {
-    expect(substitute("a: '${MISSING:=}'", settings, "f.yaml")).toBe("a: ''");
+  test("an empty default with no value is an error (it would install an empty string or null), with its line", () => {
+    expect(() => substitute("x: 1\na: ${MISSING:=}", settings, "f.yaml")).toThrow("f.yaml: unresolved variable(s): MISSING (line 2: no value and an empty default)");
+    expect(() => substitute("a: '${EMPTY:=}'", settings, "f.yaml")).toThrow(/EMPTY \(line 1: no value and an empty default\)/);
+    expect(substitute("a: '${CLUSTER:=}'", settings, "f.yaml")).toBe("a: 'infra'");
+  });
+
+  test("errors count lines from where the text starts in its file", () => {
+    expect(() => substitute("a: ${NOPE}", settings, "f.yaml", 12)).toThrow("f.yaml: unresolved variable(s): NOPE (line 12)");
+    expect(() => substitute("\na: ${BAD", settings, "f.yaml", 5)).toThrow("f.yaml: line 6: bad substitution");
+  });
+
+  test("a default may contain spaces and colons, and nest variables", () => {
     expect(substitute("a: ${MISSING:=http://x:80/y z}", settings, "f.yaml")).toBe("a: http://x:80/y z");
     expect(substitute("cidr: ${NATIVE:=${POD_CIDR_STRING}}", settings, "f.yaml")).toBe("cidr: 10.244.0.0/16");
     expect(substitute("cidr: ${CLUSTER:=${POD_CIDR_STRING}}", settings, "f.yaml")).toBe("cidr: infra");
@@ -87,5 +98,17 @@ describe("substitute", () => {
 
   test("referencedVariables lists every variable, defaults included, once", () => {
     expect(referencedVariables("${A} ${B:=${C}} $${D} ${A}")).toEqual(["A", "B", "C"]);
+  });
+});
+
+describe("manifest files", () => {
+  const two = ["apiVersion: v1", "kind: ConfigMap", "metadata: { name: a }", "---", "apiVersion: v1", "kind: ConfigMap", "metadata: { name: b }", "data:", "  x: ${NOPE}", ""].join("\n");
+
+  it("report substitution errors at the line of the file, not of the document", () => {
+    expect(() => parseSubstitutedManifests(two, {}, "kubernetes/x.yaml")).toThrow("kubernetes/x.yaml: unresolved variable(s): NOPE (line 9)");
+  });
+
+  it("report a YAML syntax error with the file, line and column", () => {
+    expect(() => parseSubstitutedManifests("apiVersion: v1\nkind: [ConfigMap\n", {}, "kubernetes/y.yaml")).toThrow(/kubernetes\/y\.yaml.*invalid YAML at line \d+, column \d+/);
   });
 });

@@ -22,6 +22,10 @@ import {
 } from "../harness";
 import { PKI_FIELDS } from "../components/talos";
 import { fieldsFromMachineSecrets, requirePkiFields, versionContract } from "../components/talos/pki";
+import { PINS } from "./helpers/pins";
+
+/** The first release of the minor after `version` (v1.13.9 → v1.14.0). */
+const nextMinor = (version: string) => version.replace(/^v(\d+)\.(\d+)\.\d+$/, (_m, major: string, minor: string) => `v${major}.${Number(minor) + 1}.0`);
 
 const T = {
   secrets: "talos:machine/secrets:Secrets",
@@ -121,8 +125,8 @@ describe.each(STACKS)("%s stack", (stack) => {
         clusterName: stack,
         clusterEndpoint: `https://${stack}-k8s.monosense.io:6443`,
         machineType: node.role,
-        talosVersion: "v1.13.9",
-        kubernetesVersion: "v1.36.2",
+        talosVersion: PINS.talos,
+        kubernetesVersion: PINS.kubernetes,
       });
       // The rendered config reaches the node's apply, and only that node's.
       const apply = named(result, T.apply, node.hostname);
@@ -138,8 +142,8 @@ describe.each(STACKS)("%s stack", (stack) => {
     const schematicBody = parse(String(schematic.inputs.schematic)) as { customization: { systemExtensions: { officialExtensions: string[] } } };
     expect(schematicBody.customization.systemExtensions.officialExtensions).toContain("siderolabs/iscsi-tools");
     const urls = result.invokes.find((i) => i.token === "talos:imageFactory/getUrls:getUrls");
-    expect(urls?.inputs).toMatchObject({ schematicId: schematic.id, talosVersion: "v1.13.9", platform: "metal" });
-    const installer = `factory.talos.dev/metal-installer/${String(schematic.id)}:v1.13.9`;
+    expect(urls?.inputs).toMatchObject({ schematicId: schematic.id, talosVersion: PINS.talos, platform: "metal" });
+    const installer = `factory.talos.dev/metal-installer/${String(schematic.id)}:${PINS.talos}`;
     for (const invoke of result.invokes.filter((i) => i.token === T.getConfiguration)) {
       const patches = reveal(invoke.inputs.configPatches) as string[];
       expect(patches.filter((p) => p.includes(`image: ${installer}`))).toHaveLength(1);
@@ -313,12 +317,12 @@ describe("generated PKI", () => {
     const secrets = ofType(result, T.secrets);
     expect(secrets).toHaveLength(1);
     expect(secrets[0].name).toBe("machine-secrets");
-    expect(secrets[0].inputs.talosVersion).toBe("v1.13");
+    expect(secrets[0].inputs.talosVersion).toBe(PINS.talos.split(".").slice(0, 2).join("."));
     expect(secrets[0].options).toMatchObject({ protect: true, retainOnDelete: true, ignoreChanges: ["talosVersion"] });
   });
 
   it("keeps the same resource, and so the same PKI, across a Talos upgrade", async () => {
-    const upgraded = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:versions.talos": "v1.14.1" } });
+    const upgraded = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:versions.talos": nextMinor(PINS.talos) } });
     expect(upgraded.error).toBeUndefined();
     const before = ofType(result, T.secrets)[0];
     const after = ofType(upgraded, T.secrets);

@@ -11,12 +11,12 @@ import { applyOverrides, ofType, PROJECT_ROOT, programResources, readProjectConf
 import { TALOS_DOCUMENT_KINDS, parsePatch } from "../components/talos/documents";
 import { checkClusterPatches } from "../components/talos/patches";
 import { nodePatchesProblems } from "../components/talos/rules/check";
-import { parse } from "yaml";
 import { checkSchematic } from "../components/talos/schematic";
 import { stackConfigSchema } from "../stacks/schema";
 import { checkStackConfig } from "../stacks/validate";
 import { hasTalosSchema, schemaKinds, TALOS_SCHEMA_FILE, validatePatchText } from "./helpers/talos-schema";
 import { schemasRoot } from "./helpers/schemas";
+import { PINS } from "./helpers/pins";
 
 const STACKS = ["infra", "apps"] as const;
 const GET_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
@@ -56,7 +56,8 @@ function sentTo(result: RunResult, hostname: string): { machineType: string; pat
   return found[0];
 }
 
-const withSchema = hasTalosSchema() ? describe : describe.skip;
+// In CI (K8S_GITOPS_REQUIRE_SCHEMAS=1) a missing schema fails instead of skipping.
+const withSchema = hasTalosSchema() || process.env.K8S_GITOPS_REQUIRE_SCHEMAS === "1" ? describe : describe.skip;
 if (!hasTalosSchema()) console.warn(`skipping Talos schema validation: ${path.join(schemasRoot(), TALOS_SCHEMA_FILE)} not found`);
 
 withSchema("against the Talos 1.13 schema", () => {
@@ -97,8 +98,6 @@ withSchema("against the Talos 1.13 schema", () => {
     expect(errors.some((e) => e.includes("/machine must NOT have additional properties"))).toBe(true);
   });
 });
-
-const PINS = (parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string; kubernetes: string } } } }).config.versions.value;
 
 type NetworkConfig = {
   nodeSubnet: string;

@@ -48,6 +48,16 @@ function workflow(name: string): Workflow {
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 const pulumiSteps = (w: Workflow) => steps(w).filter((s) => s.uses?.startsWith("pulumi/actions@"));
 
+/** Node LTS lines under support (Node 20 left support in April 2026). */
+const SUPPORTED_NODE_LTS = [22, 24];
+/** Secrets a preview may hold: each must be a read-only credential (README "Workflows and tokens"). */
+const READ_ONLY_PREVIEW_SECRETS = ["OP_CONNECT_TOKEN", "CLOUDFLARE_API_TOKEN"];
+
+/** Names of the secrets a job's text refers to. */
+function secretsUsed(job: Job): string[] {
+  return [...new Set([...JSON.stringify(job).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))].sort();
+}
+
 describe("workflow files", () => {
   it("pass actionlint", async () => {
     expect([...workflows.keys()]).toEqual(expect.arrayContaining(["ci.yml", "preview.yml", "up.yml"]));
@@ -71,16 +81,108 @@ describe("workflow files", () => {
     );
   });
 
-  it("pin every action to a major version or a commit", () => {
-    for (const [name, w] of workflows) {
-      for (const step of steps(w).filter((s) => s.uses && !s.uses.startsWith("./"))) {
-        expect({ name, uses: step.uses, pinned: /@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/.test(step.uses as string) }).toEqual({ name, uses: step.uses, pinned: true });
+  it("pin every action to a full commit SHA with its version in a comment", () => {
+    for (const file of workflowFiles(PROJECT_ROOT)) {
+      const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l));
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect({ file: path.basename(file), line, pinned: /uses:\s+[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(line.trim()) }).toEqual({
+          file: path.basename(file),
+          line,
+          pinned: true,
+        });
       }
+    }
+  });
+
+  it("never leave the checkout's token in the workspace", () => {
+    for (const [name, w] of workflows) {
+      for (const step of steps(w).filter((s) => s.uses?.startsWith("actions/checkout@"))) {
+        expect({ name, persist: step.with?.["persist-credentials"] }).toEqual({ name, persist: false });
+      }
+    }
+  });
+
+  it("run a supported Node LTS", () => {
+    for (const [name, w] of workflows) {
+      for (const step of steps(w).filter((s) => s.uses?.startsWith("actions/setup-node@"))) {
+        expect({ name, node: SUPPORTED_NODE_LTS.includes(Number(step.with?.["node-version"])) }).toEqual({ name, node: true });
+      }
+    }
+  });
+
+  it("run a Node the package's engines allow, and engines ask at least what every direct dependency needs", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { engines: { node: string }; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(pkg.engines.node);
+    expect(floor).not.toBeNull();
+    const engineMajor = Number(floor?.[1]);
+    for (const [name, w] of workflows) {
+      for (const step of steps(w).filter((s) => s.uses?.startsWith("actions/setup-node@"))) expect({ name, ok: Number(step.with?.["node-version"]) >= engineMajor }).toEqual({ name, ok: true });
+    }
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]) {
+      const engines = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", dep, "package.json"), "utf8")) as { engines?: { node?: string } }).engines?.node ?? "";
+      // Only the simple `>=N` form states a hard floor; ranges like `^20.17.0 || >=22.9.0` admit the engines floor.
+      const min = /^>=\s*(\d+)(\.\d+)*$/.exec(engines.trim());
+      if (min) expect({ dep, engines, covered: engineMajor >= Number(min[1]) }).toEqual({ dep, engines, covered: true });
+    }
+  });
+
+  it("give no secret to a job a pull request triggers, except read-only ones in the preview environment", () => {
+    for (const [name, w] of workflows) {
+      if (!("pull_request" in w.on) && !("pull_request_target" in w.on)) continue;
+      expect({ name, pull_request_target: "pull_request_target" in w.on }).toEqual({ name, pull_request_target: false });
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        const used = secretsUsed(job);
+        if (used.length === 0) continue;
+        expect({ name, jobName, environment: job.environment }).toEqual({ name, jobName, environment: "preview" });
+        expect(used.filter((s) => !READ_ONLY_PREVIEW_SECRETS.includes(s))).toEqual([]);
+      }
+    }
+  });
+
+  it("keep write secrets out of the repository level: every secret sits in a job with an environment", () => {
+    for (const [name, w] of workflows) {
+      expect({ name, workflowEnv: JSON.stringify((w as { env?: unknown }).env ?? {}).includes("secrets.") }).toEqual({ name, workflowEnv: false });
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (secretsUsed(job).length > 0) expect({ name, jobName, environment: typeof job.environment }).toEqual({ name, jobName, environment: "string" });
+      }
+    }
+  });
+
+  it("hand secrets only to the step that needs them, never to a job's env or to npm", () => {
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        expect({ name, jobName, jobEnv: JSON.stringify(job.env ?? {}) }).toEqual({ name, jobName, jobEnv: expect.not.stringMatching(/secrets\.|pulumi-access-token/) });
+        const credentialed = secretsUsed(job).length > 0 || job.permissions?.["id-token"] === "write";
+        for (const step of job.steps) {
+          const holdsCredentials = /secrets\.|pulumi-access-token/.test(JSON.stringify(step.env ?? {}));
+          if (holdsCredentials) expect({ name, jobName, uses: step.uses }).toEqual({ name, jobName, uses: expect.stringMatching(/^pulumi\/actions@/) });
+          if (credentialed && step.run && /\bnpm (ci|install|i)\b/.test(step.run)) {
+            expect({ name, jobName, run: step.run }).toEqual({ name, jobName, run: expect.stringContaining("--ignore-scripts") });
+          }
+        }
+      }
+    }
+  });
+
+  it("pin the Pulumi CLI through the version file every pulumi/actions step reads", () => {
+    const pinned = fs.readFileSync(path.join(PROJECT_ROOT, ".pulumi.version"), "utf8").trim();
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const [name, w] of workflows) {
+      for (const step of pulumiSteps(w)) expect({ name, file: step.with?.["pulumi-version-file"], version: step.with?.["pulumi-version"] }).toEqual({ name, file: ".pulumi.version", version: undefined });
     }
   });
 
   it("declare their token permissions, read-only unless a job needs more", () => {
     for (const [name, w] of workflows) expect({ name, permissions: w.permissions }).toEqual({ name, permissions: { contents: "read" } });
+  });
+
+  it("mint an OIDC token only in jobs behind an environment", () => {
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (job.permissions?.["id-token"] === "write") expect({ name, jobName, environment: typeof job.environment }).toEqual({ name, jobName, environment: "string" });
+      }
+    }
   });
 
   it("never change a cluster from an automatic trigger", () => {
@@ -100,14 +202,16 @@ describe("ci workflow", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
     expect(ci.on.push).toEqual({ branches: ["main"] });
     const runs = ci.jobs.test.steps.map((s) => s.run).filter(Boolean);
-    expect(runs).toEqual(["npm ci", "npm run typecheck", "npm run lint", "npm run lint:workflows", "npm test"]);
+    expect(runs).toEqual(["npm ci", "node tools/ci/fetch-schemas.mjs", "npm run typecheck", "npm run lint", "npm run lint:workflows", "npm test"]);
+    // Schema tests fail rather than skip on GitHub: the fetch step filled the cache.
+    expect(ci.jobs.test.steps.find((s) => s.run === "npm test")?.env).toEqual({ K8S_GITOPS_REQUIRE_SCHEMAS: "1" });
   });
 
   it("renders every stack on the pull request and on its base and publishes the difference", () => {
     const job = ci.jobs["render-diff"];
     expect(job.if).toBe("github.event_name == 'pull_request'");
     const base = job.steps.find((s) => s.with?.ref !== undefined);
-    expect(base?.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: "base" });
+    expect(base?.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: "base", "persist-credentials": false });
     const script = job.steps.map((s) => s.run ?? "").join("\n");
     expect(script).toContain('bash tools/ci/render-all.sh "$GITHUB_WORKSPACE/rendered/head"');
     expect(script).toContain('"$GITHUB_WORKSPACE/head/tools/ci/render-all.sh" "$GITHUB_WORKSPACE/rendered/base"');
@@ -118,21 +222,26 @@ describe("ci workflow", () => {
 describe("preview workflow", () => {
   const preview = workflow("preview.yml");
 
-  it("previews every stack on pull requests and comments on the pull request", () => {
+  it("previews every stack on pull requests with read-only credentials from the preview environment", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
     const job = preview.jobs.preview;
-    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(job.environment).toBe("preview");
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
     expect(job.strategy?.matrix).toEqual({ stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
     expect(pulumiSteps(preview)).toHaveLength(1);
     expect(pulumiSteps(preview)[0].with).toMatchObject({ command: "preview", "comment-on-pr": true });
-    expect(Object.keys(job.env ?? {}).sort()).toEqual(["CLOUDFLARE_ACCOUNT_ID", "CLOUDFLARE_API_TOKEN", "OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "PULUMI_ACCESS_TOKEN"]);
+    expect(secretsUsed(job)).toEqual(["CLOUDFLARE_API_TOKEN", "OP_CONNECT_TOKEN"]);
+    const auth = job.steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+    expect(auth?.with).toMatchObject({ "requested-token-type": "urn:pulumi:token-type:access_token:team", scope: "team:${{ vars.PULUMI_PREVIEW_TEAM }}", "export-environment-variables": false });
+    expect(pulumiSteps(preview)[0].env?.PULUMI_ACCESS_TOKEN).toBe("${{ steps.pulumi-auth.outputs.pulumi-access-token }}");
   });
 
-  it("skips with a notice in the job summary when the repository's secrets are not available", () => {
+  it("skips pull requests from forks with a notice in the job summary", () => {
     expect(preview.jobs.preview.if).toBe("needs.stacks.outputs.enabled == 'true'");
-    const credentials = preview.jobs.stacks.steps.find((s) => s.id === "credentials");
-    expect(credentials?.env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
-    expect(credentials?.run).toMatch(/enabled=false[\s\S]*::notice title=pulumi preview skipped::[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
+    const origin = preview.jobs.stacks.steps.find((s) => s.id === "origin");
+    expect(secretsUsed(preview.jobs.stacks)).toEqual([]);
+    expect(origin?.env).toEqual({ HEAD_REPOSITORY: "${{ github.event.pull_request.head.repo.full_name }}" });
+    expect(origin?.run).toMatch(/enabled=false[\s\S]*::notice title=pulumi preview skipped::[\s\S]*>> "\$GITHUB_STEP_SUMMARY"/);
   });
 
   it("takes its stacks from the stack files", () => {
@@ -144,7 +253,7 @@ describe("preview workflow", () => {
 describe("up workflow", () => {
   const up = workflow("up.yml");
 
-  it("runs only by hand, for one stack chosen from every stack, behind its environment", () => {
+  it("runs only by hand, from main, for one stack chosen from every stack, behind that stack's environment", () => {
     expect(Object.keys(up.on)).toEqual(["workflow_dispatch"]);
     const input = (up.on.workflow_dispatch as { inputs: Record<string, { type: string; options: string[] }> }).inputs.stack;
     expect(input.type).toBe("choice");
@@ -152,6 +261,12 @@ describe("up workflow", () => {
     expect(up.jobs.up.environment).toBe("${{ inputs.stack }}");
     expect(up.jobs.up.if).toBe("github.ref == 'refs/heads/main'");
     expect(pulumiSteps(up).map((s) => s.with?.command)).toEqual(["up"]);
+  });
+
+  it("uses write credentials of its own, never the preview environment's", () => {
+    expect(up.jobs.up.environment).not.toBe("preview");
+    const auth = up.jobs.up.steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+    expect(auth?.with?.scope).toBe("team:${{ vars.PULUMI_DEPLOY_TEAM }}");
   });
 });
 

@@ -1,8 +1,9 @@
 /**
- * Access to the upstream schemas in ../shared/schemas (see SOURCES.md there):
- * chart values schemas and defaults, the CRD JSON schema catalog, and
- * kubernetes-models for core kinds. Tests read these files in place and skip
- * when the folder is absent (a user's clone); nothing is copied into the repo.
+ * Access to the upstream schemas listed in schemas/manifest.json: chart values schemas and
+ * defaults, the CRD JSON schema catalog, and kubernetes-models for core kinds. Looked for,
+ * in order: $K8S_GITOPS_SCHEMAS, the cache `node tools/ci/fetch-schemas.mjs` fills
+ * (.cache/schemas), then ../shared/schemas. Tests read the files in place and say so
+ * when they skip; with K8S_GITOPS_REQUIRE_SCHEMAS=1 (CI) a missing folder fails instead.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -15,22 +16,41 @@ import { parse } from "yaml";
 
 export type JsonSchema = { [key: string]: unknown };
 
+const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/** Where schemas may be, most specific first. */
+export function schemaCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [env.K8S_GITOPS_SCHEMAS, path.join(PROJECT_ROOT, ".cache", "schemas"), path.resolve(PROJECT_ROOT, "..", "shared", "schemas")].filter(
+    (d): d is string => d !== undefined && d !== "",
+  );
+}
+
+let root: string | undefined;
+
 export function schemasRoot(): string {
-  return path.resolve(__dirname, "..", "..", "..", "shared", "schemas");
+  root ??= schemaCandidates().find((d) => fs.existsSync(path.join(d, "helm"))) ?? schemaCandidates()[schemaCandidates().length - 1];
+  return root;
 }
 
 export function hasSchemas(): boolean {
-  return fs.existsSync(schemasRoot());
+  return fs.existsSync(path.join(schemasRoot(), "helm"));
 }
 
-/** `describe` when the schemas exist, otherwise a skipped block with the reason printed. */
+/** `describe` when the schemas exist, otherwise a skipped block with the reason printed (a failure in CI). */
 export function describeWithSchemas(name: string, fn: () => void): void {
   if (hasSchemas()) {
     describe(name, fn);
-  } else {
-    console.warn(`skipping "${name}": upstream schemas not found at ${schemasRoot()}`);
-    describe.skip(name, fn);
+    return;
   }
+  const reason = `upstream schemas not found (looked in ${schemaCandidates().join(", ")}); run \`node tools/ci/fetch-schemas.mjs\``;
+  if (process.env.K8S_GITOPS_REQUIRE_SCHEMAS === "1") {
+    describe(name, () => it("has its upstream schemas", () => {
+      throw new Error(reason);
+    }));
+    return;
+  }
+  console.warn(`skipping "${name}": ${reason}`);
+  describe.skip(name, fn);
 }
 
 export function loadJsonSchema(relPath: string): JsonSchema {
@@ -66,13 +86,37 @@ export function validateAgainst(relPath: string, data: unknown): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
 }
 
-/** Chart files are named after the chart version, with or without a leading "v". */
-function chartFile(dir: string, chart: string, version: string, suffix: string): string | undefined {
+/** `v1.20.3` → [1, 20, 3]; undefined for anything but a plain release. */
+function releaseParts(version: string): [number, number, number] | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/**
+ * The file in `dir` named `<prefix><version><suffix>` (with or without a leading "v"), or,
+ * when a patch release has none yet, the newest earlier patch of the same minor: a
+ * Renovate patch bump keeps the suite green, and the schema manifest catches up.
+ */
+export function versionedFile(dir: string, prefix: string, version: string, suffix: string): string | undefined {
   const bare = version.replace(/^v/, "");
-  return [version, bare, `v${bare}`]
-    .map((v) => path.join(dir, `${chart}-${v}${suffix}`))
-    .map((f) => path.relative(schemasRoot(), f))
-    .find((rel) => fs.existsSync(path.join(schemasRoot(), rel)));
+  const exact = [version, bare, `v${bare}`].map((v) => path.join(dir, `${prefix}${v}${suffix}`)).find((f) => fs.existsSync(f));
+  if (exact || !fs.existsSync(dir)) return exact;
+  const wanted = releaseParts(version);
+  if (!wanted) return undefined;
+  const candidates = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith(suffix))
+    .map((f) => ({ f, parts: releaseParts(f.slice(prefix.length, f.length - suffix.length)) }))
+    .filter((c): c is { f: string; parts: [number, number, number] } => c.parts !== undefined && c.parts[0] === wanted[0] && c.parts[1] === wanted[1] && c.parts[2] < wanted[2])
+    .sort((x, y) => y.parts[2] - x.parts[2]);
+  if (candidates.length === 0) return undefined;
+  console.warn(`no ${prefix}${version}${suffix} in ${dir}; using ${candidates[0].f} (same minor) until schemas/manifest.json lists it`);
+  return path.join(dir, candidates[0].f);
+}
+
+function chartFile(dir: string, chart: string, version: string, suffix: string): string | undefined {
+  const found = versionedFile(dir, `${chart}-`, version, suffix);
+  return found === undefined ? undefined : path.relative(schemasRoot(), found);
 }
 
 /** Relative path of a chart's values.schema.json, if the chart publishes one. */

@@ -10,9 +10,14 @@ import type { ValidateFunction } from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { parsePatch } from "../../components/talos/documents";
-import { schemasRoot } from "./schemas";
+import { schemasRoot, versionedFile } from "./schemas";
+import { PINS } from "./pins";
 
-export const TALOS_SCHEMA_FILE = path.join("talos", "config.schema.v1.13.9.json");
+/** The schema of the Talos release Pulumi.yaml pins (or of an earlier patch of its minor). */
+export const TALOS_SCHEMA_FILE = path.relative(
+  schemasRoot(),
+  versionedFile(path.join(schemasRoot(), "talos"), "config.schema.", PINS.talos, ".json") ?? path.join(schemasRoot(), "talos", `config.schema.${PINS.talos}.json`),
+);
 
 interface TalosSchema {
   readonly $id: string;

@@ -9,9 +9,15 @@
  *   <secret built from SOURCE DETAIL>  the value embeds what SOURCE produced (e.g. a kubeconfig)
  *   <secret at WHERE PATH>             no known source; WHERE/PATH is where it enters the plan
  *   <redacted plain value ...>         a plain (non-secret) value that holds secret material
+ *
+ * Inside a secret object the rule is an allow-list: every string or number leaf becomes a
+ * placeholder unless it is known public: a PEM certificate (parsed, not a key), or the
+ * base64 of one. Recognising secrets by what they look like would keep any realistic
+ * token the mocks did not mark. Booleans and null carry no secret material and stay.
  */
 import { MockSecret } from "../../harness";
-import { Origin, OriginIndex, joinPath } from "./origins";
+import { parsePemCertificates } from "../../stacks/pem";
+import { Origin, OriginIndex, decodeBase64Text, joinPath } from "./origins";
 
 export const PLACEHOLDER = /<(secret (from|built from|at) |redacted plain value)[^>]*>/g;
 
@@ -45,7 +51,7 @@ export class Redactor {
       const inner = value.value;
       // A secret object (Pulumi marks a whole map secret when one leaf is): keep the
       // structure, replace the leaves that are secret.
-      if (inner !== null && typeof inner === "object") return this.clean(inner, where, path, true);
+      if (inner !== null && typeof inner === "object") return this.cleanSecret(inner, where, path);
       return this.placeholder(inner, where, path);
     }
     if (typeof value === "string") {
@@ -60,6 +66,18 @@ export class Redactor {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.clean(v, where, joinPath(path, k), insideSecret)]),
     );
+  }
+
+  /** A secret object's structure with every leaf not known to be public replaced. */
+  private cleanSecret(value: unknown, where: string, path: string): unknown {
+    if (value instanceof MockSecret) return this.cleanSecret(value.value, where, path);
+    if (Array.isArray(value)) return value.map((v, i) => this.cleanSecret(v, where, joinPath(path, i)));
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.cleanSecret(v, where, joinPath(path, k))]));
+    }
+    if (typeof value === "boolean" || value === null || value === undefined) return value;
+    if (typeof value === "string" && isPublicCertificate(value)) return this.relativise(value);
+    return this.placeholder(value, where, path);
   }
 
   /** Where a plain value held secret material (a leak in the program), sorted. */
@@ -89,4 +107,10 @@ export class Redactor {
     for (const root of this.projectRoots) out = out.split(root).join("<project>");
     return out;
   }
+}
+
+/** A PEM certificate bundle (no key), as text or base64 of text: public by nature. */
+export function isPublicCertificate(value: string): boolean {
+  const text = value.includes("-----BEGIN") ? value : decodeBase64Text(value);
+  return text !== undefined && parsePemCertificates(text).ok;
 }
