@@ -35,6 +35,15 @@ export function stackNames(projectRoot: string): string[] {
     .sort();
 }
 
+/** Stacks of real clusters: every stack file less the CI-only ones (tools/ci/ci-only-stacks.txt). */
+export function deployedStacks(projectRoot: string): string[] {
+  const listFile = path.join(projectRoot, "tools", "ci", "ci-only-stacks.txt");
+  const ciOnly = fs.existsSync(listFile)
+    ? fs.readFileSync(listFile, "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()).filter((l) => l !== "")
+    : [];
+  return stackNames(projectRoot).filter((s) => !ciOnly.includes(s));
+}
+
 export function readProjectConfig(projectRoot: string, stack: string): ProjectConfig {
   const project = readYaml(path.join(projectRoot, "Pulumi.yaml"));
   const name = String(project.name);

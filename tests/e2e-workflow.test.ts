@@ -105,7 +105,7 @@ describe("e2e workflow", () => {
 });
 
 describe("e2e scripts", () => {
-  it("repeat no pinned version: versions come from Pulumi.yaml, package.json and versions.env", () => {
+  it("repeat no pinned version: versions come from Pulumi.yaml, .pulumi.version and versions.env", () => {
     const { talos, kubernetes } = pins();
     for (const source of [text, ...scripts.map(read)]) {
       const code = codeLines(source).join("\n");

@@ -33,7 +33,7 @@ function bumpPatch(version: string): string {
 /** A copy of the files pins live in and their consumers read. */
 function copyProject(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pin-bump-"));
-  for (const entry of ["Pulumi.yaml", "Pulumi.infra.yaml", "Pulumi.apps.yaml", ".pulumi.version", "renovate.json", "kubernetes", "bootstrap", "sdks/talos/utilities.ts", "talos"]) {
+  for (const entry of ["Pulumi.yaml", "Pulumi.infra.yaml", "Pulumi.apps.yaml", ".pulumi.version", "renovate.json", "kubernetes", "bootstrap", "sdks/talos/utilities.ts", "tools/e2e/versions.env", "talos"]) {
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
   }
   return dir;
@@ -70,7 +70,7 @@ function found(root: string, file: string, manager: CustomManager): string[] {
 }
 
 const managed = renovate.customManagers.map((manager) => {
-  const file = ["Pulumi.yaml", "sdks/talos/utilities.ts", "bootstrap/crds.yaml", ".pulumi.version"].find((f) => manager.managerFilePatterns.some((p) => filePattern(p).test(f)));
+  const file = ["Pulumi.yaml", "sdks/talos/utilities.ts", "bootstrap/crds.yaml", ".pulumi.version", "tools/e2e/versions.env"].find((f) => manager.managerFilePatterns.some((p) => filePattern(p).test(f)));
   if (!file) throw new Error(`custom manager ${manager.depNameTemplate ?? manager.matchStrings[0]} targets no known pin file`);
   return { name: manager.depNameTemplate ?? file, file, manager };
 });

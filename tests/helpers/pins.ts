@@ -6,6 +6,7 @@
  *   CRD sets            bootstrap/crds.yaml
  *   Talos provider      sdks/talos/utilities.ts TALOS_PROVIDER_VERSION
  *   Pulumi CLI          .pulumi.version
+ *   e2e-only tools      tools/e2e/versions.env (`NAME_VERSION=`)
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -20,6 +21,8 @@ export interface Pins {
   readonly crdSets: Readonly<Record<string, string>>;
   readonly talosProvider: string;
   readonly pulumiCli: string;
+  /** `FLUX_CLI_VERSION` and the like, from tools/e2e/versions.env. */
+  readonly e2eTools: Readonly<Record<string, string>>;
 }
 
 function yamlFiles(dir: string): string[] {
@@ -46,7 +49,8 @@ export function readPins(root: string = path.resolve(__dirname, "..", "..")): Pi
   );
   const provider = /TALOS_PROVIDER_VERSION\s*=\s*"([^"]+)"/.exec(read("sdks/talos/utilities.ts"));
   if (!provider) throw new Error("TALOS_PROVIDER_VERSION not found in sdks/talos/utilities.ts");
-  return { talos: versions.talos, kubernetes: versions.kubernetes, charts, crdSets, talosProvider: provider[1], pulumiCli: read(".pulumi.version").trim() };
+  const e2eTools = Object.fromEntries([...read("tools/e2e/versions.env").matchAll(/^([A-Z_]+_VERSION)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+  return { talos: versions.talos, kubernetes: versions.kubernetes, charts, crdSets, talosProvider: provider[1], pulumiCli: read(".pulumi.version").trim(), e2eTools };
 }
 
 export const PINS = readPins();

@@ -13,11 +13,10 @@ import { clusterPlan, fluxKustomizations, kustomizationGates } from "./plan";
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** The Pulumi CLI release matching the SDK the program is built with (package.json). */
+/** The Pulumi CLI every workflow installs, pinned once in .pulumi.version. */
 function pulumiVersion(projectRoot: string): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-  const version = pkg.dependencies?.["@pulumi/pulumi"];
-  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`package.json: @pulumi/pulumi must be an exact version, found ${String(version)}`);
+  const version = fs.readFileSync(path.join(projectRoot, ".pulumi.version"), "utf8").trim();
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`.pulumi.version must hold an exact version, found ${version}`);
   return version;
 }
 
