@@ -3,7 +3,7 @@
  * current nodes, the one-minor rule for Talos and Kubernetes, the config contract a
  * node understands, and safe etcd removal. Versions derive from the pins in Pulumi.yaml.
  */
-import { ClusterObservation, Day2PreflightError, EtcdMember, planDay2, PlannedNode, quorum, rollOrder } from "../components/talos/day2/plan";
+import { ClusterObservation, Day2PreflightError, DOCUMENTS_MIN_TALOS, EtcdMember, planDay2, PlannedNode, quorum, rollOrder } from "../components/talos/day2/plan";
 import { parseVersion, skippedMinors, stepKind } from "../components/talos/day2/versions";
 import { pinnedVersions } from "./helpers/fake-talos";
 
@@ -83,13 +83,21 @@ describe("planDay2", () => {
     expect(found[0]).toMatch(/downgrades are not supported/);
   });
 
-  it("refuses a config contract newer than what a node runs", () => {
-    const contract = parseVersion(`${V.contract}.0`);
-    const older = `v${contract.major}.${contract.minor - 1}.9`;
-    const o = observed(V.talos, V.kubernetes);
-    const nodes = o.nodes.map((n) => (n.address === "10.0.0.3" ? { ...n, talos: older } : n));
-    const found = problems(() => planDay2(NODES, { ...o, nodes }, { ...targets, talos: `v${contract.major}.${contract.minor}.1` }));
-    expect(found.join("\n")).toContain(`node 10.0.0.3 (cp-3) runs Talos ${older} and does not understand config contract ${V.contract}`);
+  it("refuses a config contract newer than the installed Talos", () => {
+    const t = parseVersion(V.talos);
+    const found = problems(() => planDay2(NODES, observed(V.talos, V.kubernetes), { ...targets, contract: `v${t.major}.${t.minor + 1}` }));
+    expect(found).toEqual([expect.stringMatching(/^versions\.talosContract v\d+\.\d+ is newer than the installed Talos/)]);
+  });
+
+  it("refuses an installed Talos older than the documents the program emits, and accepts nodes that reach it this run", () => {
+    const min = parseVersion(DOCUMENTS_MIN_TALOS);
+    const below = `v${min.major}.${min.minor - 1}.4`;
+    const contract = `v${min.major}.${min.minor - 1}`;
+    const refused = problems(() => planDay2(NODES, observed(below, V.kubernetes), { ...targets, talos: below, contract }));
+    expect(refused).toEqual([expect.stringContaining(`versions.talos ${below} does not understand the documents`)]);
+    // Nodes one minor below the minimum, upgraded to it in this run before any apply: accepted.
+    const plan = planDay2(NODES, observed(below, V.kubernetes), { ...targets, talos: `v${min.major}.${min.minor}.2`, contract });
+    expect(plan.talosUpgrades).toHaveLength(NODES.length);
   });
 
   it("treats nodes that do not answer as joining from maintenance mode", () => {

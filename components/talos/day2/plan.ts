@@ -7,10 +7,11 @@
 import { compareVersions, formatVersion, minorOf, parseVersion, skippedMinors, stepKind, Version } from "./versions";
 
 /**
- * Oldest Talos that understands every document the program emits (v1alpha1 plus the
- * multi-document configs in talos/patches). A node below it rejects the apply.
+ * Oldest Talos that understands every document the program emits: the node patches use
+ * the multi-document network configs (LinkAliasConfig, BondConfig, ...) that Talos 1.12
+ * introduced. A node below it rejects the apply.
  */
-export const DOCUMENTS_MIN_TALOS = "v1.11.0";
+export const DOCUMENTS_MIN_TALOS = "v1.12.0";
 
 export type NodeRole = "controlplane" | "worker";
 
@@ -125,8 +126,19 @@ export function planDay2(nodes: readonly PlannedNode[], observed: ClusterObserva
   let lowestKubernetes: Version | undefined;
   const where = (n: PlannedNode) => `node ${n.address} (${n.hostname})`;
 
-  if (stepKind(contract, talosTarget) === "downgrade" && minorOf(contract) !== minorOf(talosTarget)) {
-    problems.push(`versions.talosContract ${targets.contract} is newer than the installed Talos ${targets.talos}`);
+  // Every apply of a run waits for every Talos upgrade of that run (the upgrade chain, then
+  // the Kubernetes upgrade, then the applies): documents reach a node running the target.
+  if (compareVersions(talosTarget, documentsMin) < 0) {
+    problems.push(
+      `versions.talos ${targets.talos} does not understand the documents this program emits (they need ${DOCUMENTS_MIN_TALOS}): ` +
+        `pin the latest v${documentsMin.major}.${documentsMin.minor} patch or later`,
+    );
+  }
+  if (contract.major !== talosTarget.major || contract.minor > talosTarget.minor) {
+    problems.push(
+      `versions.talosContract ${targets.contract} is newer than the installed Talos ${targets.talos}: ` +
+        `raise the contract only after every node runs that minor`,
+    );
   }
 
   for (const node of order) {
@@ -140,17 +152,6 @@ export function planDay2(nodes: readonly PlannedNode[], observed: ClusterObserva
     if (problem) problems.push(problem);
     else if (stepKind(talos, talosTarget) !== "current") {
       talosUpgrades.push({ address: node.address, hostname: node.hostname, from: formatVersion(talos), to: formatVersion(talosTarget) });
-    }
-    if (compareVersions(talos, documentsMin) < 0) {
-      problems.push(`${where(node)} runs Talos ${formatVersion(talos)}, which does not understand the documents this program emits (they need ${DOCUMENTS_MIN_TALOS}): upgrade it by hand first`);
-    }
-    // The contract must be understood by the node as it runs now: the apply of this run
-    // may reach it before (a failed upgrade) or without an upgrade.
-    if (contract.major === talos.major && contract.minor > talos.minor) {
-      problems.push(
-        `${where(node)} runs Talos ${formatVersion(talos)} and does not understand config contract ${targets.contract}: ` +
-          `keep versions.talosContract at ${minorOf(talos)} until every node runs ${minorOf(contract)}, then raise it`,
-      );
     }
     if (running.kubernetes) {
       const k = parseVersion(running.kubernetes);
