@@ -120,7 +120,7 @@ describe("Kubernetes upgrade step", () => {
     expect(run(spec())).toBe("upgraded");
     expect(fake.actions()).toEqual(["health 10.0.0.1", "upgrade-k8s 10.0.0.1", "health 10.0.0.1"]);
     const call = (fake.read().calls ?? []).find((c) => c.command === "upgrade-k8s");
-    expect(call?.args).toEqual(expect.arrayContaining(["--from", V.kubernetesPrevious, "--to", V.kubernetes]));
+    expect(call?.args).toEqual(expect.arrayContaining(["--from", V.kubernetesPrevious, "--to", V.kubernetes, "--with-docs=false", "--with-examples=false"]));
     expect(Object.values(fake.read().nodes).every((n) => n.kubernetes === V.kubernetes)).toBe(true);
   });
 

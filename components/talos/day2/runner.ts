@@ -180,6 +180,8 @@ export function upgradeTalos(ctx: RunnerContext, spec: TalosUpgradeSpec): "upgra
     );
   }
   ctx.log(`node ${address}: upgrading Talos ${running} → ${spec.target}`);
+  // --preserve keeps the EPHEMERAL partition (etcd data) on the legacy upgrade path; later
+  // talosctl keeps it always and only warns about the flag (cmd/talosctl/cmd/talos/upgrade.go).
   must(ctx, ["--nodes", address, "upgrade", "--image", spec.image, "--preserve", "--wait", "--timeout", ctx.timeout], `node ${address}: talosctl upgrade`);
   const after = talosVersion(ctx, address);
   if (after !== spec.target) throw new Day2StepError(`node ${address}: still reports Talos ${after ?? "nothing"} after the upgrade to ${spec.target}`);
@@ -217,7 +219,13 @@ export function upgradeKubernetes(ctx: RunnerContext, spec: KubernetesUpgradeSpe
   }
   waitHealthy(ctx, spec.cluster);
   ctx.log(`Kubernetes ${formatVersion(lowest)} → ${spec.target} via ${controlPlane.address}`);
-  must(ctx, ["--nodes", controlPlane.address, "upgrade-k8s", "--from", formatVersion(lowest), "--to", spec.target], "talosctl upgrade-k8s");
+  // Without docs and examples: the machine configs stay as the program renders them
+  // (both default to true; siderolabs/talos cmd/talosctl/cmd/talos/upgrade-k8s.go).
+  must(
+    ctx,
+    ["--nodes", controlPlane.address, "upgrade-k8s", "--from", formatVersion(lowest), "--to", spec.target, "--with-docs=false", "--with-examples=false"],
+    "talosctl upgrade-k8s",
+  );
   waitHealthy(ctx, spec.cluster);
   return "upgraded";
 }
