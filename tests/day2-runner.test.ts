@@ -124,16 +124,22 @@ describe("Kubernetes upgrade step", () => {
     expect(Object.values(fake.read().nodes).every((n) => n.kubernetes === V.kubernetes)).toBe(true);
   });
 
-  it("does nothing when every node runs the target", () => {
+  it("only gates on health when every node runs the target (the first apply comes next)", () => {
     fake.update((s) => Object.values(s.nodes).forEach((n) => (n.kubernetes = V.kubernetes)));
     expect(run(spec())).toBe("current");
-    expect(fake.actions()).toEqual([]);
+    expect(fake.actions()).toEqual(["health 10.0.0.1"]);
   });
 
   it("refuses to skip a minor", () => {
     fake.update((s) => (s.nodes["10.0.0.4"].kubernetes = V.kubernetesTwoBack));
     expect(() => run(spec())).toThrow(new RegExp(`Kubernetes runs ${V.kubernetesTwoBack}; refusing ${V.kubernetes}`));
-    expect(fake.actions()).toEqual([]);
+    expect(fake.actions()).toEqual(["health 10.0.0.1"]);
+  });
+
+  it("does not start on an unhealthy cluster", () => {
+    fake.update((s) => (s.unhealthyEtcd = "10.0.0.2"));
+    expect(() => run(spec())).toThrow(/cluster health check failed/);
+    expect(fake.actions()).toEqual(["health 10.0.0.1"]);
   });
 
   it("reports a failed upgrade-k8s", () => {

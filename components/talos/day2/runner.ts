@@ -202,6 +202,8 @@ export interface KubernetesUpgradeSpec {
 export function upgradeKubernetes(ctx: RunnerContext, spec: KubernetesUpgradeSpec): "upgraded" | "current" {
   const controlPlane = spec.cluster.find((n) => n.role === "controlplane");
   if (!controlPlane) throw new Day2StepError("no control plane to run upgrade-k8s against");
+  // Gate first even when nothing moves: the first apply of the run comes right after.
+  waitHealthy(ctx, spec.cluster);
   const versions = spec.cluster.map((n) => kubernetesVersion(ctx, n.address)).filter((v): v is string => v !== undefined);
   if (versions.length === 0) throw new Day2StepError("no node reports its Kubernetes version");
   const lowest = versions.map(parseVersion).sort((a, b) => a.minor - b.minor || a.patch - b.patch)[0];
@@ -217,7 +219,6 @@ export function upgradeKubernetes(ctx: RunnerContext, spec: KubernetesUpgradeSpe
       `Kubernetes runs ${formatVersion(lowest)}; refusing ${spec.target}` + (through.length ? ` (go through ${through.join(", ")} first)` : ""),
     );
   }
-  waitHealthy(ctx, spec.cluster);
   ctx.log(`Kubernetes ${formatVersion(lowest)} → ${spec.target} via ${controlPlane.address}`);
   // Without docs and examples: the machine configs stay as the program renders them
   // (both default to true; siderolabs/talos cmd/talosctl/cmd/talos/upgrade-k8s.go).
