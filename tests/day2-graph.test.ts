@@ -125,6 +125,34 @@ describe("fresh cluster", () => {
   }, 60_000);
 });
 
+describe("adding a node", () => {
+  it("skips the new node's upgrade and counts it in the health gates from its own roll on", async () => {
+    const joining = nodes[nodes.length - 1];
+    const result = await run({ talosNodes: { [joining.address]: null } });
+    expect(result.error).toBeUndefined();
+    expect(spec(step(result, `talos-upgrade-${joining.address}`))).toMatchObject({ joining: true });
+    const gated = (name: string) => (spec(step(result, name)).cluster as { address: string }[]).map((n) => n.address);
+    expect(gated("kubernetes-upgrade")).not.toContain(joining.address);
+    expect(gated(`roll-${nodes[0].address}`)).not.toContain(joining.address);
+    expect(gated(`roll-${joining.address}`)).toContain(joining.address);
+    if (joining.role === "controlplane") {
+      expect(spec(step(result, `etcd-member-${joining.address}`))).toMatchObject({ action: "join", node: { address: joining.address } });
+    }
+  }, 60_000);
+});
+
+describe("resetOnDestroy", () => {
+  it("resets one node at a time: every apply depends on the one before, so Pulumi deletes them in reverse, one by one", async () => {
+    const result = await run({ config: { "k8s-gitops:talos.resetOnDestroy": true } });
+    expect(result.error).toBeUndefined();
+    const applies = nodes.map((n) => named(result, T.apply, n.address));
+    for (const [i, apply] of applies.entries()) {
+      expect(apply.inputs.onDestroy).toMatchObject({ reset: true, graceful: true });
+      for (const earlier of applies.slice(0, i)) expect(dependsOn(result, apply, earlier)).toBe(true);
+    }
+  }, 60_000);
+});
+
 describe("version bumps and refusals", () => {
   const at = (talos: string, kubernetes: string) => Object.fromEntries(nodes.map((n) => [n.address, { talos, kubernetes }]));
 

@@ -1,6 +1,7 @@
 /**
  * The Talos cluster component under the mock runtime, for both stacks: PKI (adopt and
- * generate, never regenerated), one apply per node in parallel, bootstrap after every
+ * generate, never regenerated), one apply per node (named by address, staged on a running
+ * cluster; ordering in day2-graph.test.ts), bootstrap after every
  * control-plane apply, kubeconfig after bootstrap, the health gate before the Kubernetes
  * provider, and secret outputs.
  */
