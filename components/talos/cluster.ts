@@ -104,7 +104,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
 
     // A running cluster: observe and refuse bad pins first, upgrade Talos node by node and
-    // then Kubernetes, and only then apply configs one node at a time (rollingApplies).
+    // then Kubernetes, and only then apply configs one node at a time.
     // Fresh nodes in maintenance mode: every apply at once, nothing runs before them.
     this.day2 = alreadyBootstrapped
       ? new TalosDay2(
@@ -160,7 +160,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         { parent: this, aliases: [{ name: node.hostname }], dependsOn: rolledBefore },
       );
       appliesByAddress.set(node.address, apply);
-      if (this.day2) rolledBefore = [this.day2.roll(node, apply, apply)];
+      if (this.day2) rolledBefore = [this.day2.roll(node, apply)];
     }
     this.applies = config.nodes.map((n) => appliesByAddress.get(n.address) as talos.machine.ConfigurationApply);
     this.rolled = rolledBefore;

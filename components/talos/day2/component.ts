@@ -25,8 +25,8 @@ export interface TalosDay2Args {
   readonly timeout: string;
 }
 
-/** The applied state of one node the roll step reacts to. */
-export interface AppliedNode {
+/** A node's apply, with the state the roll step reacts to. */
+export interface AppliedNode extends pulumi.Resource {
   readonly resolvedApplyMode: pulumi.Output<string>;
   readonly machineConfigurationHash: pulumi.Output<string>;
 }
@@ -79,7 +79,7 @@ export class TalosDay2 extends pulumi.ComponentResource {
    * the health gate with every node applied so far. Control planes get their etcd
    * membership step (join gate; on delete, leave). Returns what the next apply waits for.
    */
-  roll(node: PlannedNode, applied: AppliedNode, apply: pulumi.Resource): pulumi.Resource {
+  roll(node: PlannedNode, applied: AppliedNode): pulumi.Resource {
     const order = rollOrder(this.args.nodes);
     const position = order.findIndex((n) => n.address === node.address);
     const appliedSoFar = (plan: Day2Plan) => [
@@ -103,7 +103,7 @@ export class TalosDay2 extends pulumi.ComponentResource {
             timeout: this.args.timeout,
           })),
       },
-      { parent: this, dependsOn: [apply] },
+      { parent: this, dependsOn: [applied] },
     );
     if (node.role !== "controlplane") return roll;
     const survivors = this.args.nodes.filter((n) => n.role === "controlplane" && n.address !== node.address).map((n) => n.address);
