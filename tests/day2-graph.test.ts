@@ -141,6 +141,21 @@ describe("adding a node", () => {
   }, 60_000);
 });
 
+describe("a cluster that cannot be observed", () => {
+  const silent = () => Object.fromEntries(nodes.map((n) => [n.address, null]));
+
+  it("fails pulumi up, naming what to check", async () => {
+    const result = await run({ talosNodes: silent() });
+    expect(result.error?.message).toMatch(/day-2 preflight could not observe the running cluster: no node answered the Talos API \(is talosctl on PATH/);
+  }, 60_000);
+
+  it("lets a preview through with a warning, assuming the pins", async () => {
+    const result = await run({ talosNodes: silent(), preview: true });
+    expect(result.error).toBeUndefined();
+    expect(result.warnings.join("\n")).toMatch(/this preview assumes every node runs the pinned versions, pulumi up checks them/);
+  }, 60_000);
+});
+
 describe("resetOnDestroy", () => {
   it("resets one node at a time: every apply depends on the one before, so Pulumi deletes them in reverse, one by one", async () => {
     const result = await run({ config: { "k8s-gitops:talos.resetOnDestroy": true } });

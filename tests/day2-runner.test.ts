@@ -216,6 +216,15 @@ describe("observation and preflight against the fake", () => {
     expect(fake.actions()).toEqual([]);
   });
 
+  it("reports instead of failing when talosctl is missing", () => {
+    fake = new FakeCluster(V.talos, V.kubernetes);
+    const observed = JSON.parse(
+      runDay2({ action: "observe", nodes: CLUSTER, timeout: TIMEOUT }, TALOSCONFIG, { ...fake.env, PATH: "/nonexistent" }, () => undefined),
+    ) as { error?: string; nodes: unknown[] };
+    expect(observed.nodes).toEqual([]);
+    expect(observed.error).toMatch(/talosctl could not run/);
+  });
+
   it("refuses a two-minor jump before anything runs", () => {
     fake = new FakeCluster(V.talosTwoBack, V.kubernetesPrevious);
     expect(() => planDay2(planned, observe(), { talos: V.talos, kubernetes: V.kubernetes, contract: V.contract })).toThrow(

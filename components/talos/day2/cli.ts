@@ -46,7 +46,12 @@ export function runDay2(spec: Day2Spec, talosconfig: string, env: NodeJS.Process
     const ctx: RunnerContext = { env, talosconfig: path, timeout: spec.timeout, log };
     switch (spec.action) {
       case "observe":
-        return JSON.stringify(observe(ctx, spec.nodes));
+        // Never fails: the program decides (refuse at up, warn at preview).
+        try {
+          return JSON.stringify(observe(ctx, spec.nodes));
+        } catch (err) {
+          return JSON.stringify({ nodes: [], etcdMembers: [], error: err instanceof Error ? err.message : String(err) });
+        }
       case "upgrade-talos":
         if (!spec.image) throw new Day2StepError("upgrade-talos needs the installer image");
         return upgradeTalos(ctx, { ...spec, image: spec.image });

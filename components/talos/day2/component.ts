@@ -10,7 +10,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { observeCluster, day2Step } from "./commands";
 import type { Day2Spec } from "./cli";
-import { ClusterObservation, Day2Plan, Day2Targets, planDay2, PlannedNode, rollOrder } from "./plan";
+import { assumedAtPins, ClusterObservation, Day2Plan, Day2Targets, observationGap, planDay2, PlannedNode, rollOrder } from "./plan";
 import type { RunnerNode } from "./runner";
 
 export interface TalosDay2Args {
@@ -50,7 +50,18 @@ export class TalosDay2 extends pulumi.ComponentResource {
       { action: "observe", nodes: nodes.map(runnerNode), timeout },
       { parent: this },
     );
-    this.plan = pulumi.unsecret(observation).apply((text) => planDay2(nodes, parseObservation(text), targets));
+    this.plan = pulumi.unsecret(observation).apply((text) => {
+      const observed = parseObservation(text);
+      const gap = observationGap(observed);
+      if (!gap) return planDay2(nodes, observed, targets);
+      const message =
+        `day-2 preflight could not observe the running cluster: ${gap} ` +
+        `(is talosctl on PATH and the nodes' Talos API, port 50000, reachable from here?)`;
+      // `pulumi up` never proceeds blind; a preview (e.g. CI without a route to the nodes) warns.
+      if (!pulumi.runtime.isDryRun()) throw new Error(message);
+      void pulumi.log.warn(`${message}; this preview assumes every node runs the pinned versions, pulumi up checks them`, this);
+      return planDay2(nodes, assumedAtPins(nodes, targets), targets);
+    });
 
     let previous: pulumi.Resource[] = [];
     this.talosUpgrades = rollOrder(nodes).map((node) => {

@@ -39,6 +39,20 @@ export interface EtcdMember {
 export interface ClusterObservation {
   readonly nodes: readonly ObservedNode[];
   readonly etcdMembers: readonly EtcdMember[];
+  /** Why nothing could be observed (talosctl missing, ...). */
+  readonly error?: string;
+}
+
+/** Why an observation cannot ground a plan: nothing was read, or no node answered. */
+export function observationGap(observed: ClusterObservation): string | undefined {
+  if (observed.error) return observed.error;
+  if (observed.nodes.every((n) => !n.talos)) return "no node answered the Talos API";
+  return undefined;
+}
+
+/** What a preview assumes when it cannot observe: every node at the pins, no etcd change. */
+export function assumedAtPins(nodes: readonly PlannedNode[], targets: Day2Targets): ClusterObservation {
+  return { nodes: nodes.map((n) => ({ address: n.address, talos: targets.talos, kubernetes: targets.kubernetes })), etcdMembers: [] };
 }
 
 export interface Day2Targets {
