@@ -195,9 +195,11 @@ export interface KubernetesUpgradeSpec {
 }
 
 /**
- * `talosctl upgrade-k8s` on the first control plane: it checks, pre-pulls images, moves
- * control-plane components node by node, then the kubelets (siderolabs/talos
- * pkg/cluster/kubernetes/talos_managed.go, Upgrade). Run only on a healthy cluster.
+ * `talosctl upgrade-k8s` on the first control plane: it checks, pre-pulls images
+ * (--pre-pull-images, default true), moves control-plane components node by node, then
+ * the kubelets (--upgrade-kubelet, default true; siderolabs/talos
+ * cmd/talosctl/cmd/talos/upgrade-k8s.go and pkg/cluster/kubernetes/talos_managed.go).
+ * Run only on a healthy cluster.
  */
 export function upgradeKubernetes(ctx: RunnerContext, spec: KubernetesUpgradeSpec): "upgraded" | "current" {
   const controlPlane = spec.cluster.find((n) => n.role === "controlplane");

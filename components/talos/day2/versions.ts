@@ -1,11 +1,10 @@
 /**
  * Version arithmetic for day-2 plans. Pure: no Pulumi, no I/O.
  *
- * Talos supports upgrades between adjacent minors only (the upgrade guide for every
- * release: "upgrade to the latest patch of the next minor first"), and `talosctl
- * upgrade-k8s` moves Kubernetes one minor at a time (siderolabs/talos
- * pkg/cluster/kubernetes/upgrade.go, `UpgradePath`, rejects a skipped minor). The same
- * rule drives both.
+ * Talos is upgraded one minor at a time (Talos' upgrade guide: go through the latest
+ * patch of every minor in between), and Kubernetes control planes move one minor at a
+ * time (the Kubernetes version skew policy, which `talosctl upgrade-k8s` follows). The
+ * same rule drives both.
  */
 
 export interface Version {
