@@ -45,6 +45,15 @@ export interface MockWorldOptions {
   readonly onepasswordItems?: Record<string, Record<string, string> | null>;
   /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
   readonly cloudflarePermissionGroups?: readonly string[];
+  /**
+   * What the running Talos nodes report to the day-2 observation, by address; null: the
+   * node does not answer (maintenance mode or gone). Default for every node: `runningDefault`.
+   */
+  readonly talosNodes?: Record<string, { talos: string; kubernetes: string } | null>;
+  /** Versions a node not in `talosNodes` runs; the harness passes the stack's pinned versions. */
+  readonly runningDefault?: { talos: string; kubernetes: string };
+  /** etcd members beyond those of the answering control planes (e.g. a removed node's). */
+  readonly extraEtcdMembers?: readonly { id: string; hostname: string; peerUrls: string[]; learner: boolean }[];
 }
 
 export function hex(...parts: string[]): string {
@@ -279,9 +288,27 @@ export class MockWorld implements pulumi.runtime.Mocks {
     }
   }
 
+  /** stdout of `tools/day2.ts observe` (components/talos/day2/runner.ts `observe`) for this world. */
+  private day2Observation(spec: { nodes: { address: string; role: string }[] }): string {
+    const nodes = spec.nodes.map((n) => {
+      const running = this.options.talosNodes?.[n.address] === undefined ? this.options.runningDefault : this.options.talosNodes[n.address];
+      return running ? { address: n.address, talos: running.talos, kubernetes: running.kubernetes } : { address: n.address };
+    });
+    const members = spec.nodes
+      .filter((n, i) => n.role === "controlplane" && nodes[i].talos)
+      .map((n) => ({ id: hex("member", n.address).slice(0, 16), hostname: n.address, peerUrls: [`https://${n.address}:2380`], learner: false }));
+    return JSON.stringify({ nodes, etcdMembers: [...members, ...(this.options.extraEtcdMembers ?? [])] });
+  }
+
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
     switch (args.token) {
+      case "command:local:run": {
+        const env = (inputs.environment ?? {}) as Record<string, string>;
+        const spec = JSON.parse(env.DAY2_SPEC ?? "{}") as { action?: string; nodes: { address: string; role: string }[] };
+        const stdout = spec.action === "observe" ? this.day2Observation(spec) : "";
+        return { ...inputs, stdout, stderr: "" };
+      }
       case "talos:machine/getConfiguration:getConfiguration": {
         const patches = (inputs.configPatches as string[] | undefined) ?? [];
         const rendered = [

@@ -62,6 +62,8 @@ export interface RegisteredResource {
     readonly customTimeouts?: { create: string; update: string; delete: string };
     /** `import`: the id of an existing resource to adopt instead of creating it. */
     readonly importId?: string;
+    /** Aliases as the engine receives them: a full URN, or the name of an alias spec. */
+    readonly aliases: string[];
   };
 }
 
@@ -136,6 +138,12 @@ function recordMonitor(
             version: req.getVersion() as string,
             pluginDownloadURL: req.getPlugindownloadurl() as string,
             importId: (req.getImportid() as string) || undefined,
+            aliases: [
+              ...((req.getAliasurnsList?.() as string[] | undefined) ?? []),
+              ...((req.getAliasesList?.() as Req[] | undefined) ?? []).map(
+                (a) => (a.getUrn() as string) || ((a.getSpec() as Req | undefined)?.getName() as string) || "",
+              ),
+            ],
             customTimeouts: timeouts
               ? { create: timeouts.getCreate() as string, update: timeouts.getUpdate() as string, delete: timeouts.getDelete() as string }
               : undefined,
@@ -258,7 +266,11 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   const projectRoot = options.projectRoot ?? PROJECT_ROOT;
   const project = readProjectConfig(projectRoot, options.stack);
   const config = applyOverrides(project.values, options.config ?? {});
-  const world = new MockWorld(options);
+  const pinned = (config["k8s-gitops:versions"] ?? {}) as { talos?: string; kubernetes?: string };
+  const world = new MockWorld({
+    runningDefault: pinned.talos && pinned.kubernetes ? { talos: pinned.talos, kubernetes: pinned.kubernetes } : undefined,
+    ...options,
+  });
   const resources: RegisteredResource[] = [];
   const invokes: Invocation[] = [];
   const warnings: string[] = [];

@@ -185,6 +185,11 @@ const clustermeshSchema = z
 const versionsSchema = z.strictObject({
   talos: pinnedVersion,
   kubernetes: pinnedVersion,
+  /**
+   * Config contract of the generated machine configs (getConfiguration `talosVersion`),
+   * pinned apart from the installed Talos so an upgrade does not rewrite every config.
+   */
+  talosContract: z.string().regex(/^v\d+\.\d+$/, "is not a Talos minor such as v1.11"),
 });
 
 /** Top-level config keys of the `k8s-gitops` namespace. */

@@ -1,6 +1,7 @@
 /**
  * The Talos cluster component under the mock runtime, for both stacks: PKI (adopt and
- * generate, never regenerated), one apply per node in parallel, bootstrap after every
+ * generate, never regenerated), one apply per node (named by address, staged on a running
+ * cluster; ordering in day2-graph.test.ts), bootstrap after every
  * control-plane apply, kubeconfig after bootstrap, the health gate before the Kubernetes
  * provider, and secret outputs.
  */
@@ -102,34 +103,37 @@ function secretString(value: unknown): string {
 describe.each(STACKS)("%s stack", (stack) => {
   const nodes = nodesOf(stack);
 
-  it("applies one machine config per node, at the node's own address, none waiting for another", async () => {
+  it("applies one machine config per node, named by its address (hostname alias), staged so nothing reboots", async () => {
     const result = await run(stack);
     const applies = ofType(result, T.apply);
-    expect(applies.map((a) => a.name).sort()).toEqual(nodes.map((n) => n.hostname).sort());
+    expect(applies.map((a) => a.name).sort()).toEqual(nodes.map((n) => n.address).sort());
     for (const node of nodes) {
-      const apply = named(result, T.apply, node.hostname);
+      const apply = named(result, T.apply, node.address);
       expect(apply.inputs.node).toBe(node.address);
       expect(apply.inputs.endpoint).toBe(node.address);
-      expect(apply.inputs.applyMode).toBe("auto");
+      // A running cluster (adopted): a change that needs a reboot is staged, never applied with one.
+      expect(apply.inputs.applyMode).toBe("staged_if_needing_reboot");
+      expect(apply.options.aliases).toContain(node.hostname);
       expect(apply.parent).toContain(T.component);
-      for (const other of applies.filter((a) => a !== apply)) expect(dependsOn(result, apply, other)).toBe(false);
     }
   });
 
-  it("renders each node's config with its machine type, endpoint and pinned versions", async () => {
+  it("renders each node's config with its machine type, endpoint, config contract and pinned Kubernetes", async () => {
     const result = await run(stack);
+    const versions = readProjectConfig(PROJECT_ROOT, stack).values["k8s-gitops:versions"] as Record<string, string>;
     const invokes = result.invokes.filter((i) => i.token === T.getConfiguration);
     expect(invokes).toHaveLength(nodes.length);
-    for (const [i, node] of nodes.entries()) {
-      expect(invokes[i].inputs).toMatchObject({
+    for (const node of nodes) {
+      const invoke = invokes.find((i) => reveal(i.inputs.configPatches)?.toString().includes(`${node.address}/24`));
+      expect(invoke?.inputs).toMatchObject({
         clusterName: stack,
         clusterEndpoint: `https://${stack}-k8s.monosense.io:6443`,
         machineType: node.role,
-        talosVersion: PINS.talos,
-        kubernetesVersion: PINS.kubernetes,
+        talosVersion: versions.talosContract,
+        kubernetesVersion: versions.kubernetes,
       });
       // The rendered config reaches the node's apply, and only that node's.
-      const apply = named(result, T.apply, node.hostname);
+      const apply = named(result, T.apply, node.address);
       const rendered = secretString(apply.inputs.machineConfigurationInput);
       expect(rendered).toContain(`hostname: ${node.hostname}`);
       expect(rendered).toContain(`${node.address}/24`);
@@ -158,7 +162,7 @@ describe.each(STACKS)("%s stack", (stack) => {
     expect(bootstrap.inputs.node).toBe(bootstrapNodeOf(stack));
     expect(bootstrap.inputs.endpoint).toBe(bootstrapNodeOf(stack));
     for (const node of nodes.filter((n) => n.role === "controlplane")) {
-      const apply = named(result, T.apply, node.hostname);
+      const apply = named(result, T.apply, node.address);
       expect(bootstrap.dependsOn).toContain(apply.urn);
       expect(apply.seq).toBeLessThan(bootstrap.seq);
     }

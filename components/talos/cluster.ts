@@ -1,9 +1,10 @@
 /**
  * TalosCluster: from a validated stack config to a bootstrapped, healthy Talos cluster
  * and a Kubernetes provider for what follows. Order: PKI and installer image → one
- * machine config and apply per node (all in parallel) → etcd bootstrap after every
- * control-plane apply → kubeconfig → Talos health gate (no Kubernetes checks: no CNI
- * yet) → Kubernetes provider.
+ * machine config and apply per node (fresh nodes: all in parallel; a running cluster:
+ * preflight, Talos then Kubernetes upgrades, then applies rolled one node at a time, see
+ * day2/) → etcd bootstrap after every control-plane apply → kubeconfig → Talos health
+ * gate (no Kubernetes checks: no CNI yet) → Kubernetes provider.
  */
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
@@ -11,6 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import type { NodeConfig, StackConfig } from "../../stacks/config";
 import { vaultUuid } from "../onepassword/items";
+import { TalosDay2 } from "./day2/component";
+import { rollOrder } from "./day2/plan";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
 import { nodePatchPlan } from "./plan";
@@ -48,7 +51,12 @@ export class TalosCluster extends pulumi.ComponentResource {
   readonly pkiFields: pulumi.Output<PkiFields>;
   /** Talos API admin credentials (secret). */
   readonly clientConfiguration: pulumi.Output<ClientConfiguration>;
+  /** One apply per node, in config order. */
   readonly applies: talos.machine.ConfigurationApply[];
+  /** Day-2 steps of a running cluster (undefined while it is provisioned fresh). */
+  readonly day2?: TalosDay2;
+  /** The last roll step: the health gate and everything after wait for it. */
+  private readonly rolled: pulumi.Resource[];
   readonly bootstrap: talos.machine.Bootstrap;
   /** Admin kubeconfig, context and user named after the cluster (secret). */
   readonly kubeconfig: pulumi.Output<string>;
@@ -76,16 +84,52 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.schematicId = image.schematicId;
     this.installerImage = image.installerImage;
 
-    // One config and one apply per node; no apply waits for another.
     this.nodes = config.nodes.map((n) => ({ address: n.address, hostname: n.hostname, role: n.role }));
-    this.applies = config.nodes.map((node) => {
+    const alreadyBootstrapped = config.talos.bootstrapped;
+    // talosconfig first: the day-2 steps of a running cluster reach the nodes with it.
+    this.talosconfig = pulumi.secret(
+      talos.client.getConfigurationOutput(
+        {
+          clusterName: cluster,
+          clientConfiguration: this.clientConfiguration,
+          endpoints: addresses(controlPlanes),
+          nodes: addresses(config.nodes),
+        },
+        { parent: this },
+      ).talosConfig,
+    );
+
+    // A running cluster: observe and refuse bad pins first, upgrade Talos node by node and
+    // then Kubernetes, and only then apply configs one node at a time.
+    // Fresh nodes in maintenance mode: every apply at once, nothing runs before them.
+    this.day2 = alreadyBootstrapped
+      ? new TalosDay2(
+          "day2",
+          {
+            projectRoot: config.projectRoot,
+            nodes: this.nodes,
+            talosconfig: this.talosconfig,
+            installerImage: image.installerImage,
+            targets: { talos: config.versions.talos, kubernetes: config.versions.kubernetes, contract: config.versions.talosContract },
+            timeout: config.talos.healthTimeout,
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    const appliesByAddress = new Map<string, talos.machine.ConfigurationApply>();
+    let rolledBefore: pulumi.Resource[] = this.day2 ? [this.day2.kubernetesUpgrade] : [];
+    for (const node of rollOrder(config.nodes)) {
       const machine = talos.machine.getConfigurationOutput(
         {
           clusterName: cluster,
           clusterEndpoint: config.cluster.endpoint,
           machineType: node.role,
           machineSecrets,
-          talosVersion: config.versions.talos,
+          // The config contract, pinned apart from the installed Talos (versions.talosContract).
+          talosVersion: config.versions.talosContract,
+          // On a running cluster every apply waits for the Kubernetes upgrade, which moved
+          // the images node by node: the apply then changes no Kubernetes image.
           kubernetesVersion: config.versions.kubernetes,
           configPatches: nodePatches(config, node, image.installerImage),
           docs: false,
@@ -93,27 +137,34 @@ export class TalosCluster extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      return new talos.machine.ConfigurationApply(
-        node.hostname,
+      const apply = new talos.machine.ConfigurationApply(
+        // Named by address: a hostname rename is an update of the same apply. The alias
+        // carries state recorded under the hostname-based name.
+        node.address,
         {
           node: node.address,
           endpoint: node.address,
           clientConfiguration: this.clientConfiguration,
           machineConfigurationInput: machine.machineConfiguration,
-          applyMode: "auto",
+          // Running nodes never reboot from an apply: a change that needs one is staged and
+          // the node's roll step reboots it once the previous node is back and healthy.
+          applyMode: this.day2 ? "staged_if_needing_reboot" : "auto",
           // Destroy leaves machines running unless config asks for a wipe.
           onDestroy: { graceful: true, reboot: false, reset: config.talos.resetOnDestroy },
           timeouts: { create: timeout, update: timeout, delete: timeout },
         },
-        { parent: this },
+        { parent: this, aliases: [{ name: node.hostname }], dependsOn: rolledBefore },
       );
-    });
+      appliesByAddress.set(node.address, apply);
+      if (this.day2) rolledBefore = [this.day2.roll(node, apply)];
+    }
+    this.applies = config.nodes.map((n) => appliesByAddress.get(n.address) as talos.machine.ConfigurationApply);
+    this.rolled = rolledBefore;
     const controlPlaneApplies = this.applies.filter((_, i) => config.nodes[i].role === "controlplane");
 
     // On its own address: a DNS endpoint may only answer once the cluster runs. A running
     // cluster answers bootstrap with AlreadyExists, which the provider retries until it times
     // out, so there the resource is imported (recorded, never executed).
-    const alreadyBootstrapped = config.talos.bootstrapped;
     this.bootstrap = new talos.machine.Bootstrap(
       "bootstrap",
       {
@@ -143,18 +194,6 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
     this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw.apply((raw) => renameKubeconfigContext(raw, cluster)));
 
-    this.talosconfig = pulumi.secret(
-      talos.client.getConfigurationOutput(
-        {
-          clusterName: cluster,
-          clientConfiguration: this.clientConfiguration,
-          endpoints: addresses(controlPlanes),
-          nodes: addresses(config.nodes),
-        },
-        { parent: this },
-      ).talosConfig,
-    );
-
     const health = talos.cluster.getHealthOutput(
       {
         clientConfiguration: this.clientConfiguration,
@@ -164,7 +203,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         skipKubernetesChecks: true,
         timeouts: { read: config.talos.healthTimeout },
       },
-      { parent: this, dependsOn: [...this.applies, this.bootstrap, kubeconfig] },
+      { parent: this, dependsOn: [...this.applies, ...this.rolled, this.bootstrap, kubeconfig] },
     );
     this.healthy = health.id;
 

@@ -1,0 +1,162 @@
+/**
+ * TalosDay2: what a running cluster needs around its machine-config applies. Before
+ * anything changes: one observation of every node (versions, etcd members) and the
+ * preflight plan. Then Talos upgrades node after node (control planes first), one
+ * Kubernetes upgrade after them, and after each node's apply a roll step (reboot into a
+ * staged config, health gate) that the next node's apply waits for. A control plane's
+ * etcd membership is a step whose delete leaves etcd before the apply resets the node.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { observeCluster, day2Step } from "./commands";
+import type { Day2Spec } from "./cli";
+import { assumedAtPins, ClusterObservation, Day2Plan, Day2Targets, observationGap, planDay2, PlannedNode, rollOrder } from "./plan";
+import type { RunnerNode } from "./runner";
+
+export interface TalosDay2Args {
+  readonly projectRoot: string;
+  readonly nodes: readonly PlannedNode[];
+  /** talosconfig with every node (secret). */
+  readonly talosconfig: pulumi.Output<string>;
+  /** Image Factory installer image of the pinned Talos. */
+  readonly installerImage: pulumi.Output<string>;
+  readonly targets: Day2Targets;
+  /** Timeout of an upgrade, a reboot, a health gate. */
+  readonly timeout: string;
+}
+
+/** A node's apply, with the state the roll step reacts to. */
+export interface AppliedNode extends pulumi.Resource {
+  readonly resolvedApplyMode: pulumi.Output<string>;
+  readonly machineConfigurationHash: pulumi.Output<string>;
+}
+
+const runnerNode = (n: PlannedNode): RunnerNode => ({ address: n.address, role: n.role });
+
+export class TalosDay2 extends pulumi.ComponentResource {
+  /** The preflight plan; fails the run (preview included) when the pins are refused. */
+  readonly plan: pulumi.Output<Day2Plan>;
+  readonly talosUpgrades: command.local.Command[];
+  readonly kubernetesUpgrade: command.local.Command;
+  private readonly args: TalosDay2Args;
+
+  constructor(name: string, args: TalosDay2Args, opts?: pulumi.ComponentResourceOptions) {
+    super("k8s-gitops:talos:Day2", name, {}, opts);
+    this.args = args;
+    const { nodes, targets, timeout } = args;
+    const observation = observeCluster(
+      args.projectRoot,
+      args.talosconfig,
+      { action: "observe", nodes: nodes.map(runnerNode), timeout },
+      { parent: this },
+    );
+    this.plan = pulumi.unsecret(observation).apply((text) => {
+      const observed = parseObservation(text);
+      const gap = observationGap(observed);
+      if (!gap) return planDay2(nodes, observed, targets);
+      const message =
+        `day-2 preflight could not observe the running cluster: ${gap} ` +
+        `(is talosctl on PATH and the nodes' Talos API, port 50000, reachable from here?)`;
+      // `pulumi up` never proceeds blind; a preview (e.g. CI without a route to the nodes) warns.
+      if (!pulumi.runtime.isDryRun()) throw new Error(message);
+      void pulumi.log.warn(`${message}; this preview assumes every node runs the pinned versions, pulumi up checks them`, this);
+      return planDay2(nodes, assumedAtPins(nodes, targets), targets);
+    });
+
+    let previous: pulumi.Resource[] = [];
+    this.talosUpgrades = rollOrder(nodes).map((node) => {
+      const step = this.step(`talos-upgrade-${node.address}`, previous, (plan) => ({
+        action: "upgrade-talos",
+        node: runnerNode(node),
+        target: targets.talos,
+        joining: plan.joiningNodes.includes(node.address),
+        cluster: this.answering(plan),
+        timeout,
+      }));
+      previous = [step];
+      return step;
+    });
+    this.kubernetesUpgrade = this.step("kubernetes-upgrade", previous, (plan) => ({
+      action: "upgrade-kubernetes",
+      target: targets.kubernetes,
+      cluster: this.answering(plan),
+      timeout,
+    }));
+    this.registerOutputs({ plan: this.plan });
+  }
+
+  /**
+   * The roll step of one node, after its apply: reboot when the change was staged, then
+   * the health gate with every node applied so far. Control planes get their etcd
+   * membership step (join gate; on delete, leave). Returns what the next apply waits for.
+   */
+  roll(node: PlannedNode, applied: AppliedNode): pulumi.Resource {
+    const order = rollOrder(this.args.nodes);
+    const position = order.findIndex((n) => n.address === node.address);
+    const appliedSoFar = (plan: Day2Plan) => [
+      ...this.answering(plan),
+      ...order.filter((n, i) => i <= position && plan.joiningNodes.includes(n.address)).map(runnerNode),
+    ];
+    const roll = day2Step(
+      `roll-${node.address}`,
+      {
+        projectRoot: this.args.projectRoot,
+        talosconfig: this.args.talosconfig,
+        spec: pulumi
+          .all([this.plan, applied.resolvedApplyMode, applied.machineConfigurationHash])
+          .apply(([plan, mode, hash]): Day2Spec => ({
+            action: "roll",
+            node: runnerNode(node),
+            applied: mode,
+            // A new config re-runs the step even when the mode stays `staged`.
+            config: hash,
+            cluster: appliedSoFar(plan),
+            timeout: this.args.timeout,
+          })),
+      },
+      { parent: this, dependsOn: [applied] },
+    );
+    if (node.role !== "controlplane") return roll;
+    const survivors = this.args.nodes.filter((n) => n.role === "controlplane" && n.address !== node.address).map((n) => n.address);
+    return day2Step(
+      `etcd-member-${node.address}`,
+      {
+        projectRoot: this.args.projectRoot,
+        talosconfig: this.args.talosconfig,
+        spec: this.plan.apply((plan): Day2Spec => ({ action: "join", node: runnerNode(node), cluster: appliedSoFar(plan), timeout: this.args.timeout })),
+        onDelete: { action: "leave", node: runnerNode(node), survivors, timeout: this.args.timeout },
+      },
+      { parent: this, dependsOn: [roll] },
+    );
+  }
+
+  /** Nodes that answered the observation (joining nodes answer only once applied). */
+  private answering(plan: Day2Plan): RunnerNode[] {
+    return plan.rollOrder.filter((n) => !plan.joiningNodes.includes(n.address)).map(runnerNode);
+  }
+
+  private step(name: string, dependsOn: pulumi.Resource[], spec: (plan: Day2Plan) => Day2Spec): command.local.Command {
+    return day2Step(
+      name,
+      {
+        projectRoot: this.args.projectRoot,
+        talosconfig: this.args.talosconfig,
+        spec: pulumi.all([this.plan, this.args.installerImage]).apply(([plan, image]) => {
+          const s = spec(plan);
+          return s.action === "upgrade-talos" ? { ...s, image } : s;
+        }),
+      },
+      { parent: this, dependsOn },
+    );
+  }
+}
+
+function parseObservation(text: string): ClusterObservation {
+  try {
+    const parsed = JSON.parse(text) as ClusterObservation;
+    if (!Array.isArray(parsed.nodes) || !Array.isArray(parsed.etcdMembers)) throw new Error("missing nodes or etcdMembers");
+    return parsed;
+  } catch (err) {
+    throw new Error(`day-2 observation of the running nodes is unreadable (${err instanceof Error ? err.message : String(err)})`);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The day-2 graph under the mock runtime: on a running cluster the preflight comes
+ * first, Talos upgrades chain node after node (control planes first), one Kubernetes
+ * upgrade follows, and only then the applies, each waiting for the previous node's roll
+ * step; a fresh cluster's applies stay parallel. Preflight refusals fail the run.
+ */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import {
+  dependsOn,
+  MockSecret,
+  named,
+  ofType,
+  PROJECT_ROOT,
+  readProjectConfig,
+  RegisteredResource,
+  reveal,
+  runProgram,
+  RunOptions,
+  RunResult,
+  secretLeaks,
+} from "../harness";
+import { rollOrder } from "../components/talos/day2/plan";
+import { formatVersion, parseVersion } from "../components/talos/day2/versions";
+import { pinnedVersions } from "./helpers/fake-talos";
+
+const T = {
+  apply: "talos:machine/configurationApply:ConfigurationApply",
+  command: "command:local:Command",
+  day2: "k8s-gitops:talos:Day2",
+  run: "command:local:run",
+};
+const STACK = "infra";
+const V = pinnedVersions();
+const nodes = rollOrder(
+  readProjectConfig(PROJECT_ROOT, STACK).values["k8s-gitops:nodes"] as { address: string; hostname: string; role: "controlplane" | "worker" }[],
+);
+
+async function run(options: Partial<RunOptions> = {}): Promise<RunResult> {
+  return runProgram({ stack: STACK, ...options });
+}
+const spec = (r: RegisteredResource) => JSON.parse(String(reveal((r.inputs.environment as Record<string, unknown>).DAY2_SPEC))) as Record<string, unknown>;
+const step = (result: RunResult, name: string) => named(result, T.command, name);
+
+describe("running cluster", () => {
+  let result: RunResult;
+  beforeAll(async () => {
+    result = await run();
+    expect(result.error).toBeUndefined();
+  }, 60_000);
+
+  it("observes every node before anything changes, with the talosconfig as a secret on stdin", () => {
+    const observe = result.invokes.filter((i) => i.token === T.run);
+    expect(observe).toHaveLength(1);
+    const observeSpec = JSON.parse(String((observe[0].inputs.environment as Record<string, string>).DAY2_SPEC)) as { action: string; nodes: { address: string }[] };
+    expect(observeSpec.action).toBe("observe");
+    expect(observeSpec.nodes.map((n) => n.address)).toEqual(nodes.map((n) => n.address));
+    expect(observe[0].inputs.stdin).toBeInstanceOf(MockSecret);
+  });
+
+  it("chains Talos upgrades node after node, control planes first, with the pinned target and installer image", () => {
+    const upgrades = nodes.map((n) => step(result, `talos-upgrade-${n.address}`));
+    const installer = String(result.outputs.installerImage.value);
+    for (const [i, upgrade] of upgrades.entries()) {
+      expect(upgrade.parent).toContain(T.day2);
+      expect(spec(upgrade)).toMatchObject({ action: "upgrade-talos", node: { address: nodes[i].address }, target: V.talos, image: installer, joining: false });
+      expect(upgrade.inputs.stdin).toBeInstanceOf(MockSecret);
+      if (i > 0) expect(upgrade.dependsOn).toEqual([upgrades[i - 1].urn]);
+      for (const later of upgrades.slice(i + 1)) expect(dependsOn(result, upgrade, later)).toBe(false);
+    }
+  });
+
+  it("upgrades Kubernetes once, after the last Talos upgrade", () => {
+    const kubernetes = step(result, "kubernetes-upgrade");
+    expect(spec(kubernetes)).toMatchObject({ action: "upgrade-kubernetes", target: V.kubernetes });
+    expect(kubernetes.dependsOn).toEqual([step(result, `talos-upgrade-${nodes[nodes.length - 1].address}`).urn]);
+  });
+
+  it("applies after the upgrades, staged, one node at a time: each apply waits for the previous node's roll", () => {
+    const kubernetes = step(result, "kubernetes-upgrade");
+    for (const [i, node] of nodes.entries()) {
+      const apply = named(result, T.apply, node.address);
+      expect(apply.inputs.applyMode).toBe("staged_if_needing_reboot");
+      expect(dependsOn(result, apply, kubernetes)).toBe(true);
+      const roll = step(result, `roll-${node.address}`);
+      expect(roll.dependencies).toContain(apply.urn);
+      expect(spec(roll)).toMatchObject({ action: "roll", node: { address: node.address } });
+      if (i > 0) {
+        const previous = named(result, T.apply, nodes[i - 1].address);
+        expect(dependsOn(result, apply, step(result, `roll-${nodes[i - 1].address}`))).toBe(true);
+        expect(dependsOn(result, previous, apply)).toBe(false);
+      }
+    }
+  });
+
+  it("gives every control plane an etcd membership step that leaves etcd on delete, after its roll", () => {
+    for (const node of nodes.filter((n) => n.role === "controlplane")) {
+      const membership = step(result, `etcd-member-${node.address}`);
+      expect(membership.dependsOn).toEqual([step(result, `roll-${node.address}`).urn]);
+      expect(membership.inputs.delete).toMatch(/tools\/day2\.ts DAY2_DELETE_SPEC$/);
+      const onDelete = JSON.parse(String(reveal((membership.inputs.environment as Record<string, unknown>).DAY2_DELETE_SPEC))) as Record<string, unknown>;
+      expect(onDelete).toMatchObject({ action: "leave", node: { address: node.address } });
+      expect(onDelete.survivors).toEqual(nodes.filter((n) => n.role === "controlplane" && n.address !== node.address).map((n) => n.address));
+    }
+  });
+
+  it("leaks no secret", () => {
+    expect(secretLeaks(result)).toEqual([]);
+  });
+});
+
+describe("fresh cluster", () => {
+  it("provisions every node at once: no day-2 steps, applies in auto mode, none waiting for another", async () => {
+    const result = await run({ config: { "k8s-gitops:talos.pki": "generate" } });
+    expect(result.error).toBeUndefined();
+    expect(ofType(result, T.command)).toEqual([]);
+    expect(result.invokes.filter((i) => i.token === T.run)).toEqual([]);
+    const applies = ofType(result, T.apply);
+    expect(applies).toHaveLength(nodes.length);
+    for (const apply of applies) {
+      expect(apply.inputs.applyMode).toBe("auto");
+      for (const other of applies.filter((a) => a !== apply)) expect(dependsOn(result, apply, other)).toBe(false);
+    }
+  }, 60_000);
+});
+
+describe("adding a node", () => {
+  it("skips the new node's upgrade and counts it in the health gates from its own roll on", async () => {
+    const joining = nodes[nodes.length - 1];
+    const result = await run({ talosNodes: { [joining.address]: null } });
+    expect(result.error).toBeUndefined();
+    expect(spec(step(result, `talos-upgrade-${joining.address}`))).toMatchObject({ joining: true });
+    const gated = (name: string) => (spec(step(result, name)).cluster as { address: string }[]).map((n) => n.address);
+    expect(gated("kubernetes-upgrade")).not.toContain(joining.address);
+    expect(gated(`roll-${nodes[0].address}`)).not.toContain(joining.address);
+    expect(gated(`roll-${joining.address}`)).toContain(joining.address);
+    if (joining.role === "controlplane") {
+      expect(spec(step(result, `etcd-member-${joining.address}`))).toMatchObject({ action: "join", node: { address: joining.address } });
+    }
+  }, 60_000);
+});
+
+describe("a cluster that cannot be observed", () => {
+  const silent = () => Object.fromEntries(nodes.map((n) => [n.address, null]));
+
+  it("fails pulumi up, naming what to check", async () => {
+    const result = await run({ talosNodes: silent() });
+    expect(result.error?.message).toMatch(/day-2 preflight could not observe the running cluster: no node answered the Talos API \(is talosctl on PATH/);
+  }, 60_000);
+
+  it("lets a preview through with a warning, assuming the pins", async () => {
+    const result = await run({ talosNodes: silent(), preview: true });
+    expect(result.error).toBeUndefined();
+    expect(result.warnings.join("\n")).toMatch(/this preview assumes every node runs the pinned versions, pulumi up checks them/);
+  }, 60_000);
+});
+
+describe("resetOnDestroy", () => {
+  it("resets one node at a time: every apply depends on the one before, so Pulumi deletes them in reverse, one by one", async () => {
+    const result = await run({ config: { "k8s-gitops:talos.resetOnDestroy": true } });
+    expect(result.error).toBeUndefined();
+    const applies = nodes.map((n) => named(result, T.apply, n.address));
+    for (const [i, apply] of applies.entries()) {
+      expect(apply.inputs.onDestroy).toMatchObject({ reset: true, graceful: true });
+      for (const earlier of applies.slice(0, i)) expect(dependsOn(result, apply, earlier)).toBe(true);
+    }
+  }, 60_000);
+});
+
+describe("version bumps and refusals", () => {
+  const at = (talos: string, kubernetes: string) => Object.fromEntries(nodes.map((n) => [n.address, { talos, kubernetes }]));
+
+  it("a Talos patch bump renders the per-node chain with the new target, Kubernetes unchanged", async () => {
+    const pinned = parseVersion(V.talos);
+    const bumped = formatVersion({ ...pinned, patch: pinned.patch + 1 });
+    const result = await run({ config: { "k8s-gitops:versions.talos": bumped }, talosNodes: at(V.talos, V.kubernetes) });
+    expect(result.error).toBeUndefined();
+    for (const node of nodes) expect(spec(step(result, `talos-upgrade-${node.address}`)).target).toBe(bumped);
+    expect(spec(step(result, "kubernetes-upgrade")).target).toBe(V.kubernetes);
+  }, 60_000);
+
+  it("refuses a Talos jump of two minors before any step, naming node, versions and the way through", async () => {
+    const result = await run({ talosNodes: { ...at(V.talos, V.kubernetes), [nodes[0].address]: { talos: V.talosTwoBack, kubernetes: V.kubernetes } } });
+    expect(result.error?.message).toContain(`node ${nodes[0].address} (${nodes[0].hostname}) runs Talos ${V.talosTwoBack}`);
+    expect(result.error?.message).toContain("set versions.talos to the latest");
+  }, 60_000);
+
+  it("refuses a Kubernetes jump of two minors", async () => {
+    const result = await run({ talosNodes: at(V.talos, V.kubernetesTwoBack) });
+    expect(result.error?.message).toContain(`the cluster runs Kubernetes ${V.kubernetesTwoBack}`);
+  }, 60_000);
+
+  it("refuses two control planes leaving etcd in one run", async () => {
+    const gone = (address: string) => ({ id: `id-${address}`, hostname: address, peerUrls: [`https://${address}:2380`], learner: false });
+    const result = await run({ extraEtcdMembers: [gone("10.25.11.98"), gone("10.25.11.99")] });
+    expect(result.error?.message).toMatch(/left the config together: remove one control plane per run/);
+  }, 60_000);
+});
+
+/**
+ * A copy of the project whose talos/ differs (the node patch carries the new hostname);
+ * everything else is linked to the real project, and its entry point loads the config
+ * from the copy.
+ */
+function projectWithRenamedNode(address: string, from: string, to: string): string {
+  const root = mkdtempSync(join(tmpdir(), "day2-rename-"));
+  for (const entry of readdirSync(PROJECT_ROOT)) {
+    if (entry === "talos" || entry === "index.ts" || entry.startsWith(".")) continue;
+    symlinkSync(join(PROJECT_ROOT, entry), join(root, entry));
+  }
+  cpSync(join(PROJECT_ROOT, "talos"), join(root, "talos"), { recursive: true });
+  const patch = join(root, "talos", STACK, `${address}.yaml`);
+  writeFileSync(patch, readFileSync(patch, "utf8").replaceAll(from, to));
+  const src = (file: string) => JSON.stringify(join(PROJECT_ROOT, file));
+  writeFileSync(
+    join(root, "index.ts"),
+    [
+      `import { resolveMeshPeers } from ${src("components/clustermesh/peers")};`,
+      `import { buildCluster } from ${src("stacks/cluster")};`,
+      `import { loadStackConfig } from ${src("stacks/config")};`,
+      "export = async () => {",
+      "  const config = loadStackConfig(process.env, __dirname);",
+      "  return buildCluster(config, await resolveMeshPeers(config));",
+      "};",
+    ].join("\n"),
+  );
+  return root;
+}
+
+describe("applies named by address", () => {
+  it("renaming a node's hostname keeps its apply (same URN): an update, not a replacement", async () => {
+    const node = nodes[0];
+    const renamedHostname = `${node.hostname}-renamed`;
+    const root = projectWithRenamedNode(node.address, node.hostname, renamedHostname);
+    try {
+      const before = await run();
+      const renamed = await run({ projectRoot: root, config: { "k8s-gitops:nodes[0].hostname": renamedHostname } });
+      expect(renamed.error).toBeUndefined();
+      const a = named(before, T.apply, node.address);
+      const b = named(renamed, T.apply, node.address);
+      expect(b.urn).toBe(a.urn);
+      expect(reveal(b.inputs.machineConfigurationInput)).toContain(`hostname: ${renamedHostname}`);
+      // State recorded under the old hostname-based name is carried by the alias.
+      expect(a.options.aliases).toContain(node.hostname);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

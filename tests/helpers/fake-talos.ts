@@ -1,0 +1,111 @@
+/**
+ * A small cluster for the fake talosctl (tests/fakes/talosctl): state file, PATH with
+ * the fake first, and versions derived from the pins in Pulumi.yaml so that bumps keep
+ * these tests meaningful.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { PROJECT_ROOT, readProjectConfig } from "../../harness";
+import { formatVersion, parseVersion } from "../../components/talos/day2/versions";
+import type { RunnerNode } from "../../components/talos/day2/runner";
+
+export const FAKES = join(PROJECT_ROOT, "tests", "fakes");
+
+export interface FakeNode {
+  talos: string;
+  kubernetes: string;
+  role: "controlplane" | "worker";
+  hostname: string;
+  down?: boolean;
+  image?: string;
+  reboots?: number;
+  staged?: boolean;
+}
+
+export interface FakeMember {
+  id: string;
+  address: string;
+  hostname: string;
+  learner?: boolean;
+}
+
+export interface FakeState {
+  nodes: Record<string, FakeNode>;
+  etcd: FakeMember[];
+  unhealthyEtcd?: string;
+  upgradeFails?: string[];
+  upgradeHangs?: string[];
+  leaveFails?: string[];
+  kubernetesUpgradeFails?: boolean;
+  calls?: { node?: string; command: string; args: string[]; talosconfig?: string }[];
+}
+
+/** The pinned versions and the versions one and two minors before them. */
+export function pinnedVersions() {
+  const v = readProjectConfig(PROJECT_ROOT, "infra").values["k8s-gitops:versions"] as { talos: string; kubernetes: string; talosContract: string };
+  const back = (text: string, minors: number, patch = 3) => {
+    const p = parseVersion(text);
+    return formatVersion({ major: p.major, minor: p.minor - minors, patch });
+  };
+  return {
+    talos: v.talos,
+    kubernetes: v.kubernetes,
+    contract: v.talosContract,
+    talosPrevious: back(v.talos, 1),
+    talosTwoBack: back(v.talos, 2),
+    kubernetesPrevious: back(v.kubernetes, 1),
+    kubernetesTwoBack: back(v.kubernetes, 2),
+  };
+}
+
+export const CLUSTER: RunnerNode[] = [
+  { address: "10.0.0.1", role: "controlplane" },
+  { address: "10.0.0.2", role: "controlplane" },
+  { address: "10.0.0.3", role: "controlplane" },
+  { address: "10.0.0.4", role: "worker" },
+];
+
+export class FakeCluster {
+  readonly dir = mkdtempSync(join(tmpdir(), "fake-talos-"));
+  readonly statePath = join(this.dir, "state.json");
+
+  constructor(talos: string, kubernetes: string, nodes: readonly RunnerNode[] = CLUSTER) {
+    const state: FakeState = {
+      nodes: Object.fromEntries(nodes.map((n, i) => [n.address, { talos, kubernetes, role: n.role, hostname: `node-${i + 1}` }])),
+      etcd: nodes
+        .filter((n) => n.role === "controlplane")
+        .map((n, i) => ({ id: `${(0x1a2b3c00 + i).toString(16)}`, address: n.address, hostname: `node-${i + 1}` })),
+    };
+    this.write(state);
+  }
+
+  /** Environment under which `talosctl` is the fake. */
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, PATH: `${FAKES}:${process.env.PATH ?? ""}`, FAKE_TALOS_STATE: this.statePath };
+  }
+
+  read(): FakeState {
+    return JSON.parse(readFileSync(this.statePath, "utf8")) as FakeState;
+  }
+
+  write(state: FakeState): void {
+    writeFileSync(this.statePath, JSON.stringify(state));
+  }
+
+  update(change: (state: FakeState) => void): void {
+    const state = this.read();
+    change(state);
+    this.write(state);
+  }
+
+  /** Commands that changed something, as "<command> <node>", in order. */
+  actions(): string[] {
+    const changing = /^(upgrade|upgrade-k8s|reboot|etcd leave|etcd remove-member.*|health)$/;
+    return (this.read().calls ?? []).filter((c) => changing.test(c.command)).map((c) => `${c.command} ${c.node ?? ""}`.trim());
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
