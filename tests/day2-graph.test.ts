@@ -4,9 +4,6 @@
  * upgrade follows, and only then the applies, each waiting for the previous node's roll
  * step; a fresh cluster's applies stay parallel. Preflight refusals fail the run.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
 import {
   dependsOn,
   MockSecret,
@@ -198,53 +195,19 @@ describe("version bumps and refusals", () => {
   }, 60_000);
 });
 
-/**
- * A copy of the project whose talos/ differs (the node patch carries the new hostname);
- * everything else is linked to the real project, and its entry point loads the config
- * from the copy.
- */
-function projectWithRenamedNode(address: string, from: string, to: string): string {
-  const root = mkdtempSync(join(tmpdir(), "day2-rename-"));
-  for (const entry of readdirSync(PROJECT_ROOT)) {
-    if (entry === "talos" || entry === "index.ts" || entry.startsWith(".")) continue;
-    symlinkSync(join(PROJECT_ROOT, entry), join(root, entry));
-  }
-  cpSync(join(PROJECT_ROOT, "talos"), join(root, "talos"), { recursive: true });
-  const patch = join(root, "talos", STACK, `${address}.yaml`);
-  writeFileSync(patch, readFileSync(patch, "utf8").replaceAll(from, to));
-  const src = (file: string) => JSON.stringify(join(PROJECT_ROOT, file));
-  writeFileSync(
-    join(root, "index.ts"),
-    [
-      `import { resolveMeshPeers } from ${src("components/clustermesh/peers")};`,
-      `import { buildCluster } from ${src("stacks/cluster")};`,
-      `import { loadStackConfig } from ${src("stacks/config")};`,
-      "export = async () => {",
-      "  const config = loadStackConfig(process.env, __dirname);",
-      "  return buildCluster(config, await resolveMeshPeers(config));",
-      "};",
-    ].join("\n"),
-  );
-  return root;
-}
-
 describe("applies named by address", () => {
   it("renaming a node's hostname keeps its apply (same URN): an update, not a replacement", async () => {
     const node = nodes[0];
     const renamedHostname = `${node.hostname}-renamed`;
-    const root = projectWithRenamedNode(node.address, node.hostname, renamedHostname);
-    try {
-      const before = await run();
-      const renamed = await run({ projectRoot: root, config: { "k8s-gitops:nodes[0].hostname": renamedHostname } });
-      expect(renamed.error).toBeUndefined();
-      const a = named(before, T.apply, node.address);
-      const b = named(renamed, T.apply, node.address);
-      expect(b.urn).toBe(a.urn);
-      expect(reveal(b.inputs.machineConfigurationInput)).toContain(`hostname: ${renamedHostname}`);
-      // State recorded under the old hostname-based name is carried by the alias.
-      expect(a.options.aliases).toContain(node.hostname);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    // A node is one config entry: its hostname is generated into its HostnameConfig.
+    const before = await run();
+    const renamed = await run({ config: { "k8s-gitops:nodes[0].hostname": renamedHostname } });
+    expect(renamed.error).toBeUndefined();
+    const a = named(before, T.apply, node.address);
+    const b = named(renamed, T.apply, node.address);
+    expect(b.urn).toBe(a.urn);
+    expect(reveal(b.inputs.machineConfigurationInput)).toContain(`hostname: ${renamedHostname}`);
+    // State recorded under the old hostname-based name is carried by the alias.
+    expect(a.options.aliases).toContain(node.hostname);
   }, 60_000);
 });
