@@ -29,7 +29,7 @@ function triple(v: string): [number, number, number] {
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
-/** The lowest version `requested` accepts (`2.9.x` → 2.9.0). */
+/** The lowest version `requested` accepts (`M.m.x` → M.m.0). */
 function lowestAccepted(requested: string): [number, number, number] {
   const m = REQUESTED.exec(requested.trim());
   if (!m) throw new Error(`${requested} is not a Flux distribution version such as 2.9.x`);
