@@ -25,6 +25,7 @@ import { VALUES_SECRET } from "../clustermesh";
 import { installCrds } from "./crds";
 import { createClusterSettings, createConnectToken, createNamespaces, fluxSyncOf, type FluxSync } from "./handoff";
 import { installReleases } from "./releases";
+import type { ValuesSource } from "./values-from";
 
 export { CLUSTER_SETTINGS, CONNECT_TOKEN } from "./handoff";
 export type { FluxSync } from "./handoff";
@@ -100,22 +101,13 @@ export class ClusterBootstrap extends pulumi.ComponentResource {
 
     // Phase 1, until Flux owns the releases.
     const fluxRelease = fluxReleaseOf(charts);
+    const valuesSources: ValuesSource[] = args.meshValuesSecret
+      ? // Only a Secret that is really written can stand in for Flux's valuesFrom.
+        [{ kind: "Secret", ...VALUES_SECRET, values: args.meshValues, resource: args.meshValuesSecret }]
+      : [];
     this.releases = args.fluxOwnsReleases
       ? new Map()
-      : installReleases(
-      charts,
-      {
-        fluxRelease,
-        crdSets: this.crds,
-        prerequisites,
-        namespaces: this.namespaces,
-        // Only a Secret that is really written can stand in for Flux's valuesFrom.
-        valuesSources: args.meshValuesSecret
-          ? [{ kind: "Secret", ...VALUES_SECRET, values: args.meshValues, resource: args.meshValuesSecret }]
-          : [],
-      },
-      k8sOpts,
-    );
+      : installReleases(charts, { fluxRelease, crdSets: this.crds, prerequisites, namespaces: this.namespaces, valuesSources }, k8sOpts);
 
     const installedFlux = this.releases.get(fluxRelease);
     this.handedOff = installedFlux ? installedFlux.status.apply(() => true) : pulumi.output(true);
