@@ -122,12 +122,12 @@ export class ClusterBootstrap extends pulumi.ComponentResource {
   }
 }
 
-/** The release whose chart carries the Flux sync: it starts Flux, so it goes last. */
+/** The release whose chart carries the Flux sync (fluxSyncOf checked there is one): it starts Flux, so it goes last. */
 function fluxReleaseOf(charts: ReadonlyArray<{ release: PlannedRelease; chart: ChartSpec }>): string {
-  const found = charts.filter((c) => {
+  const found = charts.find((c) => {
     const instance = c.chart.values.instance;
     return typeof instance === "object" && instance !== null && "sync" in instance;
   });
-  if (found.length !== 1) throw new Error(`exactly one bootstrapped release must define the Flux sync; found ${found.length}`);
-  return found[0].release.name;
+  if (found === undefined) throw new Error("no bootstrapped release defines the Flux sync (values instance.sync)");
+  return found.release.name;
 }
