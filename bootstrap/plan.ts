@@ -10,6 +10,8 @@ import { ManifestError, readText, relativeTo } from "./manifests";
 
 export const CRDS_FILE = "bootstrap/crds.yaml";
 export const RELEASES_FILE = "bootstrap/releases.yaml";
+/** Vendored CRD files, one folder per set. */
+export const CRD_FILES_DIR = "bootstrap/crds";
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a lower-case DNS label");
 
@@ -20,7 +22,16 @@ const crdsSchema = z.strictObject({
         name,
         description: z.string().min(1),
         version: z.string().min(1),
-        manifests: z.array(z.string().startsWith("https://").includes("{version}")).min(1),
+        source: z.string().startsWith("https://").includes("{version}").endsWith("/"),
+        versionAnnotation: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/, "must be an annotation key"),
+        files: z
+          .array(
+            z.strictObject({
+              file: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a plain YAML file name"),
+              sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lower-case hex sha256"),
+            }),
+          )
+          .min(1),
         provides: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9.-]+$/, "must be a CRD name (<plural>.<group>)")).min(1),
         neededBy: z.array(name),
       }),
@@ -48,8 +59,18 @@ export interface CrdSet {
   readonly name: string;
   readonly description: string;
   readonly version: string;
-  /** Manifest URLs with `{version}` expanded. */
-  readonly manifests: readonly string[];
+  /** Upstream folder URL with `{version}` expanded; the vendored files were copied from it. */
+  readonly source: string;
+  /**
+   * The annotation upstream stamps each CRD with its release (Gateway API
+   * `gateway.networking.k8s.io/bundle-version`, prometheus-operator
+   * `operator.prometheus.io/version`): a file vendored from another release than
+   * `version` is refused, so a version bump without `npm run vendor-crds` cannot apply
+   * the old bytes under the new pin.
+   */
+  readonly versionAnnotation: string;
+  /** Vendored CRD files (repo-relative paths under bootstrap/crds/<set>/) with their pinned sha256. */
+  readonly files: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
   /** CRD names (`<plural>.<group>`) the set installs; gate on them being Established. */
   readonly provides: readonly string[];
   readonly neededBy: readonly string[];
@@ -144,7 +165,16 @@ export function loadBootstrapPlan(repoRoot: string): BootstrapPlan {
   if (problems.length > 0) throw new ManifestError(relativeTo(repoRoot, path.join(repoRoot, "bootstrap")), problems.join("; "));
 
   return {
-    crdSets: crds.crdSets.map((s) => ({ ...s, manifests: s.manifests.map((u) => u.split("{version}").join(s.version)) })),
+    crdSets: crds.crdSets.map((s) => ({
+      name: s.name,
+      description: s.description,
+      version: s.version,
+      source: s.source.split("{version}").join(s.version),
+      versionAnnotation: s.versionAnnotation,
+      files: s.files.map((f) => ({ path: `${CRD_FILES_DIR}/${s.name}/${f.file}`, sha256: f.sha256 })),
+      provides: s.provides,
+      neededBy: s.neededBy,
+    })),
     prerequisites: rel.prerequisites,
     releases: topologicalOrder(rel.releases, RELEASES_FILE),
   };
@@ -164,4 +194,18 @@ export function releasesForNodeCount(plan: BootstrapPlan, nodeCount: number): Pl
     }
   }
   return kept;
+}
+
+/** The cluster-settings key that suspends a node-count-gated release's Flux Kustomization. */
+export function suspendSettingKey(release: string): string {
+  return `${release.toUpperCase().replace(/-/g, "_")}_SUSPEND`;
+}
+
+/**
+ * The same `minNodes` gate on the Flux side: for every gated release, a cluster-settings
+ * value its Kustomization substitutes into `spec.suspend`, `"true"` on a cluster too small
+ * for it. Flux then never applies it there, as the bootstrap never installs it.
+ */
+export function suspendSettings(plan: BootstrapPlan, nodeCount: number): Record<string, string> {
+  return Object.fromEntries(plan.releases.filter((r) => r.minNodes > 1).map((r) => [suspendSettingKey(r.name), String(nodeCount < r.minNodes)]));
 }

@@ -19,6 +19,7 @@ import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
 import { StackConfig } from "./config";
+import { lifecycleOutput, type Lifecycle } from "./lifecycle";
 import { clusterSettings } from "./settings";
 
 export interface ClusterOutputs {
@@ -26,7 +27,7 @@ export interface ClusterOutputs {
   readonly [name: string]: unknown;
 }
 
-export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutputs {
+export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle): ClusterOutputs {
   const settings = clusterSettings(config);
 
   // Secrets: 1Password provider and the reads the bootstrap needs.
@@ -53,8 +54,10 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
   });
   // CRDs, charts, hand-off to Flux. The Cilium release merges the mesh values as Flux's
   // valuesFrom does and depends on the Secret that carries them.
+  // Once Flux owns the releases (adopted cluster, or recorded by an earlier run) none is registered.
   const bootstrap = new ClusterBootstrap("bootstrap", {
-    config,
+    projectRoot: config.projectRoot,
+    fluxOwnsReleases: lifecycle.fluxOwnsReleases,
     settings,
     kubernetesProvider: kubernetes,
     meshValues: clustermesh.values,
@@ -98,5 +101,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
     ...edgeOutputs,
     ...clustermesh.stackOutputs,
     bootstrap: bootstrap.outputs,
+    // Read back by the next run (stacks/lifecycle.ts): the hand-off to Flux and the PKI mode.
+    lifecycle: lifecycleOutput(config, bootstrap.handedOff),
   };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveMeshPeers } from "../components/clustermesh/peers";
 import { buildCluster, ClusterOutputs } from "./cluster";
 import { loadStackConfig } from "./config";
+import { resolveLifecycle } from "./lifecycle";
 
 export async function program(): Promise<ClusterOutputs> {
   // Throws one ConfigError naming every problem before any resource is registered.
@@ -11,5 +12,7 @@ export async function program(): Promise<ClusterOutputs> {
   // Reads the mesh peers' outputs (StackReferences only) and throws one MeshError on a
   // failed cross-stack check, before any other resource is registered.
   const mesh = await resolveMeshPeers(config);
-  return buildCluster(config, mesh);
+  // This stack's previous run: whether Flux owns the releases; refuses an unconfirmed PKI switch.
+  const lifecycle = await resolveLifecycle(config);
+  return buildCluster(config, mesh, lifecycle);
 }

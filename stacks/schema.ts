@@ -107,8 +107,13 @@ const talosSchema = z
      * Defaults to true with pki adopt, false with generate.
      */
     bootstrapped: z.boolean().optional(),
+    /**
+     * Allows a talos.pki switch on a cluster that exists (recorded by an earlier run, or
+     * bootstrapped), which replaces the PKI its nodes trust. Off: such a switch is refused.
+     */
+    confirmPkiSwitch: z.boolean().default(false),
   })
-  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m" });
+  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m", confirmPkiSwitch: false });
 
 const onepasswordSchema = z.strictObject({
   enabled: z.boolean().default(true),

@@ -3,6 +3,7 @@
  * derived from stack config so no value is typed twice. The bootstrap substitutes the
  * same map into chart values, so bootstrap and Flux cannot drift.
  */
+import { loadBootstrapPlan, suspendSettings } from "../bootstrap/plan";
 import { StackConfig } from "./config";
 
 /** KubePrism: Talos's on-node API server load balancer, which Cilium uses before kube-proxy exists. */
@@ -33,5 +34,7 @@ export function clusterSettings(config: StackConfig): Record<string, string> {
     FLUX_SYNC_URL: flux.repository,
     FLUX_SYNC_REF: flux.ref ?? `refs/heads/${flux.branch}`,
     FLUX_SYNC_PATH: flux.path,
+    // releases.yaml minNodes, on the Flux side (e.g. SPEGEL_SUSPEND on a single node).
+    ...suspendSettings(loadBootstrapPlan(config.projectRoot), config.nodes.length),
   };
 }

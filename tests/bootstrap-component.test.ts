@@ -13,7 +13,9 @@ import { loadBootstrapCharts, loadBootstrapPlan, type ChartSpec } from "../boots
 import { parseManifests } from "../bootstrap/manifests";
 import { referencedVariables } from "../bootstrap/substitute";
 import { composeValues, type Values } from "../bootstrap/values";
+import { loadVendoredCrds } from "../bootstrap/crd-files";
 import { FLUX_OWNED_INPUTS } from "../components/bootstrap";
+import { KUBERNETES_PROVIDER_IDENTITY } from "../components/talos/cluster";
 import { durationSeconds, helmWaitBlocker } from "../components/bootstrap/helm-wait";
 import { resolveValues } from "../components/bootstrap/values-from";
 import {
@@ -28,12 +30,12 @@ import {
   type RegisteredResource,
   type RunResult,
 } from "../harness";
-import { PINS } from "./helpers/pins";
+import { ORGANIZATION } from "../harness/run";
 
 const repoRoot = path.resolve(__dirname, "..");
 const T = {
   release: "kubernetes:helm.sh/v3:Release",
-  group: "kubernetes:yaml/v2:ConfigGroup",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
   namespace: "kubernetes:core/v1:Namespace",
   configMap: "kubernetes:core/v1:ConfigMap",
   secret: "kubernetes:core/v1:Secret",
@@ -42,7 +44,11 @@ const T = {
   component: "k8s-gitops:bootstrap:ClusterBootstrap",
 };
 const RELEASES = ["cilium", "coredns", "spegel", "cert-manager", "external-secrets", "flux-operator", "flux-instance"];
-/** What each release must wait for, transitively, among the releases; nothing else. */
+/**
+ * What each release must wait for, transitively, among the releases; nothing else.
+ * flux-instance starts Flux, whose helm-controller reconciles every HelmRelease at once:
+ * it comes after all six others.
+ */
 const RELEASE_CLOSURE: Record<string, string[]> = {
   cilium: [],
   coredns: ["cilium"],
@@ -50,8 +56,10 @@ const RELEASE_CLOSURE: Record<string, string[]> = {
   "cert-manager": ["coredns", "cilium"],
   "external-secrets": ["coredns", "cilium"],
   "flux-operator": ["coredns", "cilium"],
-  "flux-instance": ["flux-operator", "coredns", "cilium"],
+  "flux-instance": ["cilium", "coredns", "spegel", "cert-manager", "external-secrets", "flux-operator"],
 };
+/** A fresh cluster: nothing runs yet, so phase 1 installs the releases. */
+const FRESH = { "k8s-gitops:talos.bootstrapped": false } as const;
 /** Pod Security level per created namespace (enforce, audit and warn alike). */
 const PSA: Record<string, string> = { "flux-system": "privileged", "external-secrets": "restricted", "cert-manager": "restricted" };
 
@@ -69,7 +77,7 @@ const releaseOf = (r: RunResult, name: string) => named(r, T.release, name);
 const meshValuesOf = (r: RunResult): Values =>
   parse(String((reveal(named(r, T.secret, "cilium-clustermesh-values").inputs.stringData) as Record<string, unknown>)["values.yaml"])) as Values;
 
-describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
+describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack's config", (stack) => {
   let result: RunResult;
   const settings = fixture(stack);
   const charts = loadBootstrapCharts(repoRoot, settings, 3);
@@ -77,7 +85,7 @@ describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
   const plan = loadBootstrapPlan(repoRoot);
 
   beforeAll(async () => {
-    result = await runProgram({ stack });
+    result = await runProgram({ stack, config: FRESH });
   });
 
   test("runs without error and registers every release once, under the bootstrap component", () => {
@@ -143,37 +151,38 @@ describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
 
   test("every Kubernetes object goes through the health-gated provider", () => {
     const provider = named(result, T.provider, "kubernetes");
-    const mine = [...ofType(result, T.release), ...ofType(result, T.group), ...ofType(result, T.namespace), ...ofType(result, T.configMap)];
+    const mine = [...ofType(result, T.release), ...ofType(result, T.crd), ...ofType(result, T.namespace), ...ofType(result, T.configMap)];
     for (const r of mine) expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
     // The provider's kubeconfig waits for the Talos health check, which waited for the etcd bootstrap.
     expect(provider.propertyDependencies.kubeconfig).toContain(named(result, T.talosBootstrap, "bootstrap").urn);
   });
 
-  test("phase 0: one retained ConfigGroup per CRD set, from its pinned URLs", () => {
-    const groups = ofType(result, T.group);
-    expect(groups.map((g) => g.name).sort()).toEqual(plan.crdSets.map((s) => `crds-${s.name}`).sort());
-    for (const set of plan.crdSets) {
-      const g = named(result, T.group, `crds-${set.name}`);
-      expect(g.inputs.files).toEqual(set.manifests);
-      expect(g.options.retainOnDelete).toBe(true);
-      expect(g.dependencies).toEqual([]);
+  test("phase 0: each vendored CRD is its own retained CustomResourceDefinition, exactly as pinned", () => {
+    const crds = loadVendoredCrds(repoRoot, plan.crdSets);
+    const registered = ofType(result, T.crd);
+    expect(registered.map((c) => c.name).sort()).toEqual(plan.crdSets.flatMap((s) => s.provides).sort());
+    for (const crd of crds) {
+      const r = named(result, T.crd, crd.name);
+      expect(get(r.inputs, "metadata.name")).toBe(crd.name);
+      expect(r.inputs.spec).toEqual(crd.object.spec);
+      // Never deleted by Pulumi: not on destroy, not when it leaves the program, not on replacement.
+      expect(r.options.retainOnDelete).toBe(true);
+      expect(r.dependencies).toEqual([]);
     }
-    expect(named(result, T.group, "crds-gateway-api").inputs.files).toEqual([
-      `https://github.com/kubernetes-sigs/gateway-api/releases/download/${PINS.crdSets["gateway-api"]}/standard-install.yaml`,
-    ]);
+    expect(ofType(result, "kubernetes:yaml/v2:ConfigGroup")).toEqual([]);
   });
 
-  test("each release waits for exactly the CRD sets it needs", () => {
+  test("each release waits for exactly the CRDs of the sets it needs", () => {
     for (const planned of plan.releases) {
       const r = releaseOf(result, planned.name);
-      const direct = ofType(result, T.group).filter((g) => r.dependsOn.includes(g.urn)).map((g) => g.name).sort();
-      expect(direct).toEqual(planned.crds.map((c) => `crds-${c}`).sort());
+      const direct = ofType(result, T.crd).filter((c) => r.dependsOn.includes(c.urn)).map((c) => c.name).sort();
+      expect(direct).toEqual(plan.crdSets.filter((s) => planned.crds.includes(s.name)).flatMap((s) => s.provides).sort());
     }
-    const needsGateway = ofType(result, T.release).filter((r) => dependsOn(result, r, named(result, T.group, "crds-gateway-api")));
+    const needsGateway = ofType(result, T.release).filter((r) => dependsOn(result, r, named(result, T.crd, "gateways.gateway.networking.k8s.io")));
     expect(needsGateway.map((r) => r.name)).toContain("cilium");
   });
 
-  test("releases follow cilium → coredns → {spegel, cert-manager, external-secrets, flux-operator} → flux-instance, with no false dependency", () => {
+  test("releases follow cilium → coredns → {spegel, cert-manager, external-secrets, flux-operator} → flux-instance after all six, with no false dependency", () => {
     const matrix = Object.fromEntries(
       RELEASES.map((a) => [a, RELEASES.filter((b) => b !== a && dependsOn(result, releaseOf(result, a), releaseOf(result, b))).sort()]),
     );
@@ -263,7 +272,7 @@ describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
     void kind;
     expect(result.outputs.bootstrap).toEqual({
       secret: false,
-      value: { releases: Object.fromEntries(charts.map((c) => [c.release.name, c.chart.version])), fluxSync: exported },
+      value: { releases: Object.fromEntries(charts.map((c) => [c.release.name, c.chart.version])), releaseOwner: "pulumi", fluxSync: exported },
     });
   });
 
@@ -281,7 +290,7 @@ describe.each(["infra", "apps"])("bootstrap of the %s stack", (stack) => {
 
 describe("variants", () => {
   test("a single-node cluster skips Spegel and nothing else", async () => {
-    const result = await runProgram({ stack: "infra", config: { "k8s-gitops:nodes[2]": undefined, "k8s-gitops:nodes[1]": undefined } });
+    const result = await runProgram({ stack: "infra", config: { ...FRESH, "k8s-gitops:nodes[2]": undefined, "k8s-gitops:nodes[1]": undefined } });
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.release).map((r) => r.name).sort()).toEqual(RELEASES.filter((n) => n !== "spegel").sort());
     expect(Object.keys((result.outputs.bootstrap.value as { releases: object }).releases)).not.toContain("spegel");
@@ -301,38 +310,114 @@ describe("variants", () => {
       r.resources
         .filter((x: RegisteredResource) => x.urn.includes(T.component))
         .map((x) => ({ urn: x.urn, inputs: reveal(x.inputs), deps: x.dependencies }));
-    const first = await runProgram({ stack: "apps" });
-    const second = await runProgram({ stack: "apps" });
+    const first = await runProgram({ stack: "apps", config: FRESH });
+    const second = await runProgram({ stack: "apps", config: FRESH });
     expect(snapshot(first).length).toBeGreaterThan(10);
     expect(snapshot(second)).toEqual(snapshot(first));
   });
 });
 
-describe("a running cluster (adopted PKI) versus a new one", () => {
+describe("adoption and hand-off: Flux owns the releases, Pulumi never touches them", () => {
+  const self = (stack: string) => `${ORGANIZATION}/k8s-gitops/${stack}`;
+  const recorded = (stack: string, lifecycle: Record<string, unknown>) => ({ [self(stack)]: { outputs: { lifecycle } } });
+  const bootstrapOutput = (r: RunResult) => r.outputs.bootstrap.value as { releases: Record<string, string>; releaseOwner: string };
+  const lifecycleOf = (r: RunResult) => r.outputs.lifecycle.value as { fluxOwnsReleases: boolean; pki: string; pkiItem: string };
+
   // Both committed stacks adopt running clusters: their releases exist and Flux owns them.
-  test.each(["infra", "apps"])("%s: every release is imported by <namespace>/<name>, objects are upserted", async (stack) => {
+  test.each(["infra", "apps"])("%s (adopted): no Helm release is registered, installed or imported; the rest is upserted", async (stack) => {
     const result = await runProgram({ stack });
     expect(result.error).toBeUndefined();
-    for (const release of ofType(result, T.release)) {
-      expect(release.options.importId).toBe(`${String(release.inputs.namespace)}/${String(release.inputs.name)}`);
-    }
+    expect(ofType(result, T.release)).toEqual([]);
+    // What Flux takes over, from the tree, and who owns it.
+    const out = bootstrapOutput(result);
+    expect(out.releaseOwner).toBe("flux");
+    expect(Object.keys(out.releases).sort()).toEqual([...RELEASES].sort());
+    for (const { release, chart } of loadBootstrapCharts(repoRoot, fixture(stack), 3)) expect(out.releases[release.name]).toBe(chart.version);
+    expect(lifecycleOf(result)).toEqual({ fluxOwnsReleases: true, pki: "adopt", pkiItem: expect.any(String) });
+    // CRDs, namespaces and cluster-settings are still applied (server-side, over what exists), and retained.
+    expect(ofType(result, T.crd).length).toBeGreaterThan(0);
     expect(named(result, T.provider, "kubernetes").inputs.upsertExistingObjects).toBe("true");
     expect(named(result, T.talosBootstrap, "bootstrap").options.importId).toBe("machine_bootstrap");
   });
 
-  test("a new cluster (generated PKI) installs its releases and bootstraps etcd", async () => {
-    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate" } });
+  test("a fresh cluster's first run installs every release and records the hand-off once Flux's release exists", async () => {
+    const result = await runProgram({ stack: "apps", config: FRESH });
     expect(result.error).toBeUndefined();
-    expect(ofType(result, T.release).length).toBe(RELEASES.length);
-    for (const release of ofType(result, T.release)) expect(release.options.importId).toBeUndefined();
+    expect(ofType(result, T.release).map((r) => r.name).sort()).toEqual([...RELEASES].sort());
+    for (const release of ofType(result, T.release)) {
+      expect(release.options.importId).toBeUndefined();
+      expect(release.inputs).not.toHaveProperty("allowNullValues");
+    }
+    expect(bootstrapOutput(result).releaseOwner).toBe("pulumi");
+    expect(lifecycleOf(result).fluxOwnsReleases).toBe(true);
     expect(named(result, T.provider, "kubernetes").inputs.upsertExistingObjects).toBe("false");
     expect(named(result, T.talosBootstrap, "bootstrap").options.importId).toBeUndefined();
   });
 
-  test("talos.bootstrapped overrides the default of adopt", async () => {
-    const result = await runProgram({ stack: "infra", config: { "k8s-gitops:talos.bootstrapped": false } });
+  test("after the hand-off is recorded, the next run (and any refresh before it) registers no release", async () => {
+    const result = await runProgram({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: true, pki: "adopt", pkiItem: "x" }) });
     expect(result.error).toBeUndefined();
-    expect(ofType(result, T.release).every((r) => r.options.importId === undefined)).toBe(true);
+    // Dropped from the program: with retainOnDelete the engine removes them from state without a Helm call.
+    expect(ofType(result, T.release)).toEqual([]);
+    expect(bootstrapOutput(result).releaseOwner).toBe("flux");
+    expect(lifecycleOf(result).fluxOwnsReleases).toBe(true);
+    // The phase-0 and phase-2 objects stay.
+    expect(named(result, T.configMap, "cluster-settings")).toBeDefined();
+  });
+
+  test("a failed or older first run (nothing recorded) installs again", async () => {
+    const result = await runProgram({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: false }) });
+    expect(ofType(result, T.release).length).toBe(RELEASES.length);
+  });
+});
+
+describe("no silent replacement", () => {
+  test("the Kubernetes provider's identity depends on no config value (two clusters of different names share it)", async () => {
+    const infra = await runProgram({ stack: "infra" });
+    const apps = await runProgram({ stack: "apps" });
+    const id = (r: RunResult) => named(r, T.provider, "kubernetes").inputs.clusterIdentifier;
+    expect(id(infra)).toBe(KUBERNETES_PROVIDER_IDENTITY);
+    expect(id(apps)).toBe(KUBERNETES_PROVIDER_IDENTITY);
+  });
+
+  const self = `${ORGANIZATION}/k8s-gitops/apps`;
+  const withRecord = (lifecycle: Record<string, unknown>) => ({ [self]: { outputs: { lifecycle } } });
+
+  test("switching talos.pki on a cluster that exists is refused, naming the confirmation flag", async () => {
+    const result = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:onepassword.talosItem": "apps-talos-new" },
+      stackReferences: withRecord({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "apps-talos" }),
+    });
+    expect(result.error?.message).toMatch(/k8s-gitops:talos\.pki: is generate, but this stack last deployed its cluster with adopt.*talos\.confirmPkiSwitch/);
+    expect(result.resources.filter((r) => r.custom && r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
+  });
+
+  test("generate on a cluster that already runs is refused without confirmation", async () => {
+    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.bootstrapped": true } });
+    expect(result.error?.message).toMatch(/talos\.pki: is generate, but talos\.bootstrapped says the cluster already runs/);
+  });
+
+  test("a confirmed switch still never writes the generated PKI over the adopted item (the previous run's output, read back)", async () => {
+    const adopted = await runProgram({ stack: "apps" });
+    const previous = adopted.outputs.lifecycle.value as Record<string, unknown>;
+    const result = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.confirmPkiSwitch": true },
+      stackReferences: withRecord(previous),
+    });
+    expect(result.error?.message).toContain(`k8s-gitops:onepassword.talosItem: is "${String(previous.pkiItem)}", the item this stack adopted`);
+    expect(result.error?.message).not.toContain("talos.confirmPkiSwitch true");
+  });
+
+  test("a confirmed switch with a new item title goes ahead", async () => {
+    const result = await runProgram({
+      stack: "apps",
+      config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.confirmPkiSwitch": true, "k8s-gitops:onepassword.talosItem": "apps-talos-generated" },
+      stackReferences: withRecord({ pki: "adopt", pkiItem: "apps-talos" }),
+    });
+    expect(result.error).toBeUndefined();
+    expect((result.outputs.lifecycle.value as { pki: string }).pki).toBe("generate");
   });
 });
 

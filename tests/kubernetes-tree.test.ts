@@ -6,7 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMap as isYamlMap, parse, parseAllDocuments, visit, type Node } from "yaml";
+import { DISTRIBUTIONS_FILE } from "../bootstrap/flux-versions";
 import { loadBootstrapPlan, loadChartSpec } from "../bootstrap/loader";
+import { suspendSettings } from "../bootstrap/plan";
 import { parseManifests, parseSubstitutedManifests, readKustomization, type KubeObject } from "../bootstrap/manifests";
 import { crdSchemaPath, describeWithSchemas, validateAgainst, validateCoreObjects } from "./helpers/schemas";
 
@@ -217,6 +219,31 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
     expect(deps("cert-manager-issuers")).toEqual(expect.arrayContaining([{ name: "cert-manager" }, { name: "external-secrets-stores" }]));
   });
 
+  test("Flux's own upgrades wait for no other component: flux-operator depends on nothing, flux-instance only on it", () => {
+    const deps = (name: string): unknown => get(kustomizationsOf().find((k) => k.name === name)?.object, "spec.dependsOn");
+    expect(deps("flux-operator")).toBeUndefined();
+    expect(deps("flux-instance")).toEqual([{ name: "flux-operator" }]);
+  });
+
+  test("releases.yaml's minNodes gate exists on the Flux side: the release's Kustomization is suspended below it", () => {
+    const plan = loadBootstrapPlan(repoRoot);
+    const gated = plan.releases.filter((r) => r.minNodes > 1);
+    expect(gated.map((r) => r.name)).toContain("spegel");
+    for (const release of gated) {
+      const appPath = `./${path.posix.dirname(release.helmRelease)}`;
+      const ks = kustomizationsOf().find((k) => get(k.object, "spec.path") === appPath);
+      expect(ks).toBeDefined();
+      // This cluster has three nodes: not suspended.
+      expect(get(ks?.object, "spec.suspend")).toBe(false);
+      // The same file on a cluster below minNodes, with the settings the program would write.
+      const file = path.join(repoRoot, path.dirname(path.dirname(release.helmRelease)), "ks.yaml");
+      for (const nodes of [release.minNodes - 1, release.minNodes]) {
+        const [small] = parseSubstitutedManifests(textOf(file), { ...settings, ...suspendSettings(plan, nodes) }, rel(file));
+        expect(get(small, "spec.suspend")).toBe(nodes < release.minNodes);
+      }
+    }
+  });
+
   test("the Gateways' TLS chain is ordered: operators, then store, token and issuer, then the certificate, then the Gateways", () => {
     const objects = appliedObjects();
     const find = (kind: string, name: unknown, namespace?: string) =>
@@ -345,7 +372,8 @@ describe("chart sources and version pins", () => {
   });
 
   test("each chart version is written exactly once: in its OCIRepository's spec.ref.tag", () => {
-    const files = [...allFiles, ...walk(path.join(repoRoot, "bootstrap"))].filter((f) => /\.(ya?ml|ts|md)$/.test(f));
+    // The operator → Flux compatibility table lists every operator release: data, not a pin.
+    const files = [...allFiles, ...walk(path.join(repoRoot, "bootstrap"))].filter((f) => /\.(ya?ml|ts|md)$/.test(f) && rel(f) !== DISTRIBUTIONS_FILE);
     const specs = specsOf();
     for (const spec of specs) {
       const expected = specs.filter((s) => s.version === spec.version).map((s) => s.chartSourcePath).sort();

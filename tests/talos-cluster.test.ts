@@ -22,6 +22,7 @@ import {
   TALOS_PKI_FIELDS,
 } from "../harness";
 import { PKI_FIELDS } from "../components/talos";
+import { KUBERNETES_PROVIDER_IDENTITY } from "../components/talos/cluster";
 import { fieldsFromMachineSecrets, requirePkiFields, versionContract } from "../components/talos/pki";
 import { PINS } from "./helpers/pins";
 
@@ -217,7 +218,8 @@ describe.each(STACKS)("%s stack", (stack) => {
   it("gives the Kubernetes provider a stable identity and the renamed kubeconfig as a secret", async () => {
     const result = await run(stack);
     const provider = named(result, T.provider, "kubernetes");
-    expect(provider.inputs.clusterIdentifier).toBe(stack);
+    // A constant: no config edit (a renamed cluster) replaces the provider and what it created.
+    expect(provider.inputs.clusterIdentifier).toBe(KUBERNETES_PROVIDER_IDENTITY);
     const kubeconfig = secretString(provider.inputs.kubeconfig);
     expect(kubeconfig).toBe(result.outputs.kubeconfig.value);
   });

@@ -1,38 +1,40 @@
 /**
- * Phase 0: the CRD sets of bootstrap/crds.yaml, each applied from its pinned upstream
- * manifests as one yaml/v2 ConfigGroup. A release depends on exactly the sets it lists, so
- * Helm renders it (Cilium's ServiceMonitor capability check, external-secrets'
- * skip-if-missing) only after the API serves those kinds.
+ * Phase 0: the vendored CRDs of bootstrap/crds.yaml, each registered as its own
+ * apiextensions.k8s.io/v1 CustomResourceDefinition. A release depends on exactly the CRDs
+ * of the sets it lists, so Helm renders it (Cilium's ServiceMonitor capability check,
+ * external-secrets' skip-if-missing) only after the API serves those kinds.
+ *
+ * One resource per CRD, not a yaml/v2 ConfigGroup: `retainOnDelete` on a ConfigGroup is
+ * not passed on to the objects it expands to (pulumi-kubernetes#3065, closed without a
+ * fix), so a destroyed stack or a removed set would delete the CRDs and, with them, every
+ * Gateway, HTTPRoute and ServiceMonitor of the cluster. On a resource of its own,
+ * retainOnDelete makes the engine drop it from state without calling the provider's
+ * Delete: on `pulumi destroy`, when a CRD leaves the program, and for the old object of a
+ * replacement. The resource name is the CRD's name, which no config edit changes.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { CrdSet } from "../../bootstrap/plan";
+import type { VendoredCrd } from "../../bootstrap/crd-files";
 
 export interface KubernetesOptions {
   readonly provider: k8s.Provider;
   readonly parent: pulumi.Resource;
-  /** The cluster already runs: its Helm releases exist (Flux owns them) and are imported. */
-  readonly adoptExisting?: boolean;
 }
 
-/** One ConfigGroup per CRD set, by set name. */
-export function installCrdSets(sets: readonly CrdSet[], opts: KubernetesOptions): Map<string, k8s.yaml.v2.ConfigGroup> {
-  return new Map(
-    sets.map((set) => [
-      set.name,
-      new k8s.yaml.v2.ConfigGroup(
-        `crds-${set.name}`,
-        { files: [...set.manifests] },
-        {
-          provider: opts.provider,
-          parent: opts.parent,
-          // Deleting a CRD deletes every object of its kinds, so a destroyed stack or a
-          // removed set must leave the CRDs in place. Whether the group's objects inherit
-          // this is up to the provider (pulumi-kubernetes#3065 declined to pass it on;
-          // pulumi/pulumi#19654 reports Go children inheriting it): see bootstrap/README.md.
-          retainOnDelete: true,
-        },
-      ),
-    ]),
-  );
+type CrdArgs = k8s.apiextensions.v1.CustomResourceDefinitionArgs;
+
+/** Every CRD, grouped by set name (the releases depend on whole sets). */
+export function installCrds(crds: readonly VendoredCrd[], opts: KubernetesOptions): Map<string, k8s.apiextensions.v1.CustomResourceDefinition[]> {
+  const bySet = new Map<string, k8s.apiextensions.v1.CustomResourceDefinition[]>();
+  for (const crd of crds) {
+    const { apiVersion, kind, metadata, spec } = crd.object;
+    const resource = new k8s.apiextensions.v1.CustomResourceDefinition(
+      crd.name,
+      // The vendored object as verified by loadVendoredCrds (checksum, kind, name).
+      { apiVersion, kind, metadata, spec } as CrdArgs,
+      { provider: opts.provider, parent: opts.parent, retainOnDelete: true },
+    );
+    bySet.set(crd.set, [...(bySet.get(crd.set) ?? []), resource]);
+  }
+  return bySet;
 }

@@ -19,6 +19,12 @@ import { renameKubeconfigContext } from "./kubeconfig";
 import { nodePatchPlan } from "./plan";
 import { adoptPki, ClientConfiguration, generatePki, machineSecretsArgs, Pki, PkiFields } from "./pki";
 
+/**
+ * The Kubernetes provider's clusterIdentifier. Changing it replaces the provider and every
+ * resource created through it: never edit it on a stack that has been deployed.
+ */
+export const KUBERNETES_PROVIDER_IDENTITY = "k8s-gitops-talos-cluster";
+
 /** Import id of talos_machine_bootstrap (its ImportState ignores the value). */
 export const BOOTSTRAP_IMPORT_ID = "machine_bootstrap";
 
@@ -207,16 +213,19 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
     this.healthy = health.id;
 
-    // clusterIdentifier pins the provider's identity: a renewed kubeconfig certificate is an
-    // update, never a replacement that would cascade into every Kubernetes resource. A
-    // cluster that already runs has the bootstrap's namespaces, CRDs and ConfigMap: those
-    // are adopted (server-side apply over the existing object) instead of failing as
-    // "already exists".
+    // The provider's identity is a constant, never derived from config. pulumi-kubernetes'
+    // DiffConfig (provider/pkg/provider/provider.go) replaces the provider, and with it every
+    // Kubernetes resource of the stack, when clusterIdentifier changes; while it stays the
+    // same it cancels every other replacement (a renewed kubeconfig, or one unknown in
+    // preview). So a renamed cluster or a new certificate stays an update. One stack drives one cluster; pointing a stack at a
+    // different cluster is not a config edit. A cluster that already runs has the
+    // bootstrap's namespaces, CRDs and ConfigMap: those are adopted (server-side apply over
+    // the existing object) instead of failing as "already exists".
     this.kubernetesProvider = new k8s.Provider(
       "kubernetes",
       {
         kubeconfig: pulumi.all([health.id, this.kubeconfig]).apply(([, kc]) => kc),
-        clusterIdentifier: cluster,
+        clusterIdentifier: KUBERNETES_PROVIDER_IDENTITY,
         upsertExistingObjects: alreadyBootstrapped,
       },
       { parent: this },

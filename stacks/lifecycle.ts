@@ -1,0 +1,69 @@
+/**
+ * The stack's memory of its cluster across runs: the `lifecycle` output of the previous
+ * successful run, read back through a StackReference to this very stack (a read; it never
+ * writes), and the rules of bootstrap/lifecycle.ts applied to the config. Explicit, and no
+ * branch on the stack name: a fresh stack has recorded nothing, an adopted cluster says so
+ * in config (`talos.bootstrapped`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  fluxOwnsReleases,
+  LIFECYCLE_OUTPUT,
+  parseRecordedLifecycle,
+  pkiSwitchProblems,
+  type PkiMode,
+  type RecordedLifecycle,
+} from "../bootstrap/lifecycle";
+import type { StackConfig } from "./config";
+import { ConfigError, configPath } from "./errors";
+
+/** Decisions of this run derived from config and the recorded lifecycle. */
+export interface Lifecycle {
+  readonly recorded: RecordedLifecycle;
+  /** Flux owns the bootstrap releases: the program registers none. */
+  readonly fluxOwnsReleases: boolean;
+}
+
+/** This stack's fully-qualified name, as a StackReference takes it. */
+export function selfStackName(): string {
+  return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/** The previous run's `lifecycle` output; empty on a stack that never completed a run. */
+export async function readRecordedLifecycle(): Promise<RecordedLifecycle> {
+  const self = selfStackName();
+  const ref = new pulumi.StackReference("lifecycle-previous-run", { name: self });
+  const details = await ref.getOutputDetails(LIFECYCLE_OUTPUT);
+  return parseRecordedLifecycle(details.secretValue ?? details.value);
+}
+
+/**
+ * Reads the recorded lifecycle and checks the config against it. Throws one ConfigError
+ * naming every problem before any other resource is registered.
+ */
+export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> {
+  const recorded = await readRecordedLifecycle();
+  const problems = pkiSwitchProblems({
+    configured: config.talos.pki,
+    bootstrapped: config.talos.bootstrapped,
+    confirmed: config.talos.confirmPkiSwitch,
+    item: config.onepassword.talosItem,
+    recorded,
+  });
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((p) => ({ path: configPath(p.path.split(".")), message: p.message })));
+  }
+  return { recorded, fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded) };
+}
+
+/**
+ * The `lifecycle` output of this run. `fluxOwnsReleases` resolves to true only once the
+ * release that starts Flux exists (a failed first run records nothing new, so the next
+ * run installs again); on a run that registers no release it stays true.
+ */
+export function lifecycleOutput(
+  config: StackConfig,
+  handedOff: pulumi.Output<boolean>,
+): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string }> {
+  return handedOff.apply((fluxOwns) => ({ fluxOwnsReleases: fluxOwns, pki: config.talos.pki, pkiItem: config.onepassword.talosItem }));
+}

@@ -1,0 +1,58 @@
+/**
+ * The rules a stack applies to what its previous run recorded (bootstrap/lifecycle.ts):
+ * when Flux owns the releases, and when a Talos PKI mode switch is refused.
+ */
+import { fluxOwnsReleases, parseRecordedLifecycle, pkiSwitchProblems, type PkiSwitchInput } from "../bootstrap/lifecycle";
+
+describe("recorded lifecycle", () => {
+  test("reads the fields it knows and ignores anything else", () => {
+    expect(parseRecordedLifecycle(undefined)).toEqual({});
+    expect(parseRecordedLifecycle("x")).toEqual({});
+    expect(parseRecordedLifecycle({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "t", other: 1 })).toEqual({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "t" });
+    expect(parseRecordedLifecycle({ fluxOwnsReleases: "yes", pki: "other" })).toEqual({});
+  });
+
+  test("Flux owns the releases on an adopted cluster, or once a run recorded the hand-off; never otherwise", () => {
+    expect(fluxOwnsReleases(true, {})).toBe(true);
+    expect(fluxOwnsReleases(false, { fluxOwnsReleases: true })).toBe(true);
+    expect(fluxOwnsReleases(false, { fluxOwnsReleases: false })).toBe(false);
+    expect(fluxOwnsReleases(false, {})).toBe(false);
+  });
+});
+
+describe("PKI mode switch", () => {
+  const input = (over: Partial<PkiSwitchInput>): PkiSwitchInput => ({
+    configured: "adopt",
+    bootstrapped: true,
+    confirmed: false,
+    item: "c-talos",
+    recorded: {},
+    ...over,
+  });
+  const paths = (i: PkiSwitchInput) => pkiSwitchProblems(i).map((p) => p.path);
+
+  test("the same mode as recorded, or a first run that adopts, is fine", () => {
+    expect(pkiSwitchProblems(input({ recorded: { pki: "adopt", pkiItem: "c-talos" } }))).toEqual([]);
+    expect(pkiSwitchProblems(input({}))).toEqual([]);
+    expect(pkiSwitchProblems(input({ configured: "generate", bootstrapped: false }))).toEqual([]);
+    expect(pkiSwitchProblems(input({ configured: "generate", bootstrapped: false, recorded: { pki: "generate", pkiItem: "c-talos" } }))).toEqual([]);
+  });
+
+  test("a switch either way on a recorded cluster is refused unless confirmed", () => {
+    expect(paths(input({ configured: "generate", item: "new", recorded: { pki: "adopt", pkiItem: "c-talos" } }))).toEqual(["talos.pki"]);
+    expect(paths(input({ configured: "adopt", recorded: { pki: "generate", pkiItem: "c-talos" } }))).toEqual(["talos.pki"]);
+    expect(paths(input({ configured: "adopt", confirmed: true, recorded: { pki: "generate", pkiItem: "c-talos" } }))).toEqual([]);
+  });
+
+  test("generate on a cluster that already runs is refused unless confirmed", () => {
+    expect(pkiSwitchProblems(input({ configured: "generate" }))[0].message).toMatch(/already runs.*confirmPkiSwitch/);
+    expect(paths(input({ configured: "generate", confirmed: true }))).toEqual([]);
+  });
+
+  test("a generated PKI is never written next to the adopted item, confirmed or not", () => {
+    const adopted = { pki: "adopt" as const, pkiItem: "c-talos" };
+    expect(paths(input({ configured: "generate", confirmed: true, recorded: adopted }))).toEqual(["onepassword.talosItem"]);
+    expect(paths(input({ configured: "generate", recorded: adopted }))).toEqual(["talos.pki", "onepassword.talosItem"]);
+    expect(paths(input({ configured: "generate", confirmed: true, item: "c-talos-generated", recorded: adopted }))).toEqual([]);
+  });
+});
