@@ -121,12 +121,13 @@ describe("bootstrap plan (bootstrap/crds.yaml, bootstrap/releases.yaml)", () => 
 describe("vendored CRD verification", () => {
   let root: string;
   const crd = (name: string) =>
-    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\nspec:\n  group: example.io\n`;
+    `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\n  annotations:\n    example.io/bundle-version: v1.0.0\nspec:\n  group: example.io\n`;
   const set = (files: Array<{ file: string; sha256: string }>, provides: string[]): CrdSet => ({
     name: "set",
     description: "d",
     version: "v1.0.0",
     source: "https://example/v1.0.0/",
+    versionAnnotation: "example.io/bundle-version",
     files: files.map((f) => ({ path: `bootstrap/crds/set/${f.file}`, sha256: f.sha256 })),
     provides,
     neededBy: [],
@@ -144,6 +145,13 @@ describe("vendored CRD verification", () => {
   test("accepts files matching their checksums and provides", () => {
     const sha = put("a.yaml", crd("as.example.io"));
     expect(loadVendoredCrds(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"])]).map((c) => c.name)).toEqual(["as.example.io"]);
+  });
+
+  test("refuses a file vendored from another release than the set pins (a bump without npm run vendor-crds)", () => {
+    const sha = put("a.yaml", crd("as.example.io").replace("bundle-version: v1.0.0", "bundle-version: v0.9.0"));
+    expect(() => loadVendoredCrds(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"])])).toThrow(
+      /a\.yaml: vendored from example\.io\/bundle-version=v0\.9\.0, but CRD set set pins v1\.0\.0; run npm run vendor-crds/,
+    );
   });
 
   test("refuses an altered file, a missing file, a non-CRD document and CRDs that differ from provides, all at once", () => {
@@ -571,7 +579,7 @@ describe("loadChartSpec on small trees", () => {
 describe("loadBootstrapPlan on small trees", () => {
   let root: string;
   const crds = (neededBy: string): string =>
-    `crdSets:\n  - name: set\n    description: d\n    version: v1.0.0\n    source: https://example/{version}/\n    files: [{ file: x.yaml, sha256: ${"a".repeat(64)} }]\n    provides: [xs.example.io]\n    neededBy: ${neededBy}\n`;
+    `crdSets:\n  - name: set\n    description: d\n    version: v1.0.0\n    source: https://example/{version}/\n    versionAnnotation: example.io/bundle-version\n    files: [{ file: x.yaml, sha256: ${"a".repeat(64)} }]\n    provides: [xs.example.io]\n    neededBy: ${neededBy}\n`;
   const releases = (body: string): string => `prerequisites: []\nreleases:\n${body}`;
   const release = (name: string, deps: string, crdList = "[]"): string =>
     `  - name: ${name}\n    helmRelease: kubernetes/${name}.yaml\n    dependsOn: ${deps}\n    crds: ${crdList}\n`;
