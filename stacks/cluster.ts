@@ -80,6 +80,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
           kubeconfig: talos.kubeconfig,
           tunnel: edge && { id: edge.tunnelId, token: edge.tunnelToken },
           cloudflareTokens: edge?.apiTokens,
+          cloudflareZoneId: edge?.zoneId,
         })
       : undefined;
   const edgeOutputs = {

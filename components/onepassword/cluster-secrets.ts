@@ -7,13 +7,18 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterItemTitle, secretItem } from "./items";
 
-/** Field labels of the items, as ExternalSecrets and `op read` refer to them. */
+/**
+ * Field labels of the items, as ExternalSecrets and `op read` refer to them. talosconfig
+ * and kubeconfig are multi-line: stored base64 in section `base64` (BASE64_SECTION).
+ */
 export const FIELDS = {
   talosconfig: "talosconfig",
   kubeconfig: "kubeconfig",
   tunnelToken: "TUNNEL_TOKEN",
   tunnelId: "TUNNEL_ID",
   apiToken: "credential",
+  /** Beside a one-zone token: external-dns cannot list zones with it (its --zone-id-filter). */
+  zoneId: "ZONE_ID",
 } as const;
 
 export interface ClusterSecretsArgs {
@@ -27,22 +32,25 @@ export interface ClusterSecretsArgs {
   readonly tunnel?: { readonly id: pulumi.Input<string>; readonly token: pulumi.Input<string> };
   /** Scoped Cloudflare API tokens by consuming app, written to `<app>/cloudflare`. */
   readonly cloudflareTokens?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The zone the tokens are scoped to: written beside each token (external-dns needs it with a one-zone token). */
+  readonly cloudflareZoneId?: pulumi.Input<string>;
 }
 
 interface ItemSpec {
   readonly app: string;
   readonly purpose: string;
   readonly fields: Record<string, pulumi.Input<string>>;
+  readonly multilineFields?: Record<string, pulumi.Input<string>>;
   readonly plainFields?: Record<string, pulumi.Input<string>>;
 }
 
 function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
   const specs: ItemSpec[] = [];
   if (args.talosconfig !== undefined) {
-    specs.push({ app: "talos", purpose: "talosconfig", fields: { [FIELDS.talosconfig]: args.talosconfig } });
+    specs.push({ app: "talos", purpose: "talosconfig", fields: {}, multilineFields: { [FIELDS.talosconfig]: args.talosconfig } });
   }
   if (args.kubeconfig !== undefined) {
-    specs.push({ app: "kubernetes", purpose: "kubeconfig", fields: { [FIELDS.kubeconfig]: args.kubeconfig } });
+    specs.push({ app: "kubernetes", purpose: "kubeconfig", fields: {}, multilineFields: { [FIELDS.kubeconfig]: args.kubeconfig } });
   }
   if (args.tunnel) {
     specs.push({
@@ -53,7 +61,12 @@ function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
     });
   }
   for (const [app, token] of Object.entries(args.cloudflareTokens ?? {})) {
-    specs.push({ app, purpose: "cloudflare", fields: { [FIELDS.apiToken]: token } });
+    specs.push({
+      app,
+      purpose: "cloudflare",
+      fields: { [FIELDS.apiToken]: token },
+      plainFields: args.cloudflareZoneId !== undefined ? { [FIELDS.zoneId]: args.cloudflareZoneId } : undefined,
+    });
   }
   return specs;
 }
@@ -70,8 +83,11 @@ export class ClusterSecrets extends pulumi.ComponentResource {
       const title = clusterItemTitle(args.cluster, spec.app, spec.purpose);
       items[title] = secretItem(
         `${spec.app}-${spec.purpose}`,
-        { vault: args.vault, title, fields: spec.fields, plainFields: spec.plainFields },
-        { provider: args.provider, parent: this },
+        { vault: args.vault, title, fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
+        // Kept on `pulumi destroy`, like the nodes: the running cluster's cloudflared and
+        // external-secrets keep reading them. A later `up` after a destroy must adopt them
+        // (`pulumi import`, see README) or it writes a second item of the same title.
+        { provider: args.provider, parent: this, retainOnDelete: true },
       );
     }
     this.items = items;
