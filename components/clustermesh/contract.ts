@@ -44,7 +44,7 @@ const contractSchema = z.object({
   peers: z.array(z.string().min(1)),
   caCert: z
     .string()
-    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]*-----END CERTIFICATE-----\s*$/, "is not one PEM certificate")
+    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]*-----END CERTIFICATE-----/, "is not a PEM certificate")
     // A contract is public: refuse one that carries key material rather than pass it on.
     .refine((pem) => !/PRIVATE KEY/.test(pem), "must not contain a private key"),
   maxConnectedClusters: z.union([z.literal(255), z.literal(511)]),
