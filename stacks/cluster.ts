@@ -74,6 +74,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers): ClusterOutpu
       ? new ClusterSecrets("cluster-secrets", {
           provider: onepassword,
           vault: clusterVault,
+          vaultName: config.onepassword.clusterVault,
           cluster: config.cluster.name,
           talosconfig: talos.talosconfig,
           kubeconfig: talos.kubeconfig,

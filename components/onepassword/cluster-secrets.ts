@@ -6,6 +6,7 @@
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterItemTitle, secretItem } from "./items";
+import { checkTitle, classifyLookupError, TitleLookupFn } from "./titles";
 
 /**
  * Field labels of the items, as ExternalSecrets and `op read` refer to them. talosconfig
@@ -25,6 +26,10 @@ export interface ClusterSecretsArgs {
   readonly provider: onepassword.Provider;
   /** UUID of the vault external-secrets reads (config onepassword.clusterVault). */
   readonly vault: pulumi.Input<string>;
+  /** The vault's name, for messages. */
+  readonly vaultName?: string;
+  /** How a title is looked up before it is written; defaults to the provider's getItem. */
+  readonly lookupTitle?: TitleLookupFn;
   readonly cluster: string;
   readonly talosconfig?: pulumi.Input<string>;
   readonly kubeconfig?: pulumi.Input<string>;
@@ -71,6 +76,36 @@ function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
   return specs;
 }
 
+/**
+ * The title, once a lookup in the vault shows it is not held by several items: a write
+ * never adds to a duplicate that readers already fail on (see titles.ts). One existing
+ * item is this stack's own on every run after the first, so it passes; an item made by
+ * hand or kept by an earlier destroy is not recognised (README: adopt it with `pulumi import`).
+ */
+/** An invoke's failure text: the engine's gRPC error carries the provider's in `details`. */
+function lookupMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const details = (err as Error & { details?: unknown }).details;
+  return [err.message, typeof details === "string" ? details : ""].filter((t) => t !== "").join(": ");
+}
+
+/** getItem by title, its failure classified. */
+function providerLookup(provider: onepassword.Provider): TitleLookupFn {
+  return async (vault, title) => {
+    try {
+      await onepassword.getItem({ vault, title }, { provider });
+      return { kind: "one" };
+    } catch (err) {
+      return classifyLookupError(lookupMessage(err));
+    }
+  };
+}
+
+function checkedTitle(title: string, args: ClusterSecretsArgs): pulumi.Output<string> {
+  const lookup = args.lookupTitle ?? providerLookup(args.provider);
+  return pulumi.output(args.vault).apply((vault) => checkTitle(title, vault, args.vaultName ?? vault, lookup));
+}
+
 export class ClusterSecrets extends pulumi.ComponentResource {
   /** Written items by title. */
   readonly items: Readonly<Record<string, onepassword.Item>>;
@@ -83,7 +118,7 @@ export class ClusterSecrets extends pulumi.ComponentResource {
       const title = clusterItemTitle(args.cluster, spec.app, spec.purpose);
       items[title] = secretItem(
         `${spec.app}-${spec.purpose}`,
-        { vault: args.vault, title, fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
+        { vault: args.vault, title: checkedTitle(title, args), fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
         // Kept on `pulumi destroy`, like the nodes: the running cluster's cloudflared and
         // external-secrets keep reading them. A later `up` after a destroy must adopt them
         // (`pulumi import`, see README) or it writes a second item of the same title.

@@ -87,7 +87,7 @@ export function clusterItemTitle(cluster: string, app: string, purpose: string):
 
 export interface SecretItemArgs {
   readonly vault: pulumi.Input<string>;
-  readonly title: string;
+  readonly title: pulumi.Input<string>;
   /** Concealed fields by label. */
   readonly fields: Record<string, pulumi.Input<string>>;
   /** Multi-line concealed fields by label, stored base64 in section `base64` (see BASE64_SECTION). */
