@@ -48,6 +48,7 @@ describe("classifyLookupError", () => {
     ['Found 1 item(s) in vault "v" with title "t"', { kind: "one" }],
     ['[ERROR] More than one item matches "t". Try again and specify the item by its ID', { kind: "duplicates" }],
     ['[ERROR] "t" isn\'t an item in the "Infra" vault', { kind: "absent" }],
+    ["failed to get item: 404 not found", { kind: "absent" }],
     ["connection refused", { kind: "unknown", reason: "connection refused" }],
   ])("%s", (message, verdict) => {
     expect(classifyLookupError(message)).toEqual(verdict);

@@ -3,6 +3,8 @@
  * by title fails once two items share one (Connect's GetItemByTitle: "Found %d item(s) in
  * vault %q with title %q", 1Password/connect-sdk-go connect/client.go; the `op` CLI behind
  * a service account: "More than one item matches"). Pure: it classifies a lookup's error.
+ * The provider's Connect client passes GetItemByTitle's error through
+ * (1Password/terraform-provider-onepassword internal/onepassword/connect/connect_client.go).
  */
 
 export type TitleLookup =
@@ -19,7 +21,9 @@ export function classifyLookupError(message: string): TitleLookup {
     return count === 0 ? { kind: "absent" } : count === 1 ? { kind: "one" } : { kind: "duplicates", count };
   }
   if (/More than one item matches/i.test(message)) return { kind: "duplicates" };
-  if (/isn't an item|not found|no item/i.test(message)) return { kind: "absent" };
+  // Connect answers "Found 0 item(s)" (above); the CLI/SDK behind a service account words
+  // "none" differently; these are the forms known, anything else fails the run.
+  if (/isn't an item|not found|no item|could(?: not|n't) find|\b404\b/i.test(message)) return { kind: "absent" };
   return { kind: "unknown", reason: message };
 }
 
