@@ -45,12 +45,11 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 
-  // ClusterMesh: CA, peers, the Cilium values Secret.
+  // ClusterMesh: this cluster's own CA, the peers, the Cilium values Secret.
   const clustermesh = new ClusterMesh("clustermesh", {
-    config,
+    cluster: { name: config.cluster.name, id: config.cluster.id },
     mesh,
     kubernetesProvider: kubernetes,
-    onepassword: onepassword && clusterVault ? { provider: onepassword, vault: clusterVault } : undefined,
   });
   // CRDs, charts, hand-off to Flux. The Cilium release merges the mesh values as Flux's
   // valuesFrom does and depends on the Secret that carries them.
@@ -78,11 +77,13 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
       ? new ClusterSecrets("cluster-secrets", {
           provider: onepassword,
           vault: clusterVault,
+          vaultName: config.onepassword.clusterVault,
           cluster: config.cluster.name,
           talosconfig: talos.talosconfig,
           kubeconfig: talos.kubeconfig,
           tunnel: edge && { id: edge.tunnelId, token: edge.tunnelToken },
           cloudflareTokens: edge?.apiTokens,
+          cloudflareZoneId: edge?.zoneId,
         })
       : undefined;
   const edgeOutputs = {

@@ -180,8 +180,6 @@ const clustermeshSchema = z
     enabled: z.boolean().default(false),
     apiserverIp: ipv4.optional(),
     apiserverPort: z.number().int().min(1).max(65535).default(2379),
-    /** Stack that generates the mesh CA; every other stack takes it from that stack's outputs. */
-    caOwnerStack: stackName.optional(),
     /** Peer stacks: `name` (same organization and project) or `org/project/name`. */
     peers: z.array(stackName).default([]),
   })

@@ -5,6 +5,7 @@
  */
 import { loadBootstrapPlan, suspendSettings } from "../bootstrap/plan";
 import { StackConfig } from "./config";
+import { announceInterface } from "./reachability";
 
 /** KubePrism: Talos's on-node API server load balancer, which Cilium uses before kube-proxy exists. */
 export const KUBEPRISM = { host: "127.0.0.1", port: 7445 } as const;
@@ -28,6 +29,8 @@ export function clusterSettings(config: StackConfig): Record<string, string> {
     CILIUM_BGP_PEER_ADDRESS: cilium.bgp.peerAddress,
     CILIUM_GATEWAY_LB_IP_EXTERNAL: cilium.gateways.external,
     CILIUM_GATEWAY_LB_IP_INTERNAL: cilium.gateways.internal,
+    // The node interface the cilium/l2 policies announce LoadBalancer addresses on.
+    CILIUM_L2_INTERFACE: announceInterface(network) ?? "",
     ONEPASSWORD_CONNECT_HOST: onepassword.connectHost,
     ONEPASSWORD_VAULT_NAME: onepassword.clusterVault,
     SECRET_DOMAIN: cluster.domain,

@@ -8,6 +8,7 @@ import { NodePatch, nodePatchPlan } from "../components/talos/plan";
 import { nodePatchesProblems } from "../components/talos/rules/check";
 import { versionProblems } from "../components/talos/rules/versions";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "./net";
+import { checkReachability } from "./reachability";
 import { RawStackConfig } from "./schema";
 
 export interface Problem {
@@ -119,12 +120,13 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
   for (const reason of [...checkClusterPatches(projectRoot), ...checkSchematic(projectRoot)]) problem("talos", reason);
   if (config.clustermesh.enabled) {
     if (!config.clustermesh.apiserverIp) problem("clustermesh.apiserverIp", "is required when clustermesh.enabled is true");
-    if (!config.clustermesh.caOwnerStack) problem("clustermesh.caOwnerStack", "is required when clustermesh.enabled is true");
     // The Cilium chart's clustermesh-apiserver Service listens on 2379 only; peers dial this port.
     if (config.clustermesh.apiserverPort !== 2379) {
       problem("clustermesh.apiserverPort", `${config.clustermesh.apiserverPort}: the Cilium chart's clustermesh-apiserver Service listens on 2379 only`);
     }
   }
+  // LoadBalancer addresses in the node subnet must be announced on a node interface.
+  problems.push(...checkReachability(config));
   return { problems, warnings };
 }
 

@@ -1,10 +1,12 @@
 /**
  * ClusterMesh through the whole program, with peers as mocked StackReferences: the
- * contract and CA each stack exports, the deployment order up infra → up apps → up infra,
+ * contract each stack exports (with its own CA's certificate, never a key), the
+ * deployment order up infra → up apps → up infra,
  * the first deployment that never fails on a missing peer, and the cross-stack checks that
  * fail before anything is registered.
  */
 import { MockSecret, named, ofType, plainOccurrences, programResources, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, fq } from "./helpers/mesh";
 
 const KEY = "tls:index/privateKey:PrivateKey";
@@ -43,26 +45,55 @@ describe("deployment order: up infra, up apps, up infra", () => {
     expect(programResources(first).length).toBeGreaterThan(0);
   });
 
-  it("each stack exports its contract in the clear, naming its peers and the CA owner", () => {
+  it("each stack exports its contract in the clear: identity, peers, its own CA certificate, maxConnectedClusters", () => {
+    const caCert = (run: RunResult) => (run.outputs.clustermesh.value as { caCert: string }).caCert;
     expect(first.outputs.clustermesh).toEqual({
       secret: false,
-      value: { name: "infra", id: 1, podCidr: "10.244.0.0/16", apiserver: { address: "10.25.11.100", port: 2379 }, peers: [fq("apps")], caOwner: fq("infra") },
+      value: {
+        name: "infra",
+        id: 1,
+        podCidr: "10.244.0.0/16",
+        apiserver: { address: "10.25.11.100", port: 2379 },
+        peers: [fq("apps")],
+        caCert: first.world.pem("CERTIFICATE", "clustermesh-ca"),
+        maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+      },
     });
     expect(apps.outputs.clustermesh).toEqual({
       secret: false,
-      value: { name: "apps", id: 2, podCidr: "10.246.0.0/16", apiserver: { address: "10.25.11.120", port: 2379 }, peers: [fq("infra")], caOwner: fq("infra") },
+      value: {
+        name: "apps",
+        id: 2,
+        podCidr: "10.246.0.0/16",
+        apiserver: { address: "10.25.11.120", port: 2379 },
+        peers: [fq("infra")],
+        caCert: apps.world.pem("CERTIFICATE", "clustermesh-ca"),
+        maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+      },
     });
+    for (const run of [first, apps, again]) expect(caCert(run)).not.toMatch(/PRIVATE KEY/);
   });
 
-  it("only the owner generates the CA and exports it, as a secret", () => {
-    expect(first.outputs.clustermeshCa.secret).toBe(true);
-    const ca = reveal(first.outputs.clustermeshCa.value) as { cert: string; key: string };
-    expect(ca.cert).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    expect(ca.key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
-    expect(meshOfType(first, KEY).map((r) => r.name)).toEqual(["clustermesh-ca-key"]);
-    expect(meshOfType(apps, KEY)).toHaveLength(0);
-    expect(meshOfType(apps, CERT)).toHaveLength(0);
-    expect(apps.outputs.clustermeshCa).toBeUndefined();
+  it("each stack generates its own CA and exports no key: no clustermeshCa output, no CA item in 1Password", () => {
+    for (const run of [first, apps, again]) {
+      expect(meshOfType(run, KEY).map((r) => r.name)).toEqual(["clustermesh-ca-key"]);
+      expect(meshOfType(run, CERT).map((r) => r.name)).toEqual(["clustermesh-ca"]);
+      expect(run.outputs.clustermeshCa).toBeUndefined();
+      expect(ofType(run, ITEM).filter((r) => String(r.inputs.title).includes("clustermesh"))).toEqual([]);
+    }
+    // One CA per cluster: its subject names the cluster.
+    expect((named(first, CERT, "clustermesh-ca").inputs.subject as { commonName: string }).commonName).toContain("infra");
+    expect((named(apps, CERT, "clustermesh-ca").inputs.subject as { commonName: string }).commonName).toContain("apps");
+  });
+
+  it("no output of a stack, secret or not, holds its mesh CA key: a peer has nothing to read it from", () => {
+    const key = first.world.pem("RSA PRIVATE KEY", "clustermesh-ca-key-tls-key");
+    for (const run of [first, apps, again]) {
+      const everything = JSON.stringify(reveal(Object.fromEntries(Object.entries(run.outputs).map(([k, o]) => [k, o.value]))));
+      expect(everything.includes(JSON.stringify(key).slice(1, -1)) || everything.includes(b64(key))).toBe(false);
+    }
+    // The scan can fail: the key is in the run's own values Secret.
+    expect(JSON.stringify(reveal(named(first, "kubernetes:core/v1:Secret", "cilium-clustermesh-values").inputs.stringData))).toContain(b64(key));
   });
 
   it("the CA: a protected RSA key, a long-lived CA certificate that edits do not re-issue", () => {
@@ -74,18 +105,6 @@ describe("deployment order: up infra, up apps, up infra", () => {
     expect(cert.inputs.privateKeyPem).toBeInstanceOf(MockSecret);
     expect(cert.options.ignoreChanges.sort()).toEqual(["allowedUses", "isCaCertificate", "subject", "validityPeriodHours"]);
     expect(cert.parent).toBe(named(first, "k8s-gitops:clustermesh:ClusterMesh", "clustermesh").urn);
-  });
-
-  it("the owner keeps the CA in 1Password, concealed and retained", () => {
-    const items = ofType(first, ITEM).filter((r) => r.inputs.title === "kubernetes/infra/cilium/clustermesh-ca");
-    expect(items).toHaveLength(1);
-    expect(items[0].options.retainOnDelete).toBe(true);
-    const fields = (reveal(items[0].inputs.sections) as { fields: { label: string; type: string }[] }[])[0].fields;
-    expect(fields.map((f) => [f.label, f.type])).toEqual([
-      ["ca.crt", "CONCEALED"],
-      ["ca.key", "CONCEALED"],
-    ]);
-    expect(ofType(apps, ITEM).filter((r) => String(r.inputs.title).includes("clustermesh"))).toHaveLength(0);
   });
 
   it("apps and the second infra run see each other without a warning", () => {
@@ -101,7 +120,7 @@ describe("deployment order: up infra, up apps, up infra", () => {
   });
 
   it("the CA key appears nowhere outside a secret", () => {
-    const key = (reveal(first.outputs.clustermeshCa.value) as { key: string }).key;
+    const key = first.world.pem("RSA PRIVATE KEY", "clustermesh-ca-key-tls-key");
     const needle = new RegExp([key, b64(key), key.split("\n")[1]].map(escape).join("|"));
     for (const run of [first, apps, again]) {
       // The harness's scan, limited to what this component registers and exports.
@@ -112,15 +131,14 @@ describe("deployment order: up infra, up apps, up infra", () => {
 });
 
 describe("a peer that is missing or not ready", () => {
-  it("apps before infra: no contract and no CA yet warn; apps comes up unmeshed and still exports its contract", async () => {
+  it("apps before infra: no contract yet warns; apps comes up with its own CA and apiserver, no peer, and exports its contract", async () => {
     const r = await runProgram({ stack: "apps" });
     expect(r.error).toBeUndefined();
     const warnings = meshWarnings(r);
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`${fq("infra")} exports no clustermesh output yet`);
-    expect(warnings[1]).toContain(`${fq("infra")} owns the mesh CA but exports no clustermeshCa yet`);
     expect((r.outputs.clustermesh.value as { name: string }).name).toBe("apps");
-    expect(meshOfType(r, KEY)).toHaveLength(0);
+    expect(meshOfType(r, KEY)).toHaveLength(1);
   });
 
   it("a peer whose contract does not list this stack warns and stays out", async () => {
@@ -170,6 +188,23 @@ describe("cross-stack checks fail before anything registers, naming both stacks"
     expect(programResources(r)).toHaveLength(0);
   });
 
+  it("another maxConnectedClusters", async () => {
+    const other = MAX_CONNECTED_CLUSTERS === 255 ? 511 : 255;
+    const r = await infraWithPeer({ maxConnectedClusters: other });
+    expect(r.error?.message).toContain(`${fq("infra")} and ${fq("apps")} set different clustermesh.maxConnectedClusters`);
+    expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("a contract that carries a private key is refused, without echoing it", async () => {
+    const key = "-----BEGIN RSA PRIVATE KEY-----\nMOCK-SECRET-leaked\n-----END RSA PRIVATE KEY-----\n";
+    const apps = asPeer(await runProgram({ stack: "apps" }));
+    const contract = apps.outputs.clustermesh as { caCert: string };
+    const r = await infraWithPeer({ caCert: contract.caCert + key });
+    expect(r.error?.message).toContain(`${fq("apps")} exports a clustermesh output ${fq("infra")} cannot read: caCert must not contain a private key`);
+    expect(r.error?.message).not.toContain("MOCK-SECRET-leaked");
+    expect(programResources(r)).toHaveLength(0);
+  });
+
   it("a stack listed as its own peer", async () => {
     const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "infra"] } });
     expect(r.error?.message).toContain(`k8s-gitops:clustermesh.peers[1] names this stack (${fq("infra")}) itself`);
@@ -192,7 +227,6 @@ describe("config", () => {
     const r = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh": { enabled: false } }, missingStacks: [fq("apps")] });
     expect(r.error).toBeUndefined();
     expect(r.outputs.clustermesh).toBeUndefined();
-    expect(r.outputs.clustermeshCa).toBeUndefined();
     expect(meshOfType(r, KEY)).toHaveLength(0);
     expect(meshWarnings(r)).toEqual([]);
   });
@@ -208,7 +242,7 @@ describe("config", () => {
     expect(r.error?.message).toContain("k8s-gitops:clustermesh.peers[0]: is not a stack name");
   });
 
-  it("without 1Password the owner still generates the CA but writes no item", async () => {
+  it("without 1Password the stack still generates its CA", async () => {
     const r = await runProgram({
       stack: "infra",
       config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" },
@@ -216,6 +250,5 @@ describe("config", () => {
     expect(r.error).toBeUndefined();
     expect(meshOfType(r, KEY)).toHaveLength(1);
     expect(ofType(r, ITEM).filter((i) => String(i.inputs.title).includes("clustermesh"))).toHaveLength(0);
-    expect(r.outputs.clustermeshCa.secret).toBe(true);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * The pure parts of ClusterMesh: the covering native-routing CIDR, the cross-stack checks
  * for any number of clusters, the contract parser, stack names, the Cilium values (checked
- * against the Cilium 1.20.0 chart's schema over its defaults) and Flux's values merge.
+ * against the pinned Cilium chart's schema over its defaults) and Flux's values merge.
  */
 import { checkMesh, GuardedRange, Member } from "../components/clustermesh/checks";
 import { coveringCidr } from "../components/clustermesh/cidr";
-import { MeshContract, parseCa, parseContract } from "../components/clustermesh/contract";
+import { MAX_CONNECTED_CLUSTERS, MeshContract, parseContract } from "../components/clustermesh/contract";
 import { qualifyStack } from "../components/clustermesh/names";
-import { ciliumMeshValues, HelmValues } from "../components/clustermesh/values";
+import { ciliumMeshValues, HelmValues, trustBundle } from "../components/clustermesh/values";
 import { composeValues } from "../bootstrap/values";
 import { parseCidr, Range } from "../stacks/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
@@ -23,8 +23,18 @@ function ciliumSchema(): string {
 const ORG = "organization/k8s-gitops";
 const fq = (s: string) => `${ORG}/${s}`;
 
+const pem = (name: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(`ca of ${name}`).toString("base64")}\n-----END CERTIFICATE-----\n`;
+
 function member(stack: string, name: string, id: number, podCidr: string, address: string, peers: string[]): Member {
-  const contract: MeshContract = { name, id, podCidr, apiserver: { address, port: 2379 }, peers: peers.map(fq), caOwner: fq("infra") };
+  const contract: MeshContract = {
+    name,
+    id,
+    podCidr,
+    apiserver: { address, port: 2379 },
+    peers: peers.map(fq),
+    caCert: pem(name),
+    maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+  };
   return { stack: fq(stack), contract };
 }
 
@@ -80,11 +90,11 @@ describe("checkMesh", () => {
     expect(problems).toContain(`${fq("apps")} and ${fq("edge")} have overlapping pod CIDRs (10.246.0.0/16 and 10.246.128.0/17)`);
   });
 
-  it("fails a peer that uses another CA", () => {
-    const other: Member = { ...apps, contract: { ...apps.contract, caOwner: fq("apps") } };
+  it("fails a peer with another maxConnectedClusters", () => {
+    const other: Member = { ...apps, contract: { ...apps.contract, maxConnectedClusters: MAX_CONNECTED_CLUSTERS === 255 ? 511 : 255 } };
     const { problems } = checkMesh(infra, [other], guarded);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain(`${fq("infra")} and ${fq("apps")} take the mesh CA from different stacks`);
+    expect(problems[0]).toContain(`${fq("infra")} and ${fq("apps")} set different clustermesh.maxConnectedClusters`);
   });
 
   it("fails a covering CIDR that would swallow the node network or a peer's apiserver", () => {
@@ -112,9 +122,15 @@ describe("contract and names", () => {
     expect(parseContract({ ...infra.contract, podCidr: "10.244.0.1/16" })).toMatch(/^podCidr is not an IPv4 CIDR/);
   });
 
-  it("describes a bad CA without echoing it", () => {
-    const bad = parseCa({ cert: "-----BEGIN CERTIFICATE-----\nx\n", key: "secret-but-not-pem" });
-    expect(bad).toBe("key is not a PEM private key");
+  it("refuses a contract whose CA certificate carries a private key, without echoing it", () => {
+    const leaked = `${pem("infra")}-----BEGIN RSA PRIVATE KEY-----\nS0VZ\n-----END RSA PRIVATE KEY-----\n`;
+    const bad = parseContract({ ...infra.contract, caCert: leaked });
+    expect(bad).toBe("caCert must not contain a private key");
+    expect(parseContract({ ...infra.contract, caCert: "not pem" })).toBe("caCert is not a PEM certificate");
+  });
+
+  it("refuses a maxConnectedClusters Cilium does not support", () => {
+    expect(parseContract({ ...infra.contract, maxConnectedClusters: 300 })).toMatch(/^maxConnectedClusters /);
   });
 
   it("qualifies short stack names in this organization and project", () => {
@@ -156,37 +172,52 @@ describe("composeValues (Flux: valuesFrom in order, then spec.values)", () => {
   });
 });
 
-const CA = { cert: "-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n", key: "-----BEGIN RSA PRIVATE KEY-----\nS0VZ\n-----END RSA PRIVATE KEY-----\n" };
+const CA = { cert: pem("infra"), key: "-----BEGIN RSA PRIVATE KEY-----\nS0VZ\n-----END RSA PRIVATE KEY-----\n" };
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 describe("ciliumMeshValues", () => {
   const meshed = ciliumMeshValues({
     cluster: { name: "infra", id: 1 },
     nativeRoutingCidr: "10.244.0.0/14",
-    mesh: { apiserverIp: "10.25.11.100", ca: CA, peers: [{ name: "apps", address: "10.25.11.120", port: 2379 }] },
+    mesh: { apiserverIp: "10.25.11.100", ca: CA, peers: [{ name: "apps", address: "10.25.11.120", port: 2379, caCert: pem("apps") }] },
   });
 
-  it("unmeshed: identity and the native-routing CIDR only", () => {
+  it("unmeshed: identity, the native-routing CIDR and the pinned maxConnectedClusters only", () => {
     expect(ciliumMeshValues({ cluster: { name: "apps", id: 2 }, nativeRoutingCidr: "10.246.0.0/16" })).toEqual({
       cluster: { name: "apps", id: 2 },
       ipv4NativeRoutingCIDR: "10.246.0.0/16",
+      clustermesh: { maxConnectedClusters: MAX_CONNECTED_CLUSTERS },
     });
   });
 
-  it("meshed: LoadBalancer apiserver on its LB-IPAM address, cronJob certificates from the shared CA, the peers", () => {
+  it("meshed: own CA, a trust bundle of own and peers' CA certificates, authMode cluster, the peers", () => {
     expect(meshed).toEqual({
       cluster: { name: "infra", id: 1 },
       ipv4NativeRoutingCIDR: "10.244.0.0/14",
-      tls: { ca: { cert: b64(CA.cert), key: b64(CA.key) } },
+      tls: { ca: { cert: b64(CA.cert), key: b64(CA.key) }, caBundle: { enabled: true, content: pem("infra") + pem("apps") } },
       clustermesh: {
+        maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
         useAPIServer: true,
         apiserver: {
           service: { type: "LoadBalancer", annotations: { "lbipam.cilium.io/ips": "10.25.11.100" } },
-          tls: { auto: { enabled: true, method: "cronJob", schedule: "0 0 1 */4 *", server: { extraIpAddresses: ["10.25.11.100"] } } },
+          tls: {
+            authMode: "cluster",
+            auto: { enabled: true, method: "cronJob", schedule: "0 0 1 */4 *", server: { extraIpAddresses: ["10.25.11.100"] } },
+          },
         },
         config: { enabled: true, clusters: [{ name: "apps", port: 2379, ips: ["10.25.11.120"] }] },
       },
     });
+  });
+
+  it("holds exactly one private key, this cluster's own: peers contribute certificates only", () => {
+    const text = JSON.stringify(meshed);
+    const decoded = [text, Buffer.from(((meshed.tls as { ca: { key: string } }).ca.key), "base64").toString()].join("\n");
+    expect(decoded.match(/BEGIN [A-Z ]*PRIVATE KEY/g)).toHaveLength(1);
+  });
+
+  it("builds the trust bundle with a newline between certificates", () => {
+    expect(trustBundle("A", ["B\n", "C"])).toBe("A\nB\nC\n");
   });
 
   describeWithSchemas(`against the pinned Cilium chart (${chartPin("cilium")})`, () => {
@@ -203,7 +234,8 @@ describe("ciliumMeshValues", () => {
 
     it("uses only keys the chart defines (annotation maps aside)", () => {
       const paths = unknownPaths(meshed, defaults, "");
-      expect(paths).toEqual([".clustermesh.apiserver.service.annotations.lbipam.cilium.io/ips"]);
+      // caBundle.content is documented in the chart's values.yaml but commented out there.
+      expect(paths.sort()).toEqual([".clustermesh.apiserver.service.annotations.lbipam.cilium.io/ips", ".tls.caBundle.content"]);
     });
 
     it("validates against values.schema.json when merged over the chart defaults, meshed or not", () => {

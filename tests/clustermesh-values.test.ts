@@ -1,12 +1,14 @@
 /**
  * The Cilium values the program writes in the cluster (Secret
  * kube-system/cilium-clustermesh-values, read by the Cilium HelmRelease's valuesFrom and
- * merged into the bootstrap release): peers with their addresses, the shared CA, the
- * native-routing CIDR over every meshed pod CIDR, for two and three clusters, meshed or not.
+ * merged into the bootstrap release): peers with their addresses, this cluster's own CA and
+ * a trust bundle of certificates, the native-routing CIDR over every meshed pod CIDR, for
+ * two and three clusters, meshed or not.
  */
 import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import { HelmValues } from "../components/clustermesh/values";
+import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
 import { covers as coversRange, parseCidr } from "../stacks/net";
@@ -27,10 +29,14 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 interface MeshValues {
   cluster: { name: string; id: number };
   ipv4NativeRoutingCIDR: string;
-  tls?: { ca: { cert: string; key: string } };
+  tls?: { ca: { cert: string; key: string }; caBundle: { enabled: boolean; content: string } };
   clustermesh?: {
+    maxConnectedClusters: number;
     useAPIServer: boolean;
-    apiserver: { service: { type: string; annotations: Record<string, string> }; tls: { auto: { enabled: boolean; method: string } } };
+    apiserver: {
+      service: { type: string; annotations: Record<string, string> };
+      tls: { authMode: string; auto: { enabled: boolean; method: string } };
+    };
     config: { enabled: boolean; clusters: { name: string; port: number; ips: string[] }[] };
   };
 }
@@ -84,6 +90,8 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
     expect(v.clustermesh?.useAPIServer).toBe(true);
     expect(v.clustermesh?.apiserver.service).toEqual({ type: "LoadBalancer", annotations: { "lbipam.cilium.io/ips": "10.25.11.100" } });
     expect(v.clustermesh?.apiserver.tls.auto).toMatchObject({ enabled: true, method: "cronJob" });
+    expect(v.clustermesh?.apiserver.tls.authMode).toBe("cluster");
+    expect(v.clustermesh?.maxConnectedClusters).toBe(MAX_CONNECTED_CLUSTERS);
     expect(peersOf(v)).toEqual([]);
   });
 
@@ -94,12 +102,18 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
     expect(valuesOf(apps).clustermesh?.apiserver.service.annotations).toEqual({ "lbipam.cilium.io/ips": "10.25.11.120" });
   });
 
-  it("both use the CA infra generated, base64-encoded as the chart expects", () => {
-    const ca = reveal(first.outputs.clustermeshCa.value) as { cert: string; key: string };
-    const expected = { cert: b64(ca.cert), key: b64(ca.key) };
-    expect(valuesOf(first).tls?.ca).toEqual(expected);
-    expect(valuesOf(apps).tls?.ca).toEqual(expected);
-    expect(valuesOf(again).tls?.ca).toEqual(expected);
+  it("each uses its own CA, base64-encoded as the chart expects, and trusts the peers' certificates by bundle", () => {
+    const ownCa = (run: RunResult) => ({
+      cert: b64(run.world.pem("CERTIFICATE", "clustermesh-ca")),
+      key: b64(run.world.pem("RSA PRIVATE KEY", "clustermesh-ca-key-tls-key")),
+    });
+    const caCertOf = (run: RunResult) => (run.outputs.clustermesh.value as { caCert: string }).caCert;
+    for (const run of [first, apps, again]) expect(valuesOf(run).tls?.ca).toEqual(ownCa(run));
+    // Own certificate first, then each meshed peer's, exactly as the peer exported it.
+    expect(valuesOf(first).tls?.caBundle).toEqual({ enabled: true, content: caCertOf(first) });
+    expect(valuesOf(apps).tls?.caBundle).toEqual({ enabled: true, content: caCertOf(apps) + caCertOf(first) });
+    expect(valuesOf(again).tls?.caBundle).toEqual({ enabled: true, content: caCertOf(again) + caCertOf(apps) });
+    for (const run of [first, apps, again]) expect(valuesOf(run).tls?.caBundle.content).not.toMatch(/PRIVATE KEY/);
   });
 
   it("once meshed, the native-routing CIDR covers both pod CIDRs, on both sides", () => {
@@ -111,7 +125,7 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
   });
 
   it("the CA key appears nowhere outside a secret", () => {
-    const key = (reveal(first.outputs.clustermeshCa.value) as { key: string }).key;
+    const key = first.world.pem("RSA PRIVATE KEY", "clustermesh-ca-key-tls-key");
     const needle = new RegExp([key, b64(key), key.split("\n")[1]].map(escape).join("|"));
     for (const run of [first, apps, again]) {
       expect(secretLeaks(run).filter((l) => /clustermesh/.test(l))).toEqual([]);
@@ -149,7 +163,8 @@ describe("three clusters", () => {
       expect(cidr).toBe("10.240.0.0/12");
       for (const pods of ["10.244.0.0/16", "10.246.0.0/16", "10.248.0.0/16"]) expect(covers(cidr, pods)).toBe(true);
     }
-    expect(valuesOf(apps).tls?.ca).toEqual(valuesOf(infra2).tls?.ca);
+    // edge's certificate reaches both bundles; its contract never carried a key.
+    for (const run of [apps, infra2]) expect(valuesOf(run).tls?.caBundle.content).toContain(edge.caCert);
   });
 
   it("a third stack that does not list this one yet is left out of the values (and the CIDR)", async () => {
@@ -165,13 +180,20 @@ describe("three clusters", () => {
 });
 
 describe("not meshed", () => {
-  it("mesh off: the Secret still carries the cluster identity and its own pod CIDR", async () => {
+  it("mesh off: the Secret carries the cluster identity, its own pod CIDR and the pinned maxConnectedClusters", async () => {
     const r = await runProgram({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
-    expect(valuesOf(r)).toEqual({ cluster: { name: "apps", id: 2 }, ipv4NativeRoutingCIDR: "10.246.0.0/16" });
+    expect(valuesOf(r)).toEqual({
+      cluster: { name: "apps", id: 2 },
+      ipv4NativeRoutingCIDR: "10.246.0.0/16",
+      clustermesh: { maxConnectedClusters: MAX_CONNECTED_CLUSTERS },
+    });
   });
 
-  it("no CA from the owner yet: no apiserver, no peers, no CA, its own pod CIDR", async () => {
+  it("no peer deployed yet: own CA and apiserver, no peer, a bundle of its own certificate, its own pod CIDR", async () => {
     const r = await runProgram({ stack: "apps" });
-    expect(valuesOf(r)).toEqual({ cluster: { name: "apps", id: 2 }, ipv4NativeRoutingCIDR: "10.246.0.0/16" });
+    const v = valuesOf(r);
+    expect(peersOf(v)).toEqual([]);
+    expect(v.ipv4NativeRoutingCIDR).toBe("10.246.0.0/16");
+    expect(v.tls?.caBundle.content).toBe((r.outputs.clustermesh.value as { caCert: string }).caCert);
   });
 });

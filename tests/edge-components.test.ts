@@ -50,8 +50,9 @@ it("uses a configured zone id as is", async () => {
 });
 
 it("finds a permission group by its exact name", async () => {
-  const dnsWrite = await cloudflare.getApiTokenPermissionGroupsList({ name: "DNS Write" }, { provider });
-  expect(await settled(permissionGroupId("DNS Write", { provider }))).toBe(dnsWrite.results[0].id);
+  const accountId = "0123456789abcdef0123456789abcdef";
+  const dnsWrite = await cloudflare.getAccountApiTokenPermissionGroupsList({ accountId, name: "DNS Write" }, { provider });
+  expect(await settled(permissionGroupId("DNS Write", accountId, { provider }))).toBe(dnsWrite.results[0].id);
 });
 
 describe("pickPermissionGroup", () => {

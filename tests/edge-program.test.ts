@@ -9,10 +9,12 @@ import { CATCH_ALL, tunnelIngress } from "../components/cloudflare/ingress";
 
 const TUNNEL = "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared";
 const TUNNEL_CONFIG = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig";
-const API_TOKEN = "cloudflare:index/apiToken:ApiToken";
+const ACCOUNT_TOKEN = "cloudflare:index/accountToken:AccountToken";
+const USER_API_TOKEN = "cloudflare:index/apiToken:ApiToken";
 const PROVIDER = "pulumi:providers:cloudflare";
 const GET_ZONE = "cloudflare:index/getZone:getZone";
-const GET_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList";
+const GET_GROUPS = "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList";
+const GET_USER_GROUPS = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList";
 const GET_TUNNEL_TOKEN = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken";
 const ENV_ACCOUNT = "0123456789abcdef0123456789abcdef";
 const SERVICE = "https://cilium-gateway-external.kube-system.svc.cluster.local:443";
@@ -23,7 +25,7 @@ function ask(result: RunResult, token: string, inputs: Record<string, unknown>):
 }
 
 function permissionGroupId(result: RunResult, name: string): string {
-  const answer = ask(result, GET_GROUPS, { name, scope: "com.cloudflare.api.account.zone" }) as { results: { id: string; name: string }[] };
+  const answer = ask(result, GET_GROUPS, { accountId: ENV_ACCOUNT, name, scope: "com.cloudflare.api.account.zone" }) as { results: { id: string; name: string }[] };
   return answer.results.find((g) => g.name === name)?.id ?? "missing";
 }
 
@@ -95,9 +97,13 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare", (stack) => {
     ]);
   });
 
-  it("issues one token per consumer, allowed DNS Write and Zone Read on that zone only", () => {
+  it("issues one account-owned token per consumer, allowed DNS Write and Zone Read on that zone only", () => {
     const zoneId = String(ask(result, GET_ZONE, { filter: { name: "monosense.io", account: { id: ENV_ACCOUNT } } }).id);
-    const tokens = ofType(result, API_TOKEN);
+    // User-level tokens would need a user-owned runner token; none is made, no user lookup runs.
+    expect(ofType(result, USER_API_TOKEN)).toEqual([]);
+    expect(result.invokes.filter((i) => i.token === GET_USER_GROUPS)).toEqual([]);
+    const tokens = ofType(result, ACCOUNT_TOKEN);
+    for (const token of tokens) expect(token.inputs.accountId).toBe(ENV_ACCOUNT);
     expect(tokens.map((t) => t.inputs.name).sort()).toEqual([`kubernetes/${stack}/cert-manager`, `kubernetes/${stack}/external-dns`]);
     for (const token of tokens) {
       const policies = token.inputs.policies as { effect: string; permissionGroups: { id: string }[]; resources: string }[];
@@ -107,14 +113,26 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare", (stack) => {
       expect(JSON.parse(policies[0].resources)).toEqual({ [`com.cloudflare.api.account.zone.${zoneId}`]: "*" });
     }
     expect(result.invokes.filter((i) => i.token === GET_GROUPS).map((i) => i.inputs.name).sort()).toEqual(["DNS Write", "Zone Read"]);
+    for (const lookup of result.invokes.filter((i) => i.token === GET_GROUPS)) expect(lookup.inputs.accountId).toBe(ENV_ACCOUNT);
   });
 
-  it("writes the tokens' values, not anything else, for cert-manager and external-dns", () => {
+  it("writes each token's value with the zone id it is scoped to beside it (external-dns needs it)", () => {
+    const zoneId = String(ask(result, GET_ZONE, { filter: { name: "monosense.io", account: { id: ENV_ACCOUNT } } }).id);
     for (const app of ["cert-manager", "external-dns"]) {
       const written = ofType(result, "onepassword:index/item:Item").find((r) => r.inputs.title === `kubernetes/${stack}/${app}/cloudflare`);
-      const sections = reveal(written?.inputs.sections) as { fields: { label: string; value: string }[] }[];
-      expect(sections[0].fields).toEqual([expect.objectContaining({ label: "credential", value: `MOCK-SECRET-${app}-api-token-api-token` })]);
+      const sections = reveal(written?.inputs.sections) as { fields: { label: string; type: string; value: string }[] }[];
+      expect(sections).toHaveLength(1);
+      expect(sections[0].fields).toEqual([
+        expect.objectContaining({ label: "credential", type: "CONCEALED", value: `MOCK-SECRET-${app}-api-token-api-token` }),
+        expect.objectContaining({ label: "ZONE_ID", type: "STRING", value: zoneId }),
+      ]);
     }
+  });
+
+  it("keeps the tunnel, its config and the tokens on destroy: the running cluster uses them", () => {
+    const kept = [...ofType(result, TUNNEL), ...ofType(result, TUNNEL_CONFIG), ...ofType(result, ACCOUNT_TOKEN)];
+    expect(kept.map((r) => r.name).sort()).toEqual(["cert-manager-api-token", "external-dns-api-token", "tunnel", "tunnel-config"]);
+    for (const r of kept) expect([r.name, r.options.retainOnDelete]).toEqual([r.name, true]);
   });
 });
 
@@ -129,7 +147,7 @@ describe("Cloudflare config", () => {
     expect(result.error).toBeUndefined();
     expect(result.invokes.filter((i) => i.token === GET_ZONE)).toEqual([]);
     expect(ofType(result, TUNNEL)[0].inputs.accountId).toBe(accountId);
-    for (const token of ofType(result, API_TOKEN)) {
+    for (const token of ofType(result, ACCOUNT_TOKEN)) {
       const [policy] = token.inputs.policies as { resources: string }[];
       expect(JSON.parse(policy.resources)).toEqual({ [`com.cloudflare.api.account.zone.${zoneId}`]: "*" });
     }
@@ -144,7 +162,7 @@ describe("Cloudflare config", () => {
     expect(result.invokes.find((i) => i.token === GET_ZONE)?.inputs).toEqual({ filter: { name: "example.org", account: { id: ENV_ACCOUNT } } });
     const ingresses = (named(result, TUNNEL_CONFIG, "tunnel-config").inputs.config as { ingresses: { hostname?: string; originRequest?: unknown }[] }).ingresses;
     expect(ingresses[1]).toMatchObject({ hostname: "*.example.org", originRequest: { originServerName: "gw.example.org" } });
-    const [policy] = ofType(result, API_TOKEN)[0].inputs.policies as { resources: string }[];
+    const [policy] = ofType(result, ACCOUNT_TOKEN)[0].inputs.policies as { resources: string }[];
     const zoneId = String(ask(result, GET_ZONE, { filter: { name: "example.org", account: { id: ENV_ACCOUNT } } }).id);
     expect(Object.keys(JSON.parse(policy.resources))).toEqual([`com.cloudflare.api.account.zone.${zoneId}`]);
   });

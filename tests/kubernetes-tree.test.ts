@@ -153,7 +153,7 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
   test("every Kustomization is applied once and its spec.path has a kustomization.yaml", () => {
     expect(walkOf().problems).toEqual([]);
     expect(kustomizationsOf().map((k) => k.name).sort()).toEqual([
-      "cert-manager", "cert-manager-certificates", "cert-manager-issuers", "cilium", "cilium-bgp", "cilium-gateway", "cilium-ipam", "coredns", "external-secrets",
+      "cert-manager", "cert-manager-certificates", "cert-manager-issuers", "cilium", "cilium-bgp", "cilium-gateway", "cilium-ipam", "cilium-l2", "coredns", "external-secrets",
       "external-secrets-stores", "flux-instance", "flux-operator", "infrastructure", "spegel",
     ]);
   });
@@ -213,7 +213,7 @@ describe.each(clusters)("Flux Kustomizations of the %s cluster", (cluster) => {
 
   test("CRD users are ordered after their providers", () => {
     const deps = (name: string): unknown => get(kustomizationsOf().find((k) => k.name === name)?.object, "spec.dependsOn");
-    for (const name of ["cilium-ipam", "cilium-bgp", "cilium-gateway", "coredns"]) expect(deps(name)).toEqual(expect.arrayContaining([{ name: "cilium" }]));
+    for (const name of ["cilium-ipam", "cilium-bgp", "cilium-l2", "cilium-gateway", "coredns"]) expect(deps(name)).toEqual(expect.arrayContaining([{ name: "cilium" }]));
     expect(deps("external-secrets-stores")).toEqual([{ name: "external-secrets" }]);
     expect(deps("flux-instance")).toEqual([{ name: "flux-operator" }]);
     expect(deps("cert-manager-issuers")).toEqual(expect.arrayContaining([{ name: "cert-manager" }, { name: "external-secrets-stores" }]));
@@ -390,6 +390,7 @@ describe("chart sources and version pins", () => {
 /** Cluster-scoped kinds; every other object must name its namespace. */
 const CLUSTER_SCOPED = new Set([
   "Namespace", "GatewayClass", "ClusterSecretStore", "ClusterIssuer", "CiliumLoadBalancerIPPool", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement",
+  "CiliumL2AnnouncementPolicy",
 ]);
 
 type Check = (o: KubeObject) => string[];
@@ -457,6 +458,7 @@ describeWithSchemas("every manifest against its upstream schema", () => {
         "cert-manager.io/v1/ClusterIssuer",
         "cert-manager.io/v1/Certificate",
         "cilium.io/v2/CiliumLoadBalancerIPPool",
+        "cilium.io/v2alpha1/CiliumL2AnnouncementPolicy",
       ]),
     );
     const errors = withSchema.flatMap((x) => {

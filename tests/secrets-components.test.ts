@@ -8,7 +8,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { MockWorld } from "../harness/mocks";
 import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
-import { clusterItemTitle, KEEP_ON_DESTROY, readItemField, readItemFields, secretItem } from "../components/onepassword/items";
+import { BASE64_SECTION, clusterItemTitle, itemFields, KEEP_ON_DESTROY, readItemField, readItemFields, secretItem } from "../components/onepassword/items";
 
 /** The value of an Output, rejecting when the Output failed. Uses the SDK's own promise. */
 function settled<T>(output: pulumi.Output<T>): Promise<T> {
@@ -20,6 +20,7 @@ interface Registration {
   name: string;
   protect: boolean;
   retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
 }
 
 type Request = Record<string, () => unknown>;
@@ -43,6 +44,7 @@ beforeAll(async () => {
       name: String(req.getName()),
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
     });
     register(req, cb);
   };
@@ -60,6 +62,26 @@ describe("reads", () => {
     const token = readItemField("vault-uuid", "shared-1password", "OP_CONNECT_TOKEN", provider);
     expect(await pulumi.isSecret(token)).toBe(true);
     expect(await settled(token)).toBe("MOCK-SECRET-connect");
+  });
+});
+
+describe("itemFields: a field wherever the item keeps it", () => {
+  const field = (label: string, value: string) => ({ id: label, label, purpose: "", type: "CONCEALED", value });
+
+  it("reads top-level fields the data source keeps outside sections (a Login's password, an API Credential)", () => {
+    const fields = itemFields({ sections: [], username: "admin", password: "MOCK-SECRET-pw", credential: "MOCK-SECRET-cred", noteValue: "a note" });
+    expect(fields).toEqual({ username: "admin", password: "MOCK-SECRET-pw", credential: "MOCK-SECRET-cred", notesPlain: "a note" });
+  });
+
+  it("prefers a section field over a top-level one of the same label, and skips empty top-level values", () => {
+    const fields = itemFields({ sections: [{ id: "s", label: "fields", fields: [field("password", "MOCK-SECRET-section")] }], password: "MOCK-SECRET-top", username: "" });
+    expect(fields).toEqual({ password: "MOCK-SECRET-section" });
+  });
+
+  it("decodes the base64 section, so multi-line values come back with their newlines", () => {
+    const pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    const fields = itemFields({ sections: [{ id: "b", label: BASE64_SECTION, fields: [field("ca.crt", Buffer.from(pem).toString("base64"))] }] });
+    expect(fields["ca.crt"]).toBe(pem);
   });
 });
 
@@ -93,8 +115,6 @@ describe("ClusterSecrets", () => {
   });
 
   it.each([
-    ["kubernetes/infra/talos/talosconfig", { talosconfig: ["CONCEALED", "MOCK-SECRET-talosconfig"] }],
-    ["kubernetes/infra/kubernetes/kubeconfig", { kubeconfig: ["CONCEALED", "MOCK-SECRET-kubeconfig"] }],
     ["kubernetes/infra/cloudflared/tunnel", { TUNNEL_TOKEN: ["CONCEALED", "MOCK-SECRET-tunnel"], TUNNEL_ID: ["STRING", "tunnel-uuid"] }],
     ["kubernetes/infra/cert-manager/cloudflare", { credential: ["CONCEALED", "MOCK-SECRET-cm"] }],
     ["kubernetes/infra/external-dns/cloudflare", { credential: ["CONCEALED", "MOCK-SECRET-ed"] }],
@@ -105,12 +125,23 @@ describe("ClusterSecrets", () => {
     expect(Object.fromEntries(fields.map((f) => [f.label, [f.type, f.value]]))).toEqual(expected);
   });
 
-  it("writes nothing it was not given, and is not protected", () => {
+  it.each([
+    ["kubernetes/infra/talos/talosconfig", "talosconfig", "MOCK-SECRET-talosconfig"],
+    ["kubernetes/infra/kubernetes/kubeconfig", "kubeconfig", "MOCK-SECRET-kubeconfig"],
+  ])("%s keeps its multi-line value base64 in section base64, secret", async (title, label, value) => {
+    const sections = secrets.items[title].sections;
+    expect(await pulumi.isSecret(sections)).toBe(true);
+    const settledSections = (await settled(sections)) ?? [];
+    expect(settledSections.map((s) => s.label)).toEqual([BASE64_SECTION]);
+    expect(settledSections[0].fields?.map((f) => [f.label, f.type, f.value])).toEqual([[label, "CONCEALED", Buffer.from(value).toString("base64")]]);
+  });
+
+  it("writes nothing it was not given; keeps items on destroy and replaces them delete-first", () => {
     const only = new ClusterSecrets("only-kubeconfig", { provider, vault: "vault-uuid", cluster: "apps", kubeconfig: "MOCK-SECRET-k" });
     expect(only.titles).toEqual(["kubernetes/apps/kubernetes/kubeconfig"]);
     const items = registrations.filter((r) => r.type === "onepassword:index/item:Item" && r.name !== "pki");
     expect(items.length).toBeGreaterThan(0);
-    for (const r of items) expect([r.protect, r.retainOnDelete]).toEqual([false, false]);
+    for (const r of items) expect([r.name, r.protect, r.retainOnDelete, r.deleteBeforeReplace]).toEqual([r.name, false, true, true]);
   });
 });
 

@@ -95,7 +95,7 @@ describe.each(["infra", "apps"])("stack %s with 1Password", (stack) => {
       const written = item(result, `kubernetes/${stack}/${app}/cloudflare`);
       expect(written.vault).toBe(vault);
       expect(written.sectionsSecret).toBe(true);
-      expect(Object.keys(written.fields)).toEqual(["credential"]);
+      expect(Object.keys(written.fields)).toEqual(["credential", "ZONE_ID"]);
       expect(written.fields.credential.type).toBe("CONCEALED");
       expect(reveal(written.fields.credential.value)).toBe(`MOCK-SECRET-${app}-api-token-api-token`);
     }
@@ -113,9 +113,10 @@ describe.each(["infra", "apps"])("stack %s with 1Password", (stack) => {
       expect(Object.keys(written.fields)).toEqual([field]);
       expect(written.fields[field].type).toBe("CONCEALED");
       expect(result.outputs[output]?.secret).toBe(true);
-      expect(written.fields[field].value).toBe(reveal(result.outputs[output]?.value));
+      // Multi-line: stored base64 so the 1Password app cannot collapse its lines.
+      expect(fromBase64(written.fields[field].value)).toBe(reveal(result.outputs[output]?.value));
     }
-    expect(String(item(result, `kubernetes/${stack}/kubernetes/kubeconfig`).fields.kubeconfig.value)).toContain(`current-context: ${stack}`);
+    expect(fromBase64(item(result, `kubernetes/${stack}/kubernetes/kubeconfig`).fields.kubeconfig.value)).toContain(`current-context: ${stack}`);
   });
 
   it("writes only titles that follow kubernetes/<cluster>/<app>/<purpose>, each once", () => {
@@ -129,7 +130,24 @@ describe.each(["infra", "apps"])("stack %s with 1Password", (stack) => {
   });
 });
 
+const fromBase64 = (value: unknown) => Buffer.from(String(value), "base64").toString("utf8");
+
 describe("1Password credentials", () => {
+  it.each([
+    [{ OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" }, ["OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_SERVICE_ACCOUNT_TOKEN"]],
+    [{ OP_ACCOUNT: "my.1password.com" }, ["OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_ACCOUNT"]],
+    [{ OP_CONNECT_TOKEN: undefined, OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" }, ["OP_CONNECT_HOST", "OP_SERVICE_ACCOUNT_TOKEN"]],
+  ])("both credential kinds present (%j over Connect) fail before anything is registered, naming them", async (extra, named) => {
+    const result = await runProgram({ stack: "infra", env: extra });
+    expect(result.error?.name).toBe("ConfigError");
+    const message = result.error?.message ?? "";
+    expect(message).toContain("both 1Password credential kinds are set");
+    for (const variable of named) expect(message).toContain(variable);
+    expect(message).not.toContain("MOCK-SECRET");
+    expect(programResources(result)).toEqual([]);
+    expect(result.invokes).toEqual([]);
+  });
+
   it("uses a service account when no Connect token is set", async () => {
     const result = await runProgram({
       stack: "infra",
@@ -186,11 +204,11 @@ describe.each(["infra", "apps"])("stack %s generating its Talos PKI", (stack) =>
     expect(Object.keys(item(result, `${stack}-talos`).fields)).toHaveLength(14);
   });
 
-  it("does not protect the written items that can be issued again", () => {
+  it("keeps the written items on destroy (the running cluster reads them), unprotected, replaced delete-first", () => {
     const written = ofType(result, ITEM).filter((r) => r.parent?.includes("ClusterSecrets"));
-    expect(written.length).toBeGreaterThan(0);
+    expect(written.length).toBe(5);
     for (const r of written) {
-      expect([r.inputs.title, r.options.retainOnDelete, r.options.protect]).toEqual([r.inputs.title, false, false]);
+      expect([r.inputs.title, r.options.retainOnDelete, r.options.protect, r.options.deleteBeforeReplace]).toEqual([r.inputs.title, true, false, true]);
     }
   });
 });

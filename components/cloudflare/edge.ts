@@ -1,7 +1,8 @@
 /**
  * A cluster's Cloudflare edge: one remotely managed tunnel whose ingress goes to the
- * cluster's external gateway, its connector token, and API tokens limited to DNS edit
- * and zone read on the cluster's zone, one per consuming app. DNS records are not made
+ * cluster's external gateway, its connector token, and account-owned API tokens limited
+ * to DNS edit and zone read on the cluster's zone, one per consuming app. Everything here
+ * is kept on `pulumi destroy` (retainOnDelete), as the nodes are: see README "Edge". DNS records are not made
  * here: external-dns owns them, so they follow the routes the cluster declares.
  */
 import * as cloudflare from "@pulumi/cloudflare";
@@ -51,7 +52,8 @@ export class CloudflareEdge extends pulumi.ComponentResource {
       "tunnel",
       { accountId, name: this.tunnelName, configSrc: "cloudflare" },
       // Tunnel names are unique per account: a replacement must free the name first.
-      { provider, parent: this, deleteBeforeReplace: true },
+      // Kept on destroy: the running cluster's cloudflared still connects with its token.
+      { provider, parent: this, deleteBeforeReplace: true, retainOnDelete: true },
     );
     this.tunnelId = tunnel.id;
 
@@ -69,7 +71,7 @@ export class CloudflareEdge extends pulumi.ComponentResource {
           }),
         },
       },
-      { provider, parent: this },
+      { provider, parent: this, retainOnDelete: true },
     );
 
     // Upstream does not mark the token sensitive: it is a secret from here on.
@@ -77,17 +79,19 @@ export class CloudflareEdge extends pulumi.ComponentResource {
       cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId, tunnelId: tunnel.id }, invokeOpts).token,
     );
 
-    const permissionGroups = DNS_EDIT_PERMISSION_GROUPS.map((group) => ({ id: permissionGroupId(group, invokeOpts) }));
+    const permissionGroups = DNS_EDIT_PERMISSION_GROUPS.map((group) => ({ id: permissionGroupId(group, accountId, invokeOpts) }));
     const resources = oneZone(this.zoneId);
     const apiTokens: Record<string, pulumi.Output<string>> = {};
     for (const app of args.dnsTokenConsumers) {
-      const token = new cloudflare.ApiToken(
+      const token = new cloudflare.AccountToken(
         `${app}-api-token`,
         {
+          accountId,
           name: `kubernetes/${args.cluster}/${app}`,
           policies: [{ effect: "allow", permissionGroups, resources }],
         },
-        { provider, parent: this },
+        // Kept on destroy: the running cluster's cert-manager and external-dns use them.
+        { provider, parent: this, retainOnDelete: true },
       );
       apiTokens[app] = pulumi.secret(token.value);
     }

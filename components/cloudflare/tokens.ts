@@ -1,6 +1,10 @@
 /**
- * Scoped Cloudflare API tokens: permission groups are looked up by name (their ids are
- * Cloudflare's, not ours), and every policy is limited to one zone.
+ * Scoped Cloudflare API tokens, owned by the account: permission groups are looked up by
+ * name in the account's list (their ids are Cloudflare's, not ours), and every policy is
+ * limited to one zone. Account tokens (`/accounts/{id}/tokens`, the AccountToken resource
+ * and getAccountApiTokenPermissionGroupsList of cloudflare/terraform-provider-cloudflare v5)
+ * let the runner itself be an account-owned token; the user-level ApiToken endpoints would
+ * need a user token with "API Tokens Write" across all the user's accounts.
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,10 +22,12 @@ export function pickPermissionGroup(results: readonly { id: string; name: string
   return group.id;
 }
 
-/** The id of a zone-scoped permission group, looked up by name. */
-export function permissionGroupId(name: string, opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+/** The id of a zone-scoped permission group the account offers, looked up by name. */
+export function permissionGroupId(name: string, accountId: pulumi.Input<string>, opts: pulumi.InvokeOutputOptions): pulumi.Output<string> {
   // The API's name filter is not documented as equality: pick the exact name.
-  return cloudflare.getApiTokenPermissionGroupsListOutput({ name, scope: ZONE_SCOPE }, opts).results.apply((results) => pickPermissionGroup(results, name));
+  return cloudflare
+    .getAccountApiTokenPermissionGroupsListOutput({ accountId, name, scope: ZONE_SCOPE }, opts)
+    .results.apply((results) => pickPermissionGroup(results, name));
 }
 
 /** The `resources` JSON of a policy that covers exactly one zone. */

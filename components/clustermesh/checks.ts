@@ -6,11 +6,14 @@ import { overlaps, parseCidr, Range } from "../../stacks/net";
 import { coveringCidr } from "./cidr";
 import { MeshContract } from "./contract";
 
-export interface Member {
+/** A stack and its contract; this stack's own is known before its CA exists, so without `caCert`. */
+export interface Member<C extends OwnContract = MeshContract> {
   /** Fully-qualified stack name. */
   readonly stack: string;
-  readonly contract: MeshContract;
+  readonly contract: C;
 }
+
+export type OwnContract = Omit<MeshContract, "caCert">;
 
 /** An address range of this cluster that pod traffic must keep reaching through masquerading. */
 export interface GuardedRange {
@@ -29,10 +32,10 @@ function pairs<T>(items: readonly T[]): [T, T][] {
   return items.flatMap((a, i) => items.slice(i + 1).map((b): [T, T] => [a, b]));
 }
 
-export function checkMesh(self: Member, peers: readonly Member[], guarded: readonly GuardedRange[]): MeshCheck {
+export function checkMesh(self: Member<OwnContract>, peers: readonly Member[], guarded: readonly GuardedRange[]): MeshCheck {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const members = [self, ...peers];
+  const members: Member<OwnContract>[] = [self, ...peers];
 
   for (const [a, b] of pairs(members)) {
     const both = `${a.stack} and ${b.stack}`;
@@ -46,9 +49,10 @@ export function checkMesh(self: Member, peers: readonly Member[], guarded: reado
   }
 
   for (const peer of peers) {
-    if (peer.contract.caOwner !== self.contract.caOwner) {
+    if (peer.contract.maxConnectedClusters !== self.contract.maxConnectedClusters) {
       problems.push(
-        `${self.stack} and ${peer.stack} take the mesh CA from different stacks (${self.contract.caOwner} and ${peer.contract.caOwner}); a mesh has one CA`,
+        `${self.stack} and ${peer.stack} set different clustermesh.maxConnectedClusters (${self.contract.maxConnectedClusters} and ` +
+          `${peer.contract.maxConnectedClusters}); every cluster of a mesh must use the same value, and a running cluster cannot change it`,
       );
     }
   }

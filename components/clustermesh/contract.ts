@@ -1,14 +1,20 @@
 /**
- * What one meshed stack exports for its peers, and how a peer reads it back.
- *
- * `clustermesh` (plain): this cluster's identity in the mesh. `clustermeshCa` (secret,
- * exported by the CA owner only): the shared CA's certificate and key as PEM.
+ * What one meshed stack exports for its peers (`clustermesh`, plain), and how a peer reads
+ * it back. Only public material crosses stacks: each cluster keeps its own mesh CA and
+ * exports its certificate, which peers add to their trust bundle. No key is exported.
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../../stacks/net";
 
 export const CONTRACT_OUTPUT = "clustermesh";
-export const CA_OUTPUT = "clustermeshCa";
+
+/**
+ * Cilium's clustermesh.maxConnectedClusters: it cannot change on a running cluster and
+ * must be the same in every cluster of a mesh (cilium/cilium v1.20,
+ * install/kubernetes/cilium/values.yaml: "Supported values are 255 and 511"). 255 keeps
+ * the most cluster-local identities; it is compared across the mesh through the contract.
+ */
+export const MAX_CONNECTED_CLUSTERS = 255;
 
 export interface MeshContract {
   /** Cilium cluster name (unique in the mesh). */
@@ -20,13 +26,10 @@ export interface MeshContract {
   readonly apiserver: { readonly address: string; readonly port: number };
   /** The peers this stack accepts, fully qualified: a peer is meshed only if it is listed here. */
   readonly peers: readonly string[];
-  /** The stack whose CA this cluster uses, fully qualified. */
-  readonly caOwner: string;
-}
-
-export interface MeshCa {
-  readonly cert: string;
-  readonly key: string;
+  /** This cluster's mesh CA certificate (PEM); peers trust it, the key never leaves this stack. */
+  readonly caCert: string;
+  /** This cluster's clustermesh.maxConnectedClusters; must be equal across the mesh. */
+  readonly maxConnectedClusters: number;
 }
 
 // Not strict: a newer program may add fields, an older reader ignores them.
@@ -39,26 +42,20 @@ const contractSchema = z.object({
     port: z.number().int().min(1).max(65535),
   }),
   peers: z.array(z.string().min(1)),
-  caOwner: z.string().min(1),
-});
-
-const caSchema = z.object({
-  cert: z.string().regex(/-----BEGIN CERTIFICATE-----/, "is not a PEM certificate"),
-  key: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "is not a PEM private key"),
+  caCert: z
+    .string()
+    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]*-----END CERTIFICATE-----/, "is not a PEM certificate")
+    // A contract is public: refuse one that carries key material rather than pass it on.
+    .refine((pem) => !/PRIVATE KEY/.test(pem), "must not contain a private key"),
+  maxConnectedClusters: z.union([z.literal(255), z.literal(511)]),
 });
 
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "(value)"} ${i.message}`).join("; ");
 }
 
-/** The contract, or a description of what is wrong with the exported value. */
+/** The contract, or a description of what is wrong with the exported value (never the value itself). */
 export function parseContract(value: unknown): MeshContract | string {
   const parsed = contractSchema.safeParse(value);
-  return parsed.success ? parsed.data : describe(parsed.error);
-}
-
-/** The CA, or a description of what is wrong (never the value itself: it holds a key). */
-export function parseCa(value: unknown): MeshCa | string {
-  const parsed = caSchema.safeParse(value);
   return parsed.success ? parsed.data : describe(parsed.error);
 }

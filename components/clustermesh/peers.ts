@@ -1,31 +1,24 @@
 /**
- * Reads the mesh peers' exports before anything else is registered: one StackReference
- * per stack named in config (reads only), their outputs awaited, the cross-stack checks
+ * Reads the mesh peers' contracts before anything else is registered: one StackReference
+ * per peer named in config (reads only), their outputs awaited, the cross-stack checks
  * run. A failed check throws one MeshError naming the stacks involved; a peer without a
  * contract yet, or one that does not name this stack back, is a warning and stays out.
+ * Only the plain `clustermesh` output is read: no peer exports a key.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../stacks/config";
 import { ipToInt, parseCidr, Range } from "../../stacks/net";
-import { checkMesh, GuardedRange, Member } from "./checks";
+import { checkMesh, GuardedRange, Member, OwnContract } from "./checks";
 import { coveringCidr } from "./cidr";
-import { CA_OUTPUT, CONTRACT_OUTPUT, MeshCa, MeshContract, parseCa, parseContract } from "./contract";
+import { CONTRACT_OUTPUT, MAX_CONNECTED_CLUSTERS, parseContract } from "./contract";
 import { currentStack, fullName, qualifyStack, StackIdentity } from "./names";
-
-export type MeshCaSource =
-  /** This stack owns the CA and generates it. */
-  | { readonly kind: "generate" }
-  /** Taken from the owner's `clustermeshCa` output; always a secret. */
-  | { readonly kind: "peer"; readonly stack: string; readonly ca: pulumi.Output<MeshCa> };
 
 export interface MeshPeers {
   /** This stack, fully qualified. */
   readonly self: string;
-  /** This stack's export for its peers; undefined when the mesh is off. */
-  readonly contract?: MeshContract;
-  /** Undefined when the mesh is off, or the owner has not exported the CA yet (unmeshed). */
-  readonly ca?: MeshCaSource;
-  /** The peers meshed now: they export a contract, name this stack back, and a CA exists. */
+  /** This stack's export for its peers, but its CA certificate; undefined when the mesh is off. */
+  readonly contract?: OwnContract;
+  /** The peers meshed now: they export a contract and name this stack back. */
   readonly peers: readonly Member[];
   /** The smallest CIDR covering this cluster's and every meshed peer's pod CIDR. */
   readonly nativeRoutingCidr: string;
@@ -57,60 +50,51 @@ function guardedRanges(config: StackConfig): GuardedRange[] {
   ];
 }
 
-async function readOutputs(ref: pulumi.StackReference, stack: string, names: readonly string[]): Promise<Record<string, unknown>> {
+async function readContract(ref: pulumi.StackReference, stack: string): Promise<unknown> {
   try {
-    const details = await Promise.all(names.map((name) => ref.getOutputDetails(name)));
-    return Object.fromEntries(names.map((name, i) => [name, details[i].secretValue ?? details[i].value]));
+    const details = await ref.getOutputDetails(CONTRACT_OUTPUT);
+    return details.value ?? details.secretValue;
   } catch (err) {
     // The engine fails the deployment on a stack that was never created; say what to do.
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `clustermesh: cannot read stack ${stack} (${reason}). Every stack named in k8s-gitops:clustermesh ` +
-        `(peers, caOwnerStack) must exist before any of them is deployed: run \`pulumi stack init ${stack}\` first`,
+      `clustermesh: cannot read stack ${stack} (${reason}). Every stack named in k8s-gitops:clustermesh.peers ` +
+        `must exist before any of them is deployed: run \`pulumi stack init ${stack}\` first`,
     );
   }
-}
-
-function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
 }
 
 export async function resolveMeshPeers(config: StackConfig, identity: StackIdentity = currentStack()): Promise<MeshPeers> {
   const self = fullName(identity);
   const mesh = config.clustermesh;
   if (!mesh.enabled) return { self, peers: [], nativeRoutingCidr: config.network.podCidr };
-  if (!mesh.apiserverIp || !mesh.caOwnerStack) throw new Error("clustermesh: apiserverIp and caOwnerStack are required (validate.ts)");
+  if (!mesh.apiserverIp) throw new Error("clustermesh: apiserverIp is required (validate.ts)");
 
   const problems: string[] = [];
   const warnings: string[] = [];
   const peerNames = mesh.peers.map((name) => qualifyStack(name, identity));
-  const caOwner = qualifyStack(mesh.caOwnerStack, identity);
   peerNames.forEach((peer, i) => {
     if (peer === self) problems.push(`k8s-gitops:clustermesh.peers[${i}] names this stack (${self}) itself`);
     else if (peerNames.indexOf(peer) !== i) problems.push(`k8s-gitops:clustermesh.peers[${i}] repeats ${peer}`);
   });
   if (problems.length > 0) throw new MeshError(problems);
 
-  const contract: MeshContract = {
+  const contract: OwnContract = {
     name: config.cluster.name,
     id: config.cluster.id,
     podCidr: config.network.podCidr,
     apiserver: { address: mesh.apiserverIp, port: mesh.apiserverPort },
     peers: peerNames,
-    caOwner,
+    maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
   };
 
   // Register every reference first, then await them together.
-  const stacks = unique([...peerNames, ...(caOwner === self ? [] : [caOwner])]);
-  const refs = stacks.map((stack) => new pulumi.StackReference(stack, { name: stack }));
-  const read = await Promise.all(
-    stacks.map((stack, i) => readOutputs(refs[i], stack, stack === caOwner ? [CONTRACT_OUTPUT, CA_OUTPUT] : [CONTRACT_OUTPUT])),
-  );
-  const outputs = new Map(stacks.map((stack, i) => [stack, read[i]]));
+  const refs = peerNames.map((stack) => new pulumi.StackReference(stack, { name: stack }));
+  const read = await Promise.all(peerNames.map((stack, i) => readContract(refs[i], stack)));
 
   const members: Member[] = [];
-  for (const stack of peerNames) {
-    const raw = outputs.get(stack)?.[CONTRACT_OUTPUT];
+  for (const [i, stack] of peerNames.entries()) {
+    const raw = read[i];
     if (raw === undefined) {
       warnings.push(
         `${stack} exports no ${CONTRACT_OUTPUT} output yet (not deployed, or its mesh is off); ` +
@@ -127,23 +111,9 @@ export async function resolveMeshPeers(config: StackConfig, identity: StackIdent
   problems.push(...check.problems);
   warnings.push(...check.warnings);
 
-  let ca: MeshCaSource | undefined;
-  if (caOwner === self) ca = { kind: "generate" };
-  else {
-    const raw = outputs.get(caOwner)?.[CA_OUTPUT];
-    const parsed = raw === undefined ? undefined : parseCa(raw);
-    if (parsed === undefined) {
-      warnings.push(`${caOwner} owns the mesh CA but exports no ${CA_OUTPUT} yet; this cluster comes up unmeshed until \`pulumi up\` has run there`);
-    } else if (typeof parsed === "string") {
-      problems.push(`${caOwner} exports a ${CA_OUTPUT} output ${self} cannot read: ${parsed}`);
-    } else {
-      ca = { kind: "peer", stack: caOwner, ca: pulumi.secret(parsed) };
-    }
-  }
-
   if (problems.length > 0) throw new MeshError(problems);
   for (const warning of warnings) void pulumi.log.warn(`clustermesh: ${warning}`);
-  const peers = ca ? check.reciprocal : [];
+  const peers = check.reciprocal;
   const nativeRoutingCidr = coveringCidr([contract.podCidr, ...peers.map((p) => p.contract.podCidr)]).text;
-  return { self, contract, ca, peers, nativeRoutingCidr };
+  return { self, contract, peers, nativeRoutingCidr };
 }

@@ -15,20 +15,47 @@ export function vaultUuid(name: string, provider: onepassword.Provider): pulumi.
   return onepassword.getVaultOutput({ name }, { provider }).uuid;
 }
 
-/** Every field of an item, across its sections, by label; the whole map is secret. */
+/**
+ * The section whose fields hold base64: multi-line values (kubeconfig, talosconfig, PEM)
+ * are stored encoded, because the 1Password app edits concealed fields as one line and
+ * would collapse their newlines. `op read op://<vault>/<title>/base64/<label> | base64 -d`
+ * and external-secrets' `decodingStrategy: Base64` read them; readItemFields decodes them.
+ */
+export const BASE64_SECTION = "base64";
+
+/** Top-level fields of the getItem result, by the label Connect and external-secrets give them. */
+const TOP_LEVEL_FIELDS = ["username", "password", "credential", "hostname", "database", "port", "url", "type"] as const;
+
+type ItemResult = onepassword.GetItemResult;
+
+/**
+ * Every field of an item by label, wherever the item keeps it. The data source returns
+ * fields with a purpose (username, password, notes) and a few category fields only as
+ * top-level attributes, not in `sections` (1Password/terraform-provider-onepassword,
+ * internal/provider/onepassword_item_data_source.go), while external-secrets finds them by
+ * label across the whole item; so both are read here. Section fields win over top-level
+ * ones; notes are `notesPlain`, their label in Connect.
+ */
+export function itemFields(result: Pick<ItemResult, "sections"> & { readonly noteValue?: string } & Partial<Record<(typeof TOP_LEVEL_FIELDS)[number], string>>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const section of result.sections ?? []) {
+    const decode = section.label === BASE64_SECTION;
+    for (const field of section.fields ?? []) {
+      fields[field.label] = decode ? Buffer.from(field.value, "base64").toString("utf8") : field.value;
+    }
+  }
+  for (const name of TOP_LEVEL_FIELDS) {
+    const value = result[name];
+    if (value) fields[name] ??= value;
+  }
+  if (result.noteValue) fields.notesPlain ??= result.noteValue;
+  return fields;
+}
+
+/** Every field of an item by label (see itemFields); the whole map is secret. */
 export function readItemFields(vault: pulumi.Input<string>, title: pulumi.Input<string>, provider: onepassword.Provider): pulumi.Output<Record<string, string>> {
   const item = onepassword.getItemOutput({ vault, title }, { provider });
-  return pulumi.secret(
-    item.apply((result) => {
-      const fields: Record<string, string> = {};
-      for (const section of result.sections ?? []) {
-        for (const field of section.fields ?? []) fields[field.label] = field.value;
-      }
-      if (result.password) fields.password ??= result.password;
-      if (result.credential) fields.credential ??= result.credential;
-      return fields;
-    }),
-  );
+  return pulumi.secret(item.apply(itemFields));
 }
 
 /** One field of an item, failing with the item and field names when it is missing. */
@@ -60,23 +87,36 @@ export function clusterItemTitle(cluster: string, app: string, purpose: string):
 
 export interface SecretItemArgs {
   readonly vault: pulumi.Input<string>;
-  readonly title: string;
+  readonly title: pulumi.Input<string>;
   /** Concealed fields by label. */
   readonly fields: Record<string, pulumi.Input<string>>;
+  /** Multi-line concealed fields by label, stored base64 in section `base64` (see BASE64_SECTION). */
+  readonly multilineFields?: Record<string, pulumi.Input<string>>;
   /** Fields that are not secret (an id, a host name), stored as plain text. */
   readonly plainFields?: Record<string, pulumi.Input<string>>;
   readonly tags?: string[];
 }
 
+const toBase64 = (value: pulumi.Input<string>) => pulumi.output(value).apply((text) => Buffer.from(text, "utf8").toString("base64"));
+
 /**
- * An item whose fields are concealed (unless listed as plain), in one section, so
- * external-secrets can read each field by its label as a property.
+ * An item whose fields are concealed (unless listed as plain), so external-secrets can
+ * read each field by its label as a property.
+ *
+ * Replacements delete the old item first: 1Password titles are not unique, and every
+ * reader by title (Connect's GetItemByTitle, `op item get`, external-secrets) fails when
+ * two items share one (1Password/connect-sdk-go connect/client.go GetItemByTitle: "Found
+ * %d item(s) ... with title"), so a create-before-delete replacement would break them
+ * until the old one is gone.
  */
 export function secretItem(
   name: string,
   args: SecretItemArgs,
   opts: pulumi.CustomResourceOptions & { provider: onepassword.Provider },
 ): onepassword.Item {
+  const concealed = Object.entries(args.fields).map(([label, value]) => ({ label, type: "CONCEALED", value: pulumi.secret(value) }));
+  const plain = Object.entries(args.plainFields ?? {}).map(([label, value]) => ({ label, type: "STRING", value }));
+  const multiline = Object.entries(args.multilineFields ?? {}).map(([label, value]) => ({ label, type: "CONCEALED", value: pulumi.secret(toBase64(value)) }));
   return new onepassword.Item(
     name,
     {
@@ -85,16 +125,11 @@ export function secretItem(
       category: "secure_note",
       tags: args.tags ?? ["pulumi", "k8s-gitops"],
       sections: [
-        {
-          label: "fields",
-          fields: [
-            ...Object.entries(args.fields).map(([label, value]) => ({ label, type: "CONCEALED", value: pulumi.secret(value) })),
-            ...Object.entries(args.plainFields ?? {}).map(([label, value]) => ({ label, type: "STRING", value })),
-          ],
-        },
-      ],
+        { label: "fields", fields: [...concealed, ...plain] },
+        { label: BASE64_SECTION, fields: multiline },
+      ].filter((section) => section.fields.length > 0),
     },
-    opts,
+    { deleteBeforeReplace: true, ...opts },
   );
 }
 

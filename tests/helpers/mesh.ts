@@ -1,5 +1,6 @@
 /** Mesh test helpers: peers as StackReferences and the documented deployment order. */
 import { asStackReference, runProgram, RunResult, StackReferenceState } from "../../harness";
+import { MAX_CONNECTED_CLUSTERS } from "../../components/clustermesh/contract";
 
 /** A stack's fully-qualified name under the mock runtime's organization and project. */
 export const fq = (stack: string): string => `organization/k8s-gitops/${stack}`;
@@ -25,7 +26,9 @@ export const EDGE_CONTRACT = {
   podCidr: "10.248.0.0/16",
   apiserver: { address: "10.25.11.140", port: 2379 },
   peers: [fq("infra"), fq("apps")],
-  caOwner: fq("infra"),
+  /** Its own CA's certificate: a peer exports certificates, never keys. */
+  caCert: `-----BEGIN CERTIFICATE-----\n${Buffer.from("mock certificate of edge's own mesh CA").toString("base64")}\n-----END CERTIFICATE-----\n`,
+  maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
 };
 
 /** infra, apps, infra again, each listing the other two; `edge` exports `edgeContract`. */

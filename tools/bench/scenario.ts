@@ -114,7 +114,6 @@ export function writeFleetStack(root: string, baseStack: string, spec: FleetStac
     config[key("clustermesh")] = {
       ...object(base[key("clustermesh")], "clustermesh"),
       apiserverIp: `${net}.200`,
-      caOwnerStack: spec.fleet[0],
       peers: spec.fleet.filter((s) => s !== spec.stack),
     };
   }

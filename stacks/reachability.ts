@@ -1,0 +1,57 @@
+/**
+ * Whether the LoadBalancer addresses others must reach are reachable from the node
+ * subnet. Pure: config in, problems out.
+ *
+ * An address inside network.nodeSubnet is on-link for every host of that subnet (the
+ * other cluster's nodes dialling the clustermesh-apiserver, clients of the Gateways):
+ * they ask for it by ARP and never go through the router that BGP informs. LB-IPAM only
+ * allocates it; a node answers ARP for it only under Cilium L2 announcements
+ * (cilium/cilium Documentation/network/l2-announcements.rst; cilium/cilium#39023), which
+ * the cilium/l2 policies turn on for these Services on the interface below.
+ */
+import { contains, ipToInt, parseCidr } from "./net";
+import { Problem } from "./validate";
+import { RawStackConfig } from "./schema";
+
+type NetworkConfig = RawStackConfig["network"];
+
+/**
+ * The node interface that carries the node address, where L2 announcements answer ARP.
+ * The one place that decides it: the Talos node patches put the address on the bond and
+ * name it bond0 (talos/<cluster>/<address>.yaml, BondConfig).
+ */
+export function announceInterface(network: NetworkConfig): string | undefined {
+  const bond: NetworkConfig["bond"] | undefined = network.bond;
+  return bond ? "bond0" : undefined;
+}
+
+/** The addresses of this cluster that hosts outside it must reach, by config path. */
+function reachedAddresses(config: RawStackConfig): [string, string][] {
+  return [
+    ...(config.clustermesh.enabled && config.clustermesh.apiserverIp ? [["clustermesh.apiserverIp", config.clustermesh.apiserverIp] as [string, string]] : []),
+    ["cilium.gateways.external", config.cilium.gateways.external],
+    ["cilium.gateways.internal", config.cilium.gateways.internal],
+  ];
+}
+
+export function checkReachability(config: RawStackConfig): Problem[] {
+  const subnet = parseCidr(config.network.nodeSubnet);
+  if (!subnet) return [];
+  const problems: Problem[] = [];
+  const iface = announceInterface(config.network);
+  for (const [path, ip] of reachedAddresses(config)) {
+    if (!contains(subnet, ip)) continue;
+    const n = ipToInt(ip);
+    if (subnet.prefix < 31 && (n === subnet.first || n === subnet.last)) {
+      problems.push({ path, message: `${ip} is the network or broadcast address of network.nodeSubnet ${subnet.text}; no host can reach it` });
+    } else if (!iface) {
+      problems.push({
+        path,
+        message:
+          `${ip} is inside network.nodeSubnet ${subnet.text}, where peers and clients reach it by ARP, but no node interface ` +
+          "to announce it on follows from network (network.bond); configure the bond, or move the address out of the node subnet",
+      });
+    }
+  }
+  return problems;
+}
