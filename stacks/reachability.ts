@@ -16,13 +16,17 @@ import { RawStackConfig } from "./schema";
 type NetworkConfig = RawStackConfig["network"];
 
 /**
- * The node interface that carries the node address, where L2 announcements answer ARP.
- * The one place that decides it: the Talos node patches put the address on the bond and
- * name it bond0 (talos/<cluster>/<address>.yaml, BondConfig).
+ * The node interface(s) that carry the node addresses, where L2 announcements answer
+ * ARP: the bond when network.bond is set (the generated BondConfig carries the address),
+ * else the `interface` the nodes name (a regex alternation when they differ), else none:
+ * the platform configures the network and config cannot say which link has the address.
+ * Substituted into `^${CILIUM_L2_INTERFACE}$` of the cilium/l2 policies.
  */
-export function announceInterface(network: NetworkConfig): string | undefined {
-  const bond: NetworkConfig["bond"] | undefined = network.bond;
-  return bond ? "bond0" : undefined;
+export function announceInterface(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string | undefined {
+  if (network.bond) return network.bond.name;
+  const named = [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
+  if (named.length === 0) return undefined;
+  return named.length === 1 ? named[0] : `(${named.map((n) => n.replace(/[.]/g, "\\.")).join("|")})`;
 }
 
 /** The addresses of this cluster that hosts outside it must reach, by config path. */
@@ -38,7 +42,7 @@ export function checkReachability(config: RawStackConfig): Problem[] {
   const subnet = parseCidr(config.network.nodeSubnet);
   if (!subnet) return [];
   const problems: Problem[] = [];
-  const iface = announceInterface(config.network);
+  const iface = announceInterface(config.network, config.nodes);
   for (const [path, ip] of reachedAddresses(config)) {
     if (!contains(subnet, ip)) continue;
     const n = ipToInt(ip);
@@ -49,7 +53,7 @@ export function checkReachability(config: RawStackConfig): Problem[] {
         path,
         message:
           `${ip} is inside network.nodeSubnet ${subnet.text}, where peers and clients reach it by ARP, but no node interface ` +
-          "to announce it on follows from network (network.bond); configure the bond, or move the address out of the node subnet",
+          "to announce it on follows from config (network.bond or a node's interface); configure one, or move the address out of the node subnet",
       });
     }
   }

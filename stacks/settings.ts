@@ -30,7 +30,7 @@ export function clusterSettings(config: StackConfig): Record<string, string> {
     CILIUM_GATEWAY_LB_IP_EXTERNAL: cilium.gateways.external,
     CILIUM_GATEWAY_LB_IP_INTERNAL: cilium.gateways.internal,
     // The node interface the cilium/l2 policies announce LoadBalancer addresses on.
-    CILIUM_L2_INTERFACE: announceInterface(network) ?? "",
+    CILIUM_L2_INTERFACE: announceInterface(network, config.nodes) ?? "",
     ONEPASSWORD_CONNECT_HOST: onepassword.connectHost,
     ONEPASSWORD_VAULT_NAME: onepassword.clusterVault,
     SECRET_DOMAIN: cluster.domain,

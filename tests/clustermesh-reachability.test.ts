@@ -78,9 +78,9 @@ describe.each(["infra", "apps"])("stack %s", (stack) => {
   });
 
   it("cluster-settings names the interface the config derives, and the policies announce on exactly it", () => {
-    expect(settings.CILIUM_L2_INTERFACE).toBe(announceInterface(config.network));
+    expect(settings.CILIUM_L2_INTERFACE).toBe(announceInterface(config.network, config.nodes));
     expect(settings.CILIUM_L2_INTERFACE).not.toBe("");
-    for (const policy of policies) expect(policy.spec.interfaces).toEqual([`^${String(announceInterface(config.network))}$`]);
+    for (const policy of policies) expect(policy.spec.interfaces).toEqual([`^${String(announceInterface(config.network, config.nodes))}$`]);
   });
 
   it("announces the clustermesh-apiserver and both Gateway Services' LoadBalancer addresses, and nothing else", () => {
@@ -134,9 +134,23 @@ describe("the Cilium release", () => {
 describe("checkReachability", () => {
   const config = rawConfig("infra");
 
+  it("announces on the bond, else on the interface(s) the nodes name", () => {
+    const bondName = config.network.bond?.name;
+    expect(bondName).toBeDefined();
+    expect(announceInterface(config.network, config.nodes)).toBe(bondName);
+    const network = { ...config.network, bond: undefined };
+    const nodes = config.nodes.map((n, i) => ({ ...n, bondMembers: undefined, interface: i === 0 ? "eth0" : "enp1s0.1" }));
+    expect(announceInterface(network, nodes)).toBe("(enp1s0\\.1|eth0)");
+    expect(announceInterface(network, nodes.map((n) => ({ ...n, interface: "eth0" })))).toBe("eth0");
+  });
+
   it("fails an address in the node subnet when no node interface follows from the network config, naming each key", () => {
-    const noBond = { ...config, network: { ...config.network, bond: undefined } } as unknown as RawStackConfig;
-    expect(announceInterface(noBond.network)).toBeUndefined();
+    const noBond = {
+      ...config,
+      network: { ...config.network, bond: undefined },
+      nodes: config.nodes.map((n) => ({ ...n, bondMembers: undefined })),
+    } as unknown as RawStackConfig;
+    expect(announceInterface(noBond.network, noBond.nodes)).toBeUndefined();
     const problems = checkReachability(noBond);
     expect(problems.map((p) => p.path)).toEqual(["clustermesh.apiserverIp", "cilium.gateways.external", "cilium.gateways.internal"]);
     for (const p of problems) expect(p.message).toContain("network.nodeSubnet 10.25.11.0/24");

@@ -261,6 +261,11 @@ describe("a node is one config entry", () => {
         "k8s-gitops:network.vlans": undefined,
         "k8s-gitops:network.gateway": undefined,
         ...Object.fromEntries(nodes.map((_, i) => [`k8s-gitops:nodes[${i}].bondMembers`, undefined])),
+        // No interface follows from config to announce addresses of the node subnet on: the
+        // LoadBalancer range moves out of it (checkReachability).
+        "k8s-gitops:cilium.lbPool": { start: "10.25.12.100", end: "10.25.12.119" },
+        "k8s-gitops:cilium.gateways": { external: "10.25.12.110", internal: "10.25.12.111" },
+        "k8s-gitops:clustermesh.apiserverIp": "10.25.12.100",
       },
     });
     expect(result.error).toBeUndefined();
