@@ -270,6 +270,33 @@ describe("up workflow", () => {
   });
 });
 
+describe("talosctl for the day-2 steps of preview and up", () => {
+  const pinned = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string } } } };
+
+  it.each([
+    ["preview.yml", "preview", "${{ matrix.stack }}"],
+    ["up.yml", "up", "${{ inputs.stack }}"],
+  ])("%s puts the stack's pinned talosctl on PATH with the shared installer, before any credential", (file, jobName, stack) => {
+    const job = workflow(file).jobs[jobName];
+    const install = job.steps.findIndex((s) => /tools\/ci\/install-tools\.sh/.test(s.run ?? ""));
+    expect(install).toBeGreaterThan(-1);
+    const step = job.steps[install];
+    // The versions come from the stack's config (tools/ci/tool-versions.ts), none is written here.
+    expect(step.env).toEqual({ STACK: stack });
+    expect(step.run).toContain('npx ts-node --transpile-only tools/ci/tool-versions.ts "$STACK"');
+    expect(step.run).toMatch(/bash tools\/ci\/install-tools\.sh "\$RUNNER_TEMP\/bin" talosctl\n/);
+    expect(step.run).toContain('echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"');
+    expect(JSON.stringify(step)).not.toContain(pinned.config.versions.value.talos);
+    // After the install without scripts, before the OIDC token is minted and Pulumi runs.
+    const npm = job.steps.findIndex((s) => /\bnpm ci\b/.test(s.run ?? ""));
+    const auth = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+    const pulumi = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(npm).toBeGreaterThan(-1);
+    expect([npm < install, install < auth, auth < pulumi]).toEqual([true, true, true]);
+    expect(secretsUsed({ ...job, steps: [step] })).toEqual([]);
+  });
+});
+
 describe("render diff summary", () => {
   const script = path.join(PROJECT_ROOT, "tools", "ci", "render-diff-summary.sh");
 

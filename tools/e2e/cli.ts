@@ -1,24 +1,17 @@
 /**
  * `npx ts-node --transpile-only tools/e2e/cli.ts <command> [stack]` (stack defaults to e2e):
- *   env             KEY=value lines for $GITHUB_ENV: versions, subnet, node counts and addresses
+ *   env             KEY=value lines for $GITHUB_ENV: tool versions (tools/ci/tool-versions.ts), subnet,
+ *                   node counts and addresses
  *   kustomizations  the Flux Kustomizations to wait for, one per line
  *   skipped         the ones that cannot become Ready, with the reason
  *   releases        `namespace release` of every Helm release the program installs, read
  *                   from the real program run offline under the mock runtime
  */
-import * as fs from "fs";
-import * as path from "path";
 import { PROJECT_ROOT, ofType, readProjectConfig, runProgram } from "../../harness";
+import { envLines, toolVersions } from "../ci/tool-versions";
 import { clusterPlan, fluxKustomizations, kustomizationGates } from "./plan";
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-
-/** The Pulumi CLI every workflow installs, pinned once in .pulumi.version. */
-function pulumiVersion(projectRoot: string): string {
-  const version = fs.readFileSync(path.join(projectRoot, ".pulumi.version"), "utf8").trim();
-  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`.pulumi.version must hold an exact version, found ${version}`);
-  return version;
-}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, stack = "e2e"] = argv;
@@ -29,9 +22,8 @@ async function main(argv: readonly string[]): Promise<number> {
       out([
         `E2E_STACK=${stack}`,
         `E2E_CLUSTER=${plan.cluster}`,
-        `TALOS_VERSION=${plan.talosVersion}`,
-        `KUBERNETES_VERSION=${plan.kubernetesVersion}`,
-        `PULUMI_VERSION=${pulumiVersion(PROJECT_ROOT)}`,
+        // What tools/ci/install-tools.sh installs; TALOS_VERSION also boots the VMs.
+        ...envLines(toolVersions(PROJECT_ROOT, stack)),
         `E2E_CIDR=${plan.cidr}`,
         `E2E_CONTROLPLANES=${plan.controlPlanes.length}`,
         `E2E_WORKERS=${plan.workers.length}`,
