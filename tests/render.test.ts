@@ -17,7 +17,7 @@ import { subject } from "../tools/render/names";
 import { MARKER_FILE, RenderOutputError, assertNoSecrets, writeRender } from "../tools/render/output";
 import { PLACEHOLDER } from "../tools/render/redact";
 import { CONFIGURATION_APPLY, GET_CONFIGURATION } from "../tools/render/talos";
-import { chartPin } from "./helpers/pins";
+import { PINS, chartPin } from "./helpers/pins";
 
 const FIXTURE = path.join(__dirname, "fixtures", "render-project");
 
@@ -272,5 +272,64 @@ describe("render command line", () => {
     for (const name of ["summary.md", "graph.mmd", "resources.yaml", "outputs.yaml", MARKER_FILE]) expect(a.has(name)).toBe(true);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [name, content] of a) expect({ name, same: content.equals(b.get(name) as Buffer) }).toEqual({ name, same: true });
+  });
+});
+
+describe("render: who owns the Helm releases", () => {
+  const ownershipOf = (summary: string) => {
+    const start = summary.indexOf("## Who owns the Helm releases");
+    expect(start).toBeGreaterThan(-1);
+    const end = summary.indexOf("\n## ", start + 1);
+    return summary.slice(start, end === -1 ? undefined : end);
+  };
+  /** Rows of the section's table, as cells. */
+  const rows = (section: string) =>
+    section
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !/^\| (release|order) \|/.test(l))
+      .map((l) => l.slice(2, -2).split(" | "));
+  const bootstrapOutput = (r: RunResult) => r.outputs.bootstrap.value as { releases: Record<string, string>; releaseOwner: string; fluxSync: { url: string; path: string } };
+
+  it.each(["infra", "apps"])("%s (adopted): Pulumi registers no Helm release and Flux owns each release at its pinned version", async (stack) => {
+    const result = await runProgram({ stack });
+    expect(result.error).toBeUndefined();
+    const out = bootstrapOutput(result);
+    expect(out.releaseOwner).toBe("flux");
+    const section = ownershipOf(renderResult(result, PROJECT_ROOT).summary);
+    expect(section).toContain("Pulumi registers no Helm release, neither install nor import");
+    expect(section).toContain(`\`${out.fluxSync.path}\` of ${out.fluxSync.url}`);
+    expect(section).not.toContain("Not as expected");
+    expect(rows(section)).toEqual(Object.entries(out.releases).sort(([a], [b]) => (a < b ? -1 : 1)).map(([release, version]) => [release, version, "Flux"]));
+    // Each version is the tag of an OCIRepository under kubernetes/ (what Flux reconciles).
+    for (const [, version] of rows(section)) expect(Object.values(PINS.charts)).toContain(version);
+  });
+
+  it("fresh cluster: lists the releases Pulumi installs before the hand-off, in install order, Flux's release last", async () => {
+    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.bootstrapped": false } });
+    expect(result.error).toBeUndefined();
+    const out = bootstrapOutput(result);
+    expect(out.releaseOwner).toBe("pulumi");
+    const section = ownershipOf(renderResult(result, PROJECT_ROOT).summary);
+    expect(section).toContain("Pulumi installs these Helm releases before the hand-off");
+    const table = rows(section);
+    const releases = result.resources.filter((r) => HELM_TYPE.test(r.type));
+    expect(table.map((r) => r[1]).sort()).toEqual(releases.map((r) => String(reveal(r.inputs.name))).sort());
+    expect(table.map((r) => r[0])).toEqual(table.map((_, i) => String(i + 1)));
+    for (const [, release, namespace, , version, after] of table) {
+      const registered = releases.find((r) => reveal(r.inputs.name) === release);
+      expect({ release, namespace, version }).toEqual({ release, namespace: reveal(registered?.inputs.namespace), version: reveal(registered?.inputs.version) });
+      expect(version).toBe(out.releases[release]);
+      // Every release it waits for comes earlier in the table.
+      const position = table.findIndex((r) => r[1] === release);
+      if (after !== "-") for (const dependency of after.split(", ")) expect(table.findIndex((r) => r[1] === dependency)).toBeLessThan(position);
+    }
+    // The Flux release (the one carrying the sync) is installed last, after every other one.
+    const last = table[table.length - 1];
+    expect(last[5].split(", ").sort()).toEqual(table.slice(0, -1).map((r) => r[1]).sort());
+  });
+
+  it("renders no ownership section for a program without a bootstrap output", async () => {
+    const result = await runProgram({ stack: "dev", projectRoot: FIXTURE });
+    expect(renderResult(result, FIXTURE).summary).not.toContain("## Who owns the Helm releases");
   });
 });

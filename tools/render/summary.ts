@@ -1,9 +1,10 @@
-/** summary.md: counts, nodes, releases, objects and warnings as Markdown tables. */
+/** summary.md: counts, nodes, releases, who owns them (Pulumi or Flux), objects and warnings as Markdown tables. */
 import { RunResult } from "../../harness";
 import { Chain, describeChain } from "./graph";
 import { HelmReleaseRender } from "./helm";
 import { KubernetesObjectRender } from "./kubernetes";
 import { compare } from "./names";
+import { ownershipSection } from "./ownership";
 import { TalosNodeRender } from "./talos";
 
 export interface SummaryInput {
@@ -66,6 +67,8 @@ export function summary(input: SummaryInput): string {
       table(["release", "namespace", "chart", "version", "values"], input.helm.map((h) => [h.release, h.namespace, h.chart, h.version, h.file])),
     );
   }
+  const ownership = ownershipSection(result, input.helm, table);
+  if (ownership.length > 0) sections.push("", ...ownership);
   if (input.kubernetes.length > 0) {
     sections.push(
       "",
