@@ -39,7 +39,9 @@ pinned() {
 }
 
 # Per tool: where the publisher serves it and the name its checksum line carries
-# (<tool>-<version>-<platform>).
+# (<tool>-<version>-<platform>). Asset names: Talos releases talosctl-linux-amd64/-arm64
+# with sha256 checksums (siderolabs/talos release pipeline, .drone.jsonnet `release`);
+# flux archives {binary}_{version}_{os}_{arch}.tar.gz (fluxcd/flux2 .goreleaser.yml).
 declare -a tools=() urls=() artifacts=()
 for tool in "$@"; do
   tools+=("$tool")
