@@ -3,7 +3,7 @@
  * requests are checked, rendered and previewed; nothing applies to a cluster unless an
  * operator starts it by hand; previews without the repository's secrets skip with a notice.
  */
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -295,6 +295,27 @@ describe("talosctl for the day-2 steps of preview and up", () => {
     expect([npm < install, install < auth, auth < pulumi]).toEqual([true, true, true]);
     expect(secretsUsed({ ...job, steps: [step] })).toEqual([]);
   });
+
+  it("the up step, run as written, asks the installer for the talosctl of the stack's versions.talos and installs nothing unverified", () => {
+    const step = workflow("up.yml").jobs.up.steps.find((s) => /tools\/ci\/install-tools\.sh/.test(s.run ?? ""));
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), "talosctl-step-"));
+    // A curl that serves bytes no committed checksum matches: whether or not the line is committed yet, nothing may be installed.
+    const fakeBin = path.join(temp, "fake-bin");
+    fs.mkdirSync(fakeBin);
+    fs.writeFileSync(path.join(fakeBin, "curl"), '#!/usr/bin/env bash\nwhile (($#)); do [[ "$1" == --output ]] && echo unverified > "$2"; shift; done\n', { mode: 0o755 });
+    const githubPath = path.join(temp, "github-path");
+    const arch = os.arch() === "arm64" ? "arm64" : "amd64";
+    for (const stack of deployedStacks(PROJECT_ROOT)) {
+      const run = spawnSync("bash", ["-e", "-c", step?.run ?? "false"], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ""}`, STACK: stack, RUNNER_TEMP: temp, GITHUB_PATH: githubPath },
+        encoding: "utf8",
+      });
+      expect({ stack, status: run.status }).toEqual({ stack, status: 1 });
+      expect(run.stdout).toMatch(new RegExp(`(no sha256 for |checksum mismatch::)talosctl-${pinned.config.versions.value.talos.replace(/\./g, "\\.")}-linux-${arch}`));
+      expect(fs.existsSync(path.join(temp, "bin", "talosctl"))).toBe(false);
+    }
+  }, 60_000);
 });
 
 describe("render diff summary", () => {
