@@ -399,9 +399,8 @@ describe("config choices", () => {
   });
 });
 
-// A failed item check rejects the inputs of every apply; under the mock runtime a run whose
-// resource inputs reject never finishes (dependents wait for URNs forever), so the check
-// itself is tested here. It is what runs on the item's fields in adopt mode (pki.ts).
+// The presence and PEM-label check of the item's fields; the whole adopt-path check (this
+// and rules/pki.ts) failing a run is in talos-pki-adopt.test.ts.
 describe("the adopted item's fields", () => {
   it("passes a complete item through, field by field", () => {
     const item = { ...pkiItem("infra-talos"), notes: "ignored" };
