@@ -42,8 +42,12 @@ export interface MockWorldOptions {
   readonly stackReferences?: Record<string, StackReferenceState>;
   /** Stacks whose lookup fails as for a stack that was never created. */
   readonly missingStacks?: readonly string[];
-  /** 1Password items by title: label → value. Replaces the default catalog entry of that title. */
-  readonly onepasswordItems?: Record<string, Record<string, string> | null>;
+  /**
+   * 1Password items by title: label → value; null: no item has the title; a number: that many
+   * items share it. Replaces the default catalog entry of that title. By default the titles
+   * the program writes (`kubernetes/...`) hold no item yet, as before a first run.
+   */
+  readonly onepasswordItems?: Record<string, Record<string, string> | null | number>;
   /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
   readonly cloudflarePermissionGroups?: readonly string[];
   /**
@@ -103,9 +107,14 @@ export class MockWorld implements pulumi.runtime.Mocks {
     return fields;
   }
 
-  private onepasswordItem(title: string): Record<string, string> {
+  private onepasswordItem(title: string, vault: string): Record<string, string> {
     const custom = this.options.onepasswordItems?.[title];
-    if (custom === null) throw new Error(`1Password item "${title}" not found`);
+    if (custom === null || typeof custom === "number" || (custom === undefined && title.startsWith("kubernetes/"))) {
+      // Connect's GetItemByTitle answer (1Password/connect-sdk-go connect/client.go), carried
+      // in `details` as a provider's gRPC error is (the SDK's invoke rethrows the details).
+      const count = typeof custom === "number" ? custom : 0;
+      throw Object.assign(new Error(`Found ${count} item(s)`), { details: `Found ${count} item(s) in vault "${vault}" with title "${title}"` });
+    }
     if (custom) {
       // A test's own PKI item: its secret forms count for the leak scan like the default's.
       if (/-talos$/.test(title)) for (const form of sensitiveFormsOf(custom)) this.sensitiveValues.add(form);
@@ -355,7 +364,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
       }
       case "onepassword:index/getItem:getItem": {
         const title = String(inputs.title ?? inputs.uuid);
-        const fields = this.onepasswordItem(title);
+        const fields = this.onepasswordItem(title, String(inputs.vault));
         const itemUuid = hex("item", title).slice(0, 26);
         return {
           id: `vaults/${String(inputs.vault)}/items/${itemUuid}`,
