@@ -73,7 +73,8 @@ export function unrecordedItemError(title: string, vaultName: string, command: s
     `1Password vault "${vaultName}" already holds an item titled "${title}" that this stack did not write; writing would add a second ` +
       "item of that title, on which every reader by title (external-secrets, Connect, `op item get`) fails. Either make it this " +
       `stack's own (the next \`pulumi up\` then updates its fields to the program's): ${command}; or delete or rename it in 1Password. ` +
-      "Then run `pulumi up` again",
+      "Then run `pulumi up` again. (If the import answers that the resource already exists, a failed earlier run of this stack " +
+      "created the item: delete it in 1Password, run `pulumi refresh`, then `pulumi up`.)",
   );
 }
 
