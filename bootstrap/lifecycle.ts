@@ -15,6 +15,17 @@ export interface RecordedLifecycle {
   readonly pki?: PkiMode;
   /** The 1Password item title that run adopted or backed the PKI up to. */
   readonly pkiItem?: string;
+  /**
+   * The 1Password items this stack writes, by vault name and title: an existing item of a
+   * recorded title is the stack's own; any other is not overwritten or duplicated.
+   */
+  readonly onepasswordItems?: readonly RecordedItem[];
+}
+
+export interface RecordedItem {
+  /** The vault's name, as config names it. */
+  readonly vault: string;
+  readonly title: string;
 }
 
 /** The stack output name; stacks/lifecycle.ts writes and reads it. */
@@ -28,7 +39,31 @@ export function parseRecordedLifecycle(raw: unknown): RecordedLifecycle {
     ...(typeof r.fluxOwnsReleases === "boolean" ? { fluxOwnsReleases: r.fluxOwnsReleases } : {}),
     ...(r.pki === "adopt" || r.pki === "generate" ? { pki: r.pki } : {}),
     ...(typeof r.pkiItem === "string" ? { pkiItem: r.pkiItem } : {}),
+    ...(Array.isArray(r.onepasswordItems) ? { onepasswordItems: r.onepasswordItems.filter(isRecordedItem) } : {}),
   };
+}
+
+function isRecordedItem(raw: unknown): raw is RecordedItem {
+  if (typeof raw !== "object" || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  return typeof r.vault === "string" && typeof r.title === "string";
+}
+
+/** The titles this stack recorded as written in a vault (by name). */
+export function ownedTitles(recorded: RecordedLifecycle, vault: string): string[] {
+  return (recorded.onepasswordItems ?? []).filter((i) => i.vault === vault).map((i) => i.title);
+}
+
+/**
+ * Runs from before the record moved into `lifecycle` left it in the `onepasswordItems`
+ * output (`{ vault, titles }`): read as the same record, so their items stay their own.
+ */
+export function withLegacyItems(recorded: RecordedLifecycle, legacy: unknown): RecordedLifecycle {
+  if (recorded.onepasswordItems !== undefined || typeof legacy !== "object" || legacy === null) return recorded;
+  const l = legacy as Record<string, unknown>;
+  if (typeof l.vault !== "string" || !Array.isArray(l.titles)) return recorded;
+  const vault = l.vault;
+  return { ...recorded, onepasswordItems: l.titles.filter((t): t is string => typeof t === "string").map((title) => ({ vault, title })) };
 }
 
 /**

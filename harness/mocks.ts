@@ -9,6 +9,7 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { sensitiveFormsOf, talosPkiItem as fixturePkiItem } from "./pki-fixtures";
 import { secretEnvelope } from "./values";
 
 export const MOCK_SECRET_MARKER = "MOCK-SECRET";
@@ -41,8 +42,12 @@ export interface MockWorldOptions {
   readonly stackReferences?: Record<string, StackReferenceState>;
   /** Stacks whose lookup fails as for a stack that was never created. */
   readonly missingStacks?: readonly string[];
-  /** 1Password items by title: label → value. Replaces the default catalog entry of that title. */
-  readonly onepasswordItems?: Record<string, Record<string, string> | null>;
+  /**
+   * 1Password items by title: label → value; null: no item has the title; a number: that many
+   * items share it. Replaces the default catalog entry of that title. By default the titles
+   * the program writes (`kubernetes/...`) hold no item yet, as before a first run.
+   */
+  readonly onepasswordItems?: Record<string, Record<string, string> | null | number>;
   /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
   readonly cloudflarePermissionGroups?: readonly string[];
   /**
@@ -95,31 +100,26 @@ export class MockWorld implements pulumi.runtime.Mocks {
     return encoded;
   }
 
-  private talosPkiItem(title: string): Record<string, string> {
-    const crt = (n: string) => this.pemB64("CERTIFICATE", `${title}-${n}`);
-    const key = (n: string) => this.pemB64("EC PRIVATE KEY", `${title}-${n}`);
-    return {
-      MACHINE_TOKEN: this.sensitive(`${title}-trustd-token`),
-      MACHINE_CA_CRT: crt("os-ca"),
-      MACHINE_CA_KEY: this.pemB64("ED25519 PRIVATE KEY", `${title}-os-ca-key`),
-      CLUSTER_ID: b64(`cluster-id-${title}`),
-      CLUSTER_SECRET: this.sensitive(`${title}-cluster-secret`),
-      CLUSTER_TOKEN: this.sensitive(`${title}-bootstrap-token`),
-      CLUSTER_CA_CRT: crt("k8s-ca"),
-      CLUSTER_CA_KEY: key("k8s-ca-key"),
-      CLUSTER_AGGREGATORCA_CRT: crt("aggregator-ca"),
-      CLUSTER_AGGREGATORCA_KEY: key("aggregator-ca-key"),
-      CLUSTER_ETCD_CA_CRT: crt("etcd-ca"),
-      CLUSTER_ETCD_CA_KEY: key("etcd-ca-key"),
-      CLUSTER_SERVICEACCOUNT_KEY: key("service-account-key"),
-      CLUSTER_SECRETBOXENCRYPTIONSECRET: this.sensitive(`${title}-secretbox`),
-    };
+  /** A Talos PKI item of real throwaway material (harness/pki-fixtures.ts), every secret form remembered. */
+  talosPkiItem(title: string): Record<string, string> {
+    const fields = fixturePkiItem(title);
+    for (const form of sensitiveFormsOf(fields)) this.sensitiveValues.add(form);
+    return fields;
   }
 
-  private onepasswordItem(title: string): Record<string, string> {
+  private onepasswordItem(title: string, vault: string): Record<string, string> {
     const custom = this.options.onepasswordItems?.[title];
-    if (custom === null) throw new Error(`1Password item "${title}" not found`);
-    if (custom) return custom;
+    if (custom === null || typeof custom === "number" || (custom === undefined && title.startsWith("kubernetes/"))) {
+      // Connect's GetItemByTitle answer (1Password/connect-sdk-go connect/client.go), carried
+      // in `details` as a provider's gRPC error is (the SDK's invoke rethrows the details).
+      const count = typeof custom === "number" ? custom : 0;
+      throw Object.assign(new Error(`Found ${count} item(s)`), { details: `Found ${count} item(s) in vault "${vault}" with title "${title}"` });
+    }
+    if (custom) {
+      // A test's own PKI item: its secret forms count for the leak scan like the default's.
+      if (/-talos$/.test(title)) for (const form of sensitiveFormsOf(custom)) this.sensitiveValues.add(form);
+      return custom;
+    }
     if (/-talos$/.test(title)) return this.talosPkiItem(title);
     return {
       OP_CONNECT_TOKEN: this.sensitive(`${title}-connect-token`),
@@ -364,7 +364,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
       }
       case "onepassword:index/getItem:getItem": {
         const title = String(inputs.title ?? inputs.uuid);
-        const fields = this.onepasswordItem(title);
+        const fields = this.onepasswordItem(title, String(inputs.vault));
         const itemUuid = hex("item", title).slice(0, 26);
         return {
           id: `vaults/${String(inputs.vault)}/items/${itemUuid}`,

@@ -19,6 +19,7 @@ import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
 import { StackConfig } from "./config";
+import { ownedTitles } from "../bootstrap/lifecycle";
 import { lifecycleOutput, type Lifecycle } from "./lifecycle";
 import { clusterSettings } from "./settings";
 
@@ -78,6 +79,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
           provider: onepassword,
           vault: clusterVault,
           vaultName: config.onepassword.clusterVault,
+          ownedTitles: ownedTitles(lifecycle.recorded, config.onepassword.clusterVault),
           cluster: config.cluster.name,
           talosconfig: talos.talosconfig,
           kubeconfig: talos.kubeconfig,
@@ -102,7 +104,12 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
     ...edgeOutputs,
     ...clustermesh.stackOutputs,
     bootstrap: bootstrap.outputs,
-    // Read back by the next run (stacks/lifecycle.ts): the hand-off to Flux and the PKI mode.
-    lifecycle: lifecycleOutput(config, bootstrap.handedOff),
+    // Read back by the next run (stacks/lifecycle.ts): the hand-off to Flux, the PKI mode
+    // and the 1Password items this stack wrote.
+    lifecycle: lifecycleOutput(
+      config,
+      bootstrap.handedOff,
+      written && { vault: config.onepassword.clusterVault, titles: Object.entries(written.items).map(([title, item]) => item.id.apply(() => title)) },
+    ),
   };
 }

@@ -10,8 +10,10 @@ import {
   fluxOwnsReleases,
   LIFECYCLE_OUTPUT,
   parseRecordedLifecycle,
+  withLegacyItems,
   pkiSwitchProblems,
   type PkiMode,
+  type RecordedItem,
   type RecordedLifecycle,
 } from "../bootstrap/lifecycle";
 import type { StackConfig } from "./config";
@@ -24,6 +26,9 @@ export interface Lifecycle {
   readonly fluxOwnsReleases: boolean;
 }
 
+/** Where runs before the item record moved into `lifecycle` listed the items they wrote. */
+const LEGACY_ITEMS_OUTPUT = "onepasswordItems";
+
 /** This stack's fully-qualified name, as a StackReference takes it. */
 export function selfStackName(): string {
   return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
@@ -34,7 +39,8 @@ export async function readRecordedLifecycle(): Promise<RecordedLifecycle> {
   const self = selfStackName();
   const ref = new pulumi.StackReference("lifecycle-previous-run", { name: self });
   const details = await ref.getOutputDetails(LIFECYCLE_OUTPUT);
-  return parseRecordedLifecycle(details.secretValue ?? details.value);
+  const legacyItems = await ref.getOutputDetails(LEGACY_ITEMS_OUTPUT);
+  return withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value);
 }
 
 /**
@@ -56,14 +62,28 @@ export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> 
   return { recorded, fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded) };
 }
 
+/** The items a run writes: the vault's name, and each title once its item exists. */
+export interface WrittenItems {
+  readonly vault: string;
+  readonly titles: readonly pulumi.Output<string>[];
+}
+
 /**
  * The `lifecycle` output of this run. `fluxOwnsReleases` resolves to true only once the
  * release that starts Flux exists (a failed first run records nothing new, so the next
- * run installs again); on a run that registers no release it stays true.
+ * run installs again); on a run that registers no release it stays true. A 1Password
+ * item is recorded once it exists.
  */
 export function lifecycleOutput(
   config: StackConfig,
   handedOff: pulumi.Output<boolean>,
-): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string }> {
-  return handedOff.apply((fluxOwns) => ({ fluxOwnsReleases: fluxOwns, pki: config.talos.pki, pkiItem: config.onepassword.talosItem }));
+  written?: WrittenItems,
+): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string; onepasswordItems?: RecordedItem[] }> {
+  const titles: pulumi.Output<string[]> = pulumi.all([...(written?.titles ?? [])]);
+  return pulumi.all([handedOff, titles]).apply(([fluxOwns, writtenTitles]) => ({
+    fluxOwnsReleases: fluxOwns,
+    pki: config.talos.pki,
+    pkiItem: config.onepassword.talosItem,
+    ...(written ? { onepasswordItems: writtenTitles.map((title): RecordedItem => ({ vault: written.vault, title })) } : {}),
+  }));
 }

@@ -2,7 +2,7 @@
  * The rules a stack applies to what its previous run recorded (bootstrap/lifecycle.ts):
  * when Flux owns the releases, and when a Talos PKI mode switch is refused.
  */
-import { fluxOwnsReleases, parseRecordedLifecycle, pkiSwitchProblems, type PkiSwitchInput } from "../bootstrap/lifecycle";
+import { fluxOwnsReleases, ownedTitles, parseRecordedLifecycle, pkiSwitchProblems, withLegacyItems, type PkiSwitchInput } from "../bootstrap/lifecycle";
 
 describe("recorded lifecycle", () => {
   test("reads the fields it knows and ignores anything else", () => {
@@ -10,6 +10,30 @@ describe("recorded lifecycle", () => {
     expect(parseRecordedLifecycle("x")).toEqual({});
     expect(parseRecordedLifecycle({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "t", other: 1 })).toEqual({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "t" });
     expect(parseRecordedLifecycle({ fluxOwnsReleases: "yes", pki: "other" })).toEqual({});
+  });
+
+  test("reads the recorded 1Password items, dropping entries of another shape", () => {
+    const items = [{ vault: "Infra", title: "kubernetes/c/a/b" }, { vault: "Infra" }, "x", { vault: 1, title: "t" }];
+    expect(parseRecordedLifecycle({ onepasswordItems: items })).toEqual({ onepasswordItems: [{ vault: "Infra", title: "kubernetes/c/a/b" }] });
+    expect(parseRecordedLifecycle({ onepasswordItems: "x" })).toEqual({});
+  });
+
+  test("owns the titles recorded in the vault asked about, by vault name", () => {
+    const recorded = { onepasswordItems: [{ vault: "Infra", title: "a" }, { vault: "Other", title: "b" }] };
+    expect(ownedTitles(recorded, "Infra")).toEqual(["a"]);
+    expect(ownedTitles(recorded, "Nowhere")).toEqual([]);
+    expect(ownedTitles({}, "Infra")).toEqual([]);
+  });
+
+  test("takes an older run's onepasswordItems output as the record when lifecycle has none", () => {
+    expect(withLegacyItems({ pki: "adopt" }, { vault: "Infra", titles: ["a", 2, "b"] })).toEqual({
+      pki: "adopt",
+      onepasswordItems: [{ vault: "Infra", title: "a" }, { vault: "Infra", title: "b" }],
+    });
+    // The lifecycle's own record wins, even when empty; a malformed output is no record.
+    expect(withLegacyItems({ onepasswordItems: [] }, { vault: "Infra", titles: ["a"] })).toEqual({ onepasswordItems: [] });
+    expect(withLegacyItems({}, { titles: ["a"] })).toEqual({});
+    expect(withLegacyItems({}, undefined)).toEqual({});
   });
 
   test("Flux owns the releases on an adopted cluster, or once a run recorded the hand-off; never otherwise", () => {

@@ -87,6 +87,30 @@ describe("the scan", () => {
     expect(secretLeaks({ ...clean, invokes })).toContain("invoke talos:machine/getConfiguration:getConfiguration inputs.machineSecrets.secrets.bootstrapToken");
   });
 
+  it("finds every secret of the adopted PKI item unwrapped, though the test-only material carries no marker", () => {
+    const index = clean.invokes.findIndex((i) => i.token === "talos:machine/getConfiguration:getConfiguration");
+    const invokes = clean.invokes.map((i, n) => (n === index ? { ...i, inputs: reveal(i.inputs) as Record<string, unknown> } : i));
+    const at = "invoke talos:machine/getConfiguration:getConfiguration inputs.machineSecrets.";
+    const leaks = secretLeaks({ ...clean, invokes }).filter((l) => l.startsWith(at)).map((l) => l.slice(at.length));
+    expect(leaks.sort()).toEqual(
+      [
+        "certs.etcd.key",
+        "certs.k8s.key",
+        "certs.k8sAggregator.key",
+        "certs.k8sServiceaccount.key",
+        "certs.os.key",
+        "cluster.secret",
+        "secrets.bootstrapToken",
+        "secrets.secretboxEncryptionSecret",
+        "trustdinfo.token",
+      ].sort(),
+    );
+    // The OS CA key handed to the TLS provider under the standard PKCS#8 label is found too.
+    expect(secretLeaks(unwrapped("tls:index/locallySignedCert:LocallySignedCert", "talos-admin"))).toEqual([
+      "tls:index/locallySignedCert:LocallySignedCert::talos-admin inputs.caPrivateKeyPem",
+    ]);
+  });
+
   it("finds a secret in an invoke's inputs and in a plain stack output, but not in a secret one", () => {
     const token = "MOCK-SECRET-planted";
     const planted: RunResult = {

@@ -33,7 +33,7 @@ class RecordingWorld extends MockWorld {
 const answers: Record<string, string> = {
   [DUPLICATED]: `Found 2 item(s) in vault "vault-uuid" with title "${DUPLICATED}"`,
   [ABSENT]: `Found 0 item(s) in vault "vault-uuid" with title "${ABSENT}"`,
-  "kubernetes/infra/cloudflared/tunnel": `Found 1 item(s) in vault "vault-uuid" with title "kubernetes/infra/cloudflared/tunnel"`,
+  "kubernetes/infra/cloudflared/tunnel": `Found 0 item(s) in vault "vault-uuid" with title "kubernetes/infra/cloudflared/tunnel"`,
 };
 const lookups: string[] = [];
 const lookupTitle = (vault: string, title: string) => {
@@ -55,20 +55,33 @@ describe("classifyLookupError", () => {
   });
 });
 
+const HELD = "kubernetes/infra/cloudflared/tunnel";
+const target = { name: "cloudflared-tunnel", parent: "cluster-secrets=urn:parent", provider: "onepassword=urn:provider" };
+const owning = (...titles: string[]) => ({ owned: new Set(titles), importTarget: () => Promise.resolve(target) });
+const heldLookup = () => Promise.resolve({ kind: "one" as const, uuid: "itemuuid" });
+
 describe("checkTitle", () => {
-  it("refuses a title several items hold, naming vault and title and what to do", async () => {
-    await expect(checkTitle(DUPLICATED, "vault-uuid", "Infra", lookupTitle)).rejects.toThrow(
+  it("refuses a title several items hold, naming vault and title and what to do, even when recorded", async () => {
+    await expect(checkTitle(DUPLICATED, "vault-uuid", "Infra", lookupTitle, owning(DUPLICATED))).rejects.toThrow(
       `1Password vault "Infra" already holds 2 items titled "${DUPLICATED}"`,
     );
   });
 
-  it("passes an absent title and one held once (this stack's own item on a later run)", async () => {
-    expect(await checkTitle(ABSENT, "vault-uuid", "Infra", lookupTitle)).toBe(ABSENT);
-    expect(await checkTitle("kubernetes/infra/cloudflared/tunnel", "vault-uuid", "Infra", lookupTitle)).toBe("kubernetes/infra/cloudflared/tunnel");
+  it("passes an absent title, and one held once by an item this stack recorded as its own", async () => {
+    expect(await checkTitle(ABSENT, "vault-uuid", "Infra", lookupTitle, owning())).toBe(ABSENT);
+    expect(await checkTitle(HELD, "vault-uuid", "Infra", heldLookup, owning(HELD))).toBe(HELD);
+  });
+
+  it("refuses a title one unrecorded item holds, naming vault, title and the import that adopts it", async () => {
+    const refusal = checkTitle(HELD, "vault-uuid", "Infra", heldLookup, owning("kubernetes/infra/talos/talosconfig"));
+    await expect(refusal).rejects.toThrow(`1Password vault "Infra" already holds an item titled "${HELD}" that this stack did not write`);
+    await expect(refusal).rejects.toThrow(
+      "pulumi import onepassword:index/item:Item cloudflared-tunnel vaults/vault-uuid/items/itemuuid --parent 'cluster-secrets=urn:parent' --provider 'onepassword=urn:provider'",
+    );
   });
 
   it("fails on a lookup it cannot classify rather than guess", async () => {
-    await expect(checkTitle("t", "v", "Infra", () => Promise.resolve(classifyLookupError("connection refused")))).rejects.toThrow(
+    await expect(checkTitle("t", "v", "Infra", () => Promise.resolve(classifyLookupError("connection refused")), owning())).rejects.toThrow(
       'looking up "t" before writing it failed: connection refused',
     );
   });

@@ -25,6 +25,7 @@ import { PKI_FIELDS } from "../components/talos";
 import { KUBERNETES_PROVIDER_IDENTITY } from "../components/talos/cluster";
 import { fieldsFromMachineSecrets, requirePkiFields, versionContract } from "../components/talos/pki";
 import { PINS } from "./helpers/pins";
+import { talosPkiItem } from "../harness/pki-fixtures";
 
 /** The first release of the minor after `version` (v1.13.9 → v1.14.0). */
 const nextMinor = (version: string) => version.replace(/^v(\d+)\.(\d+)\.\d+$/, (_m, major: string, minor: string) => `v${major}.${Number(minor) + 1}.0`);
@@ -56,25 +57,9 @@ const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const pem = (label: string, body: string) => b64(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`);
 
 /** A complete `<cluster>-talos` item with recognisable values (keys carry the mock secret marker). */
+/** The committed test-only PKI item of a title (harness/pki-fixtures.ts): real throwaway material. */
 function pkiItem(title: string): Record<string, string> {
-  const crt = (n: string) => pem("CERTIFICATE", b64(`${title} ${n}`));
-  const key = (n: string) => pem("EC PRIVATE KEY", `MOCK-SECRET-${title}-${n}`);
-  return {
-    MACHINE_TOKEN: `MOCK-SECRET-${title}-trustd`,
-    MACHINE_CA_CRT: crt("os"),
-    MACHINE_CA_KEY: pem("ED25519 PRIVATE KEY", `MOCK-SECRET-${title}-os-key`),
-    CLUSTER_ID: b64(`${title}-id`),
-    CLUSTER_SECRET: `MOCK-SECRET-${title}-cluster-secret`,
-    CLUSTER_TOKEN: `MOCK-SECRET-${title}-bootstrap-token`,
-    CLUSTER_CA_CRT: crt("k8s"),
-    CLUSTER_CA_KEY: key("k8s"),
-    CLUSTER_AGGREGATORCA_CRT: crt("aggregator"),
-    CLUSTER_AGGREGATORCA_KEY: key("aggregator"),
-    CLUSTER_ETCD_CA_CRT: crt("etcd"),
-    CLUSTER_ETCD_CA_KEY: key("etcd"),
-    CLUSTER_SERVICEACCOUNT_KEY: key("sa"),
-    CLUSTER_SECRETBOXENCRYPTIONSECRET: `MOCK-SECRET-${title}-secretbox`,
-  };
+  return talosPkiItem(title);
 }
 
 function nodesOf(stack: string): NodeEntry[] {
@@ -414,9 +399,8 @@ describe("config choices", () => {
   });
 });
 
-// A failed item check rejects the inputs of every apply; under the mock runtime a run whose
-// resource inputs reject never finishes (dependents wait for URNs forever), so the check
-// itself is tested here. It is what runs on the item's fields in adopt mode (pki.ts).
+// The presence and PEM-label check of the item's fields; the whole adopt-path check (this
+// and rules/pki.ts) failing a run is in talos-pki-adopt.test.ts.
 describe("the adopted item's fields", () => {
   it("passes a complete item through, field by field", () => {
     const item = { ...pkiItem("infra-talos"), notes: "ignored" };

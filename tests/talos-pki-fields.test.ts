@@ -77,6 +77,16 @@ describe("adopted PKI fields", () => {
     expect(problems.join("\n")).not.toContain(changed[field]);
   });
 
+  it("reads keys under Talos's own labels: Ed25519 PKCS#8 as ED25519 PRIVATE KEY, ECDSA as SEC1 EC PRIVATE KEY", () => {
+    const relabel = (field: string, from: string, to: string) => b64(Buffer.from(field, "base64").toString("utf8").split(from).join(to));
+    const talosOs = relabel(valid.MACHINE_CA_KEY, " PRIVATE KEY-----", " ED25519 PRIVATE KEY-----");
+    expect(Buffer.from(talosOs, "base64").toString("utf8")).toMatch(/^-----BEGIN ED25519 PRIVATE KEY-----/);
+    expect(pkiFieldProblems({ ...valid, MACHINE_CA_KEY: talosOs })).toEqual([]);
+    // The same bytes under a label of another layout do not parse.
+    const mislabelled = relabel(valid.MACHINE_CA_KEY, " PRIVATE KEY-----", " EC PRIVATE KEY-----");
+    expect(pkiFieldProblems({ ...valid, MACHINE_CA_KEY: mislabelled })).toEqual(["MACHINE_CA_KEY: is not a base64-encoded PEM private key"]);
+  });
+
   it("checks every certificate against its own key", () => {
     for (const [crt, key] of Object.entries(CERTIFICATE_KEYS)) {
       expect(pkiFieldProblems({ ...valid, [key]: foreign.key })).toEqual([`${key}: does not match ${crt}`]);

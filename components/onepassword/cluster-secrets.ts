@@ -30,6 +30,11 @@ export interface ClusterSecretsArgs {
   readonly vaultName?: string;
   /** How a title is looked up before it is written; defaults to the provider's getItem. */
   readonly lookupTitle?: TitleLookupFn;
+  /**
+   * Titles this stack recorded as written in this vault by its previous runs: an existing
+   * item of such a title is its own; an existing item of any other title is refused.
+   */
+  readonly ownedTitles?: readonly string[];
   readonly cluster: string;
   readonly talosconfig?: pulumi.Input<string>;
   readonly kubeconfig?: pulumi.Input<string>;
@@ -76,12 +81,6 @@ function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
   return specs;
 }
 
-/**
- * The title, once a lookup in the vault shows it is not held by several items: a write
- * never adds to a duplicate that readers already fail on (see titles.ts). One existing
- * item is this stack's own on every run after the first, so it passes; an item made by
- * hand or kept by an earlier destroy is not recognised (README: adopt it with `pulumi import`).
- */
 /** An invoke's failure text: the engine's gRPC error carries the provider's in `details`. */
 function lookupMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -93,17 +92,53 @@ function lookupMessage(err: unknown): string {
 function providerLookup(provider: onepassword.Provider): TitleLookupFn {
   return async (vault, title) => {
     try {
-      await onepassword.getItem({ vault, title }, { provider });
-      return { kind: "one" };
+      const item = await onepassword.getItem({ vault, title }, { provider });
+      return { kind: "one", uuid: item.uuid };
     } catch (err) {
       return classifyLookupError(lookupMessage(err));
     }
   };
 }
 
-function checkedTitle(title: string, args: ClusterSecretsArgs): pulumi.Output<string> {
+function urnOf(resource: pulumi.Resource): Promise<string> {
+  return new Promise((resolve) => {
+    resource.urn.apply((urn) => {
+      resolve(urn);
+      return urn;
+    });
+  });
+}
+
+interface PlannedItem {
+  readonly title: string;
+  /** The Item resource's name. */
+  readonly name: string;
+}
+
+/**
+ * Every title, once lookups in the vault show no write adds a second item of it (see
+ * titles.ts checkTitle): absent, or this stack's own by its record. All or nothing: one
+ * refused title stops every write, with one error naming each refusal and the
+ * `pulumi import` that adopts the item as its resource.
+ */
+function checkedTitles(planned: readonly PlannedItem[], args: ClusterSecretsArgs, parent: pulumi.ComponentResource, parentName: string): pulumi.Output<string[]> {
   const lookup = args.lookupTitle ?? providerLookup(args.provider);
-  return pulumi.output(args.vault).apply((vault) => checkTitle(title, vault, args.vaultName ?? vault, lookup));
+  const owned = new Set(args.ownedTitles ?? []);
+  // The URNs are awaited only for a refusal's message, never taken as inputs: an item whose
+  // input depended on its parent component would wait for the component's children, itself included.
+  const importTarget = (name: string) => async () => ({
+    name,
+    parent: `${parentName}=${await urnOf(parent)}`,
+    provider: `onepassword=${await urnOf(args.provider)}`,
+  });
+  return pulumi.output(args.vault).apply(async (vault) => {
+    const verdicts = await Promise.allSettled(
+      planned.map((p) => checkTitle(p.title, vault, args.vaultName ?? vault, lookup, { owned, importTarget: importTarget(p.name) })),
+    );
+    const refusals = verdicts.flatMap((v) => (v.status === "rejected" ? [v.reason instanceof Error ? v.reason.message : String(v.reason)] : []));
+    if (refusals.length > 0) throw new Error(refusals.join("\n"));
+    return planned.map((p) => p.title);
+  });
 }
 
 export class ClusterSecrets extends pulumi.ComponentResource {
@@ -114,17 +149,18 @@ export class ClusterSecrets extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:onepassword:ClusterSecrets", name, {}, opts);
     const items: Record<string, onepassword.Item> = {};
-    for (const spec of itemSpecs(args)) {
-      const title = clusterItemTitle(args.cluster, spec.app, spec.purpose);
+    const specs = itemSpecs(args).map((spec) => ({ spec, title: clusterItemTitle(args.cluster, spec.app, spec.purpose), name: `${spec.app}-${spec.purpose}` }));
+    const checked = checkedTitles(specs, args, this, name);
+    specs.forEach(({ spec, title, name: resourceName }, i) => {
       items[title] = secretItem(
-        `${spec.app}-${spec.purpose}`,
-        { vault: args.vault, title: checkedTitle(title, args), fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
+        resourceName,
+        { vault: args.vault, title: checked.apply((titles) => titles[i]), fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
         // Kept on `pulumi destroy`, like the nodes: the running cluster's cloudflared and
-        // external-secrets keep reading them. A later `up` after a destroy must adopt them
-        // (`pulumi import`, see README) or it writes a second item of the same title.
+        // external-secrets keep reading them. A later `up` after a destroy finds them
+        // unrecorded and refuses, naming the `pulumi import` that adopts them.
         { provider: args.provider, parent: this, retainOnDelete: true },
       );
-    }
+    });
     this.items = items;
     this.titles = Object.keys(items);
     this.registerOutputs({ titles: this.titles });

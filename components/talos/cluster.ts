@@ -254,6 +254,6 @@ export class TalosCluster extends pulumi.ComponentResource {
       );
     }
     if (!provider || !vault) throw new Error("talos.pki adopt reads the Talos PKI from 1Password, but 1Password is not configured");
-    return adoptPki({ vault, title: config.onepassword.talosItem, provider }, this);
+    return adoptPki({ vault, vaultName: config.onepassword.talosVault, title: config.onepassword.talosItem, provider }, this);
   }
 }

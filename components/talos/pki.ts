@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import { readItemFields, secretItem } from "../onepassword/items";
 import { adminClientConfiguration } from "./admin-cert";
+import { pkiFieldProblems } from "./rules/pki";
 
 /** The fields of the `<cluster>-talos` item, in the item's order. */
 export const PKI_FIELDS = [
@@ -77,15 +78,16 @@ function decodedPemLabel(value: string): string | undefined {
  * The 14 fields of an item, or an error naming the item and every missing or malformed
  * field (never a value). Certificates and keys are base64-encoded PEM.
  */
-export function requirePkiFields(fields: Record<string, string>, item: string): PkiFields {
+export function requirePkiFields(fields: Record<string, string>, item: string, vaultName?: string): PkiFields {
+  const where = `1Password item "${item}"${vaultName === undefined ? "" : ` in vault "${vaultName}"`}`;
   const missing = PKI_FIELDS.filter((f) => !fields[f]);
-  if (missing.length > 0) throw new Error(`1Password item "${item}" lacks the Talos PKI fields ${missing.join(", ")}`);
+  if (missing.length > 0) throw new Error(`${where} lacks the Talos PKI fields ${missing.join(", ")}`);
   const malformed = PKI_FIELDS.filter((f) => {
     const label = /_CRT$/.test(f) ? "CERTIFICATE" : /_KEY$/.test(f) ? "PRIVATE KEY" : undefined;
     return label !== undefined && !decodedPemLabel(fields[f])?.endsWith(label);
   });
   if (malformed.length > 0) {
-    throw new Error(`1Password item "${item}": fields ${malformed.join(", ")} are not base64-encoded PEM`);
+    throw new Error(`${where}: fields ${malformed.join(", ")} are not base64-encoded PEM`);
   }
   return Object.fromEntries(PKI_FIELDS.map((f) => [f, fields[f]])) as PkiFields;
 }
@@ -145,11 +147,30 @@ export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki
 
 export interface AdoptPkiArgs {
   readonly vault: pulumi.Input<string>;
+  /** The vault's name, for messages. */
+  readonly vaultName: string;
   readonly title: string;
   readonly provider: onepassword.Provider;
 }
 
+/**
+ * The item's 14 fields once they are what Talos generates (rules/pki.ts); otherwise one
+ * error naming the vault, the item and every bad field with its reason, never a value. A
+ * wrong secretbox key would make every Secret in etcd unreadable, another cluster's CA
+ * key would sign certificates no node trusts: the run stops before either is used.
+ */
+export function checkedPkiFields(fields: Record<string, string>, item: { vaultName: string; title: string }): PkiFields {
+  const where = `1Password item "${item.title}" in vault "${item.vaultName}"`;
+  const present = requirePkiFields(fields, item.title, item.vaultName);
+  const problems = pkiFieldProblems(present);
+  if (problems.length > 0) {
+    throw new Error(`${where} does not hold the Talos PKI as Talos generates it:\n  ${problems.join("\n  ")}`);
+  }
+  return present;
+}
+
 export function adoptPki(args: AdoptPkiArgs, parent: pulumi.Resource): Pki {
-  const fields = pulumi.secret(readItemFields(args.vault, args.title, args.provider).apply((all) => requirePkiFields(all, args.title)));
+  const item = { vaultName: args.vaultName, title: args.title };
+  const fields = pulumi.secret(readItemFields(args.vault, args.title, args.provider).apply((all) => checkedPkiFields(all, item)));
   return { fields, clientConfiguration: adminClientConfiguration(fields, parent) };
 }

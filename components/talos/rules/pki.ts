@@ -30,9 +30,25 @@ function decodedLength(value: string, alphabet: "base64" | "base64url"): number 
   return Buffer.from(value, alphabet).length;
 }
 
+/**
+ * DER layout by PEM label, as Talos writes keys (siderolabs/crypto x509/constants.go and
+ * key.go PEMEncodedKey.GetKey): Ed25519 is PKCS#8 under the non-standard label
+ * `ED25519 PRIVATE KEY`, which OpenSSL (so node:crypto) refuses by label alone; ECDSA is
+ * SEC1 `EC PRIVATE KEY`, RSA is PKCS#1, and a plain `PRIVATE KEY` is PKCS#8.
+ */
+const KEY_DER_TYPES: Readonly<Record<string, "pkcs8" | "sec1" | "pkcs1">> = {
+  "ED25519 PRIVATE KEY": "pkcs8",
+  "PRIVATE KEY": "pkcs8",
+  "EC PRIVATE KEY": "sec1",
+  "RSA PRIVATE KEY": "pkcs1",
+};
+
 function privateKey(value: string): KeyObject | undefined {
+  const block = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END \1-----\s*$/.exec(pem(value).trim() + "\n");
+  const type = block ? KEY_DER_TYPES[block[1]] : undefined;
+  if (!block || !type) return undefined;
   try {
-    return createPrivateKey(pem(value));
+    return createPrivateKey({ key: Buffer.from(block[2].replace(/\s/g, ""), "base64"), format: "der", type });
   } catch {
     return undefined;
   }
