@@ -9,7 +9,7 @@ import { MAX_CONNECTED_CLUSTERS, MeshContract, parseContract } from "../componen
 import { qualifyStack } from "../components/clustermesh/names";
 import { ciliumMeshValues, HelmValues, trustBundle } from "../components/clustermesh/values";
 import { composeValues } from "../bootstrap/values";
-import { parseCidr, Range } from "../stacks/net";
+import { parseCidr, Range } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 

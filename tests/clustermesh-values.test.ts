@@ -11,7 +11,7 @@ import { HelmValues } from "../components/clustermesh/values";
 import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
-import { covers as coversRange, parseCidr } from "../stacks/net";
+import { covers as coversRange, parseCidr } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 

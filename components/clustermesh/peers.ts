@@ -7,11 +7,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig } from "../../stacks/config";
-import { ipToInt, parseCidr, Range } from "../../stacks/net";
+import { ipToInt, parseCidr, Range } from "../../lib/net";
 import { checkMesh, GuardedRange, Member, OwnContract } from "./checks";
 import { coveringCidr } from "./cidr";
 import { CONTRACT_OUTPUT, MAX_CONNECTED_CLUSTERS, parseContract } from "./contract";
 import { currentStack, fullName, qualifyStack, StackIdentity } from "./names";
+import { countProblems, formatProblems, ProjectError } from "../../lib/problems";
 
 export interface MeshPeers {
   /** This stack, fully qualified. */
@@ -24,13 +25,9 @@ export interface MeshPeers {
   readonly nativeRoutingCidr: string;
 }
 
-export class MeshError extends Error {
+export class MeshError extends ProjectError {
   constructor(readonly problems: readonly string[]) {
-    super(
-      `clustermesh checks failed (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
-    );
-    this.name = "MeshError";
+    super(formatProblems(`clustermesh checks failed (${countProblems(problems)})`, problems));
   }
 }
 

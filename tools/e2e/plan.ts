@@ -7,7 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../stacks/net";
+import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../lib/net";
+import { formatProblems, ProjectError } from "../../lib/problems";
 
 const NAMESPACE = "k8s-gitops";
 
@@ -24,10 +25,9 @@ export interface ClusterPlan {
   readonly fluxPath: string;
 }
 
-export class E2ePlanError extends Error {
+export class E2ePlanError extends ProjectError {
   constructor(readonly problems: readonly string[]) {
-    super(`the e2e stack config cannot drive \`talosctl cluster create qemu\`:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "E2ePlanError";
+    super(formatProblems("the e2e stack config cannot drive `talosctl cluster create qemu`", problems));
   }
 }
 
