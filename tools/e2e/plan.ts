@@ -9,6 +9,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../lib/net";
 import { formatProblems, ProjectError } from "../../lib/problems";
+import { asRecord } from "../../lib/guards";
 
 const NAMESPACE = "k8s-gitops";
 
@@ -31,9 +32,7 @@ export class E2ePlanError extends ProjectError {
   }
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
+const record = (value: unknown): Record<string, unknown> => asRecord(value) ?? {};
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
