@@ -49,6 +49,7 @@ export const PURE_STACK_FILES = [
   "stacks/strings.ts",
   "stacks/pem.ts",
   "stacks/errors.ts",
+  "stacks/plans.ts",
 ];
 
 export default tseslint.config(
