@@ -1,5 +1,5 @@
 /**
- * One cluster from components, in the order of design.md's flow. No branch on the
+ * One cluster from components, in the order it comes up. No branch on the
  * stack name: everything that differs between clusters comes from config.
  *
  * Order: secrets (1Password and Cloudflare providers, bootstrap reads; absent when an

@@ -1,6 +1,7 @@
 /**
  * Talos names the admin kubeconfig's context and user `admin@<cluster>`; the tooling
- * around these clusters expects both to be `<cluster>` (seed fault 7).
+ * around these clusters expects both to be `<cluster>` (`kubectl --context infra`), so two
+ * clusters' kubeconfigs merge without one `admin@...` entry shadowing the other.
  */
 import { parse, stringify } from "yaml";
 import { isRecord } from "../../lib/guards";

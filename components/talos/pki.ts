@@ -32,7 +32,11 @@ export function versionContract(version: string): string {
   return `v${match[1]}.${match[2]}`;
 }
 
-/** The item layout from `talosctl gen secrets` naming (see seed-environment.md). */
+/**
+ * The `<cluster>-talos` item layout: the `talosctl gen secrets` bundle (siderolabs/talos
+ * pkg/machinery/config/generate/secrets/bundle.go), one field per leaf, named as the
+ * running clusters' items name them.
+ */
 export function fieldsFromMachineSecrets(ms: talos.types.output.machine.MachineSecrets): PkiFields {
   return {
     MACHINE_TOKEN: ms.trustdinfo.token,
