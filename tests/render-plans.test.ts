@@ -14,7 +14,7 @@ import { FileNames } from "../tools/render/names";
 import { OriginIndex } from "../tools/render/origins";
 import { INSTALLER_IMAGE_OUTPUT, stackPlans } from "../tools/render/plans";
 import { Redactor } from "../tools/render/redact";
-import { CONFIGURATION_APPLY, GET_CONFIGURATION, markTalosSecrets, renderTalos, TalosPlanMismatch } from "../tools/render/talos";
+import { CONFIGURATION_APPLY, GET_CONFIGURATION, markTalosSecrets, NodePatchPlans, renderTalos, TalosPlanMismatch } from "../tools/render/talos";
 
 const IMAGE = "factory.talos.dev/metal-installer/test-schematic:v0.0.0";
 
@@ -61,7 +61,12 @@ describe("render of a stack's Talos patches from its plans", () => {
     expect(result.error).toBeUndefined();
   });
 
-  const render = (plans = stackPlans(result, PROJECT_ROOT)) => {
+  const plansOf = (): NodePatchPlans => {
+    const plans = stackPlans(result, PROJECT_ROOT);
+    if (!plans) throw new Error("the e2e run has no node plans");
+    return plans;
+  };
+  const render = (plans: NodePatchPlans = plansOf()) => {
     const redactor = new Redactor(OriginIndex.build(result), [PROJECT_ROOT]);
     return renderTalos(result, redactor, new FileNames(), plans);
   };
@@ -74,7 +79,7 @@ describe("render of a stack's Talos patches from its plans", () => {
   });
 
   it("labels every patch with its source, one file per planned node, paired with the apply addressed to it", () => {
-    const plans = stackPlans(result, PROJECT_ROOT) ?? new Map();
+    const plans = plansOf();
     const rendered = render();
     expect(rendered.map((r) => r.node).sort()).toEqual([...plans.keys()].sort());
     for (const node of rendered) {
@@ -87,7 +92,7 @@ describe("render of a stack's Talos patches from its plans", () => {
   });
 
   it("fails, naming the node, when the program's patches differ from the plan", () => {
-    const plans = stackPlans(result, PROJECT_ROOT) ?? new Map();
+    const plans = plansOf();
     const [address, plan] = [...plans][0];
     const edited = new Map(plans);
     edited.set(address, plan.map((p, i) => (i === 0 ? { ...p, text: `${p.text}# edited\n` } : p)));
