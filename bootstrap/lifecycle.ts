@@ -5,6 +5,8 @@
  * mode switch may go ahead. Pure: no Pulumi import, so every rule is tested directly.
  */
 
+import type { Problem } from "../lib/problems";
+
 export type PkiMode = "adopt" | "generate";
 
 /** The `lifecycle` stack output. Every field is optional: older runs recorded nothing. */
@@ -86,11 +88,8 @@ export interface PkiSwitchInput {
   readonly recorded: RecordedLifecycle;
 }
 
-export interface LifecycleProblem {
-  /** Config key inside the project namespace, e.g. `talos.pki`. */
-  readonly path: string;
-  readonly message: string;
-}
+/** A lifecycle problem; its path is the config key inside the project namespace, e.g. `talos.pki`. */
+export type LifecycleProblem = Problem;
 
 /**
  * A PKI mode switch on a cluster that exists replaces the certificates every node trusts:

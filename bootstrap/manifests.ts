@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { substitute, type Settings } from "./substitute";
+import { ProjectError } from "../lib/problems";
 
 /** The part of every Kubernetes object the bootstrap looks at. */
 export interface KubeObject {
@@ -22,13 +23,12 @@ export interface KubeObject {
 }
 
 /** An error about one file of the tree; `file` is relative to the repo root. */
-export class ManifestError extends Error {
+export class ManifestError extends ProjectError {
   constructor(
     readonly file: string,
     reason: string,
   ) {
     super(`${file}: ${reason}`);
-    this.name = "ManifestError";
   }
 }
 

@@ -21,6 +21,7 @@
  * Flux's string functions (`${#VAR}`, `${VAR:1:2}`, `${VAR/a/b}`, `${VAR^^}`,
  * ...) are rejected rather than approximated.
  */
+import { ProjectError } from "../lib/problems";
 
 export type Settings = Readonly<Record<string, string>>;
 
@@ -32,14 +33,13 @@ const DEFAULT_OPERATORS = [":=", ":-", ":?", ":+", "="] as const;
 /** First characters of Flux's other operators (substring, replace, trim, case). */
 const FUNCTION_STARTS = [":", "/", "#", "%", ",", "^"];
 
-export class SubstitutionError extends Error {
+export class SubstitutionError extends ProjectError {
   constructor(
     readonly file: string,
     readonly unresolved: readonly string[],
     message: string,
   ) {
     super(message);
-    this.name = "SubstitutionError";
   }
 }
 

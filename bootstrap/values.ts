@@ -5,11 +5,10 @@
  * the bootstrap releases and the ClusterMesh values share.
  */
 
-export type Values = { [key: string]: unknown };
+import { isRecord } from "../lib/guards";
+import type { Values } from "../lib/values";
 
-function isMap(v: unknown): v is Values {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+export type { Values } from "../lib/values";
 
 /**
  * Deep merge of maps where `over` wins (fluxcd/pkg runtime/transform.MergeMaps):
@@ -21,7 +20,7 @@ export function mergeValues(base: Values, over: Values): Values {
   const out: Values = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    out[key] = isMap(value) && isMap(current) ? mergeValues(current, value) : value;
+    out[key] = isRecord(value) && isRecord(current) ? mergeValues(current, value) : value;
   }
   return out;
 }
@@ -29,7 +28,7 @@ export function mergeValues(base: Values, over: Values): Values {
 /** A copy of maps and lists, all the way down (values are plain YAML data). */
 function copy<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copy) as T;
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)])) as T;
   return value;
 }
 

@@ -9,28 +9,14 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { PKI_FIELDS } from "../components/talos/rules/pki";
 import { sensitiveFormsOf, talosPkiItem as fixturePkiItem } from "./pki-fixtures";
 import { secretEnvelope } from "./values";
 
 export const MOCK_SECRET_MARKER = "MOCK-SECRET";
 
 /** The fields of the `<cluster>-talos` 1Password item the running clusters use. */
-export const TALOS_PKI_FIELDS = [
-  "MACHINE_TOKEN",
-  "MACHINE_CA_CRT",
-  "MACHINE_CA_KEY",
-  "CLUSTER_ID",
-  "CLUSTER_SECRET",
-  "CLUSTER_TOKEN",
-  "CLUSTER_CA_CRT",
-  "CLUSTER_CA_KEY",
-  "CLUSTER_AGGREGATORCA_CRT",
-  "CLUSTER_AGGREGATORCA_KEY",
-  "CLUSTER_ETCD_CA_CRT",
-  "CLUSTER_ETCD_CA_KEY",
-  "CLUSTER_SERVICEACCOUNT_KEY",
-  "CLUSTER_SECRETBOXENCRYPTIONSECRET",
-] as const;
+export const TALOS_PKI_FIELDS = PKI_FIELDS;
 
 export interface StackReferenceState {
   readonly outputs: Record<string, unknown>;

@@ -39,9 +39,12 @@ export function dependsOn(result: RunResult, from: RegisteredResource, to: Regis
   return transitiveDependencies(result, from).has(to.urn);
 }
 
+/** The type of the root resource every stack has; not something the program registers. */
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
 /** Resources registered without any stack-level error: everything but the root Stack. */
 export function programResources(result: RunResult): RegisteredResource[] {
-  return result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  return result.resources.filter((r) => r.type !== STACK_TYPE);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * One cluster from components, in the order of design.md's flow. No branch on the
+ * One cluster from components, in the order it comes up. No branch on the
  * stack name: everything that differs between clusters comes from config.
  *
  * Order: secrets (1Password and Cloudflare providers, bootstrap reads; absent when an
@@ -18,6 +18,7 @@ import { onePasswordProvider } from "../components/onepassword/provider";
 import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
+import { talosClusterArgs } from "./talos";
 import { StackConfig } from "./config";
 import { ownedTitles } from "../bootstrap/lifecycle";
 import { lifecycleOutput, type Lifecycle } from "./lifecycle";
@@ -42,7 +43,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
-  const talos = new TalosCluster("talos", { config, onepassword });
+  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 

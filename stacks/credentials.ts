@@ -5,17 +5,13 @@
  * exactly what to set.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Problem } from "./validate";
+import type { CloudflareCredentials } from "../components/cloudflare/provider";
+import type { OnePasswordCredentials } from "../components/onepassword/provider";
+import type { Problem } from "../lib/problems";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export type OnePasswordCredentials =
-  | { readonly mode: "connect"; readonly url: string; readonly token: pulumi.Output<string> }
-  | { readonly mode: "serviceAccount"; readonly token: pulumi.Output<string> };
-
-export interface CloudflareCredentials {
-  readonly apiToken: pulumi.Output<string>;
-}
+export type { CloudflareCredentials, OnePasswordCredentials };
 
 // pulumi.runtime.getConfig reads a key without the plain-read warning for secret keys;
 // the value is wrapped as a secret before it leaves this module.

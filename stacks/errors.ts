@@ -1,15 +1,11 @@
-import { Problem } from "./validate";
+import { countProblems, formatProblems, Problem, ProjectError } from "../lib/problems";
 
 export const CONFIG_NAMESPACE = "k8s-gitops";
 
 /** One error for every problem in a stack's config, each with its config path. */
-export class ConfigError extends Error {
+export class ConfigError extends ProjectError {
   constructor(readonly problems: readonly Problem[]) {
-    super(
-      `invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
-    );
-    this.name = "ConfigError";
+    super(formatProblems(`invalid stack config (${countProblems(problems)})`, problems));
   }
 }
 

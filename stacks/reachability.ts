@@ -9,7 +9,7 @@
  * (cilium/cilium Documentation/network/l2-announcements.rst; cilium/cilium#39023), which
  * the cilium/l2 policies turn on for these Services on the interface below.
  */
-import { contains, ipToInt, parseCidr } from "./net";
+import { contains, ipToInt, parseCidr } from "../lib/net";
 import { Problem } from "./validate";
 import { RawStackConfig } from "./schema";
 

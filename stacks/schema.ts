@@ -4,7 +4,7 @@
  * Every object is strict so a typo in a key is an error, not a silently ignored value.
  */
 import { z } from "zod";
-import { isCidr, isIpv4 } from "./net";
+import { isCidr, isIpv4 } from "../lib/net";
 import { boundedString, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });

@@ -4,7 +4,7 @@
  * same map into chart values, so bootstrap and Flux cannot drift.
  */
 import { loadBootstrapPlan, suspendSettings } from "../bootstrap/plan";
-import { StackConfig } from "./config";
+import type { StackConfig } from "./config";
 import { announceInterface } from "./reachability";
 
 /** KubePrism: Talos's on-node API server load balancer, which Cilium uses before kube-proxy exists. */

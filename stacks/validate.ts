@@ -7,14 +7,12 @@ import { checkClusterPatches, clusterPatchFiles, loadPatchFile, PatchError } fro
 import { NodePatch, nodePatchPlan } from "../components/talos/plan";
 import { nodePatchesProblems } from "../components/talos/rules/check";
 import { versionProblems } from "../components/talos/rules/versions";
-import { contains, ipToInt, overlaps, parseCidr, Range } from "./net";
+import { contains, ipToInt, overlaps, parseCidr, Range } from "../lib/net";
 import { checkReachability } from "./reachability";
 import { RawStackConfig } from "./schema";
 
-export interface Problem {
-  readonly path: string;
-  readonly message: string;
-}
+export type { Problem } from "../lib/problems";
+import type { Problem } from "../lib/problems";
 
 export interface CheckResult {
   readonly problems: Problem[];

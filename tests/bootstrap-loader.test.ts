@@ -26,6 +26,7 @@ import {
   valuesSchemaFor,
 } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
+import { isRecord } from "../lib/guards";
 
 const repoRoot = path.resolve(__dirname, "..");
 const clusters = ["infra", "apps"] as const;
@@ -312,9 +313,6 @@ const FREE_FORM = new Set([
 /** The chart's own name: the last segment of an OCI URL, or the name in a repository. */
 const chartName = (spec: ChartSpec): string => (spec.repo === undefined ? (spec.chart.split("/").pop() ?? spec.chart) : spec.chart);
 
-function isMap(v: unknown): v is Values {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Dotted keys set in `values` that the chart's defaults do not define. */
 function unknownKeys(values: Values, defaults: Values, documented: readonly string[], prefix = ""): string[] {
@@ -323,8 +321,8 @@ function unknownKeys(values: Values, defaults: Values, documented: readonly stri
     if (documented.includes(dotted)) return [];
     if (!Object.prototype.hasOwnProperty.call(defaults, key)) return [dotted];
     const dflt = defaults[key];
-    const freeForm = FREE_FORM.has(key) || dflt === null || (isMap(dflt) && Object.keys(dflt).length === 0);
-    return isMap(value) && isMap(dflt) && !freeForm ? unknownKeys(value, dflt, documented, `${dotted}.`) : [];
+    const freeForm = FREE_FORM.has(key) || dflt === null || (isRecord(dflt) && Object.keys(dflt).length === 0);
+    return isRecord(value) && isRecord(dflt) && !freeForm ? unknownKeys(value, dflt, documented, `${dotted}.`) : [];
   });
 }
 
@@ -334,7 +332,7 @@ function kindMismatches(values: Values, defaults: Values, prefix = ""): string[]
   return Object.entries(values).flatMap(([key, value]) => {
     const dflt = defaults[key];
     if (dflt === undefined || dflt === null) return [];
-    if (isMap(value) && isMap(dflt)) return kindMismatches(value, dflt, `${prefix}${key}.`);
+    if (isRecord(value) && isRecord(dflt)) return kindMismatches(value, dflt, `${prefix}${key}.`);
     return kind(value) === kind(dflt) ? [] : [`${prefix}${key}: ${kind(value)} where the default is ${kind(dflt)}`];
   });
 }

@@ -13,7 +13,7 @@ import { named, runProgram, RunResult } from "../harness";
 import { readProjectConfig } from "../harness/project-config";
 import { announceInterface, checkReachability } from "../stacks/reachability";
 import { RawStackConfig, stackConfigSchema } from "../stacks/schema";
-import { contains, parseCidr, Range } from "../stacks/net";
+import { contains, parseCidr, Range } from "../lib/net";
 import { crdSchemaPath, describeWithSchemas, validateAgainst } from "./helpers/schemas";
 
 const ROOT = path.resolve(__dirname, "..");

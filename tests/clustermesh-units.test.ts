@@ -7,9 +7,10 @@ import { checkMesh, GuardedRange, Member } from "../components/clustermesh/check
 import { coveringCidr } from "../components/clustermesh/cidr";
 import { MAX_CONNECTED_CLUSTERS, MeshContract, parseContract } from "../components/clustermesh/contract";
 import { qualifyStack } from "../components/clustermesh/names";
-import { ciliumMeshValues, HelmValues, trustBundle } from "../components/clustermesh/values";
+import { ciliumMeshValues, trustBundle } from "../components/clustermesh/values";
+import type { Values } from "../lib/values";
 import { composeValues } from "../bootstrap/values";
-import { parseCidr, Range } from "../stacks/net";
+import { parseCidr, Range } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 
@@ -221,7 +222,7 @@ describe("ciliumMeshValues", () => {
   });
 
   describeWithSchemas(`against the pinned Cilium chart (${chartPin("cilium")})`, () => {
-    const defaults = chartDefaults("cilium", chartPin("cilium")) as HelmValues;
+    const defaults = chartDefaults("cilium", chartPin("cilium")) as Values;
 
     /** Every leaf path of `values` that the chart's defaults do not have. */
     function unknownPaths(values: unknown, base: unknown, at: string): string[] {

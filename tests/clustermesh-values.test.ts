@@ -7,11 +7,11 @@
  */
 import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
-import { HelmValues } from "../components/clustermesh/values";
+import type { Values } from "../lib/values";
 import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
 import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
-import { covers as coversRange, parseCidr } from "../stacks/net";
+import { covers as coversRange, parseCidr } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 
@@ -143,9 +143,9 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
 
   describeWithSchemas(`against the pinned Cilium chart (${chartPin("cilium")})`, () => {
     it("the written values validate against values.schema.json over the chart defaults", () => {
-      const defaults = chartDefaults("cilium", chartPin("cilium")) as HelmValues;
+      const defaults = chartDefaults("cilium", chartPin("cilium")) as Values;
       for (const run of [first, apps, again]) {
-        expect(validateAgainst(ciliumSchema(), composeValues([defaults], valuesOf(run) as unknown as HelmValues))).toEqual([]);
+        expect(validateAgainst(ciliumSchema(), composeValues([defaults], valuesOf(run) as unknown as Values))).toEqual([]);
       }
     });
   });

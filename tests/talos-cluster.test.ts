@@ -21,7 +21,6 @@ import {
   secretLeaks,
   TALOS_PKI_FIELDS,
 } from "../harness";
-import { PKI_FIELDS } from "../components/talos";
 import { KUBERNETES_PROVIDER_IDENTITY } from "../components/talos/cluster";
 import { fieldsFromMachineSecrets, requirePkiFields, versionContract } from "../components/talos/pki";
 import { PINS } from "./helpers/pins";
@@ -337,7 +336,6 @@ describe("generated PKI", () => {
     const sections = reveal(item.inputs.sections) as { fields: { label: string; type: string; value: string }[] }[];
     const fields = sections.flatMap((s) => s.fields);
     expect(fields.map((f) => f.label)).toEqual([...TALOS_PKI_FIELDS]);
-    expect([...PKI_FIELDS]).toEqual([...TALOS_PKI_FIELDS]);
     expect(fields.every((f) => f.type === "CONCEALED")).toBe(true);
     expect(item.inputs.title).toBe("apps-talos");
     const vault = result.invokes.find((i) => i.token === "onepassword:index/getVault:getVault" && i.inputs.name === "Prod");

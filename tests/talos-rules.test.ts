@@ -10,7 +10,8 @@ import { PROJECT_ROOT } from "../harness";
 import { parsePatch, PatchDocument } from "../components/talos/documents";
 import { CHECKED_KINDS, talosDocumentProblems } from "../components/talos/rules/documents";
 import { KUBERNETES_SUPPORT } from "../components/talos/rules/kubernetes-support";
-import { MINIMUM_TALOS_VERSION, parseVersion, versionProblems } from "../components/talos/rules/versions";
+import { MINIMUM_TALOS_VERSION, versionProblems } from "../components/talos/rules/versions";
+import { readVersion } from "../lib/versions";
 
 function doc(text: string): PatchDocument {
   const { documents, problems } = parsePatch(text);
@@ -177,8 +178,8 @@ describe("Talos rules, one passing and one failing document each", () => {
 describe("versions", () => {
   const pins = (parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string; kubernetes: string } } } }).config.versions.value;
   const talosMinor = (() => {
-    const v = parseVersion(pins.talos) as number[];
-    return `${v[0]}.${v[1]}`;
+    const v = readVersion(pins.talos);
+    return `${v?.major}.${v?.minor}`;
   })();
   const row = KUBERNETES_SUPPORT.find((r) => r.talos === talosMinor);
 
@@ -203,7 +204,7 @@ describe("versions", () => {
   });
 
   it("a Talos older than the documents need is rejected", () => {
-    const [major, minor] = parseVersion(MINIMUM_TALOS_VERSION) as number[];
+    const { major, minor } = readVersion(MINIMUM_TALOS_VERSION) ?? { major: NaN, minor: NaN };
     const older = `v${major}.${minor - 1}.0`;
     const { problems } = versionProblems(older, "v1.31.0");
     expect(problems[0]).toEqual({ path: "versions.talos", message: expect.stringContaining(`older than ${MINIMUM_TALOS_VERSION}`) });
@@ -217,7 +218,7 @@ describe("versions", () => {
   });
 
   it("the minimum Talos version is one the support matrix knows", () => {
-    const [major, minor] = parseVersion(MINIMUM_TALOS_VERSION) as number[];
+    const { major, minor } = readVersion(MINIMUM_TALOS_VERSION) ?? { major: NaN, minor: NaN };
     expect(KUBERNETES_SUPPORT.some((r) => r.talos === `${major}.${minor}`)).toBe(true);
   });
 });

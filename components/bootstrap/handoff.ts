@@ -11,6 +11,7 @@ import type { ChartSpec } from "../../bootstrap/loader";
 import type { NamespaceManifest } from "../../bootstrap/namespaces";
 import type { Settings } from "../../bootstrap/substitute";
 import type { KubernetesOptions } from "./crds";
+import { isRecord } from "../../lib/guards";
 
 /** Named by every Flux Kustomization's postBuild.substituteFrom. */
 export const CLUSTER_SETTINGS = { name: "cluster-settings", namespace: "flux-system" } as const;
@@ -82,10 +83,6 @@ export function createConnectToken(
     { metadata: { name, namespace }, type: "Opaque", stringData: { [key]: pulumi.secret(token) } },
     { ...opts, ...RETAIN, dependsOn: [ns] },
   );
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

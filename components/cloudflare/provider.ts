@@ -1,7 +1,11 @@
 /** The Cloudflare provider, configured explicitly from the resolved credentials. */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { CloudflareCredentials } from "../../stacks/credentials";
+
+/** What the provider needs; the stack resolves it from the environment or secret config. */
+export interface CloudflareCredentials {
+  readonly apiToken: pulumi.Output<string>;
+}
 
 export function cloudflareProvider(
   name: string,

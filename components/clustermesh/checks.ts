@@ -2,7 +2,7 @@
  * Cross-stack checks of a mesh, pure: this stack and the peers whose contracts it read.
  * Problems fail the deployment and name both stacks; warnings leave a peer out for now.
  */
-import { overlaps, parseCidr, Range } from "../../stacks/net";
+import { overlaps, parseCidr, Range } from "../../lib/net";
 import { coveringCidr } from "./cidr";
 import { MeshContract } from "./contract";
 

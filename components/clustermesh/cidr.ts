@@ -1,5 +1,5 @@
 /** The native-routing CIDR: the smallest IPv4 block that covers every meshed pod CIDR. */
-import { Cidr, intToIp, parseCidr } from "../../stacks/net";
+import { Cidr, intToIp, parseCidr } from "../../lib/net";
 
 export function coveringCidr(cidrs: readonly string[]): Cidr {
   const parsed = cidrs.map((text) => {

@@ -4,7 +4,7 @@
  * exports its certificate, which peers add to their trust bundle. No key is exported.
  */
 import { z } from "zod";
-import { isCidr, isIpv4 } from "../../stacks/net";
+import { isCidr, isIpv4 } from "../../lib/net";
 
 export const CONTRACT_OUTPUT = "clustermesh";
 

@@ -10,13 +10,14 @@ import { stringify } from "yaml";
 import { generateMeshCa } from "./ca";
 import { CONTRACT_OUTPUT, MeshContract } from "./contract";
 import { MeshPeers } from "./peers";
-import { ciliumMeshValues, HelmValues } from "./values";
+import type { Values } from "../../lib/values";
+import { ciliumMeshValues } from "./values";
 
 export { CONTRACT_OUTPUT, MAX_CONNECTED_CLUSTERS } from "./contract";
 export type { MeshContract } from "./contract";
 export { MeshError, resolveMeshPeers } from "./peers";
 export type { MeshPeers } from "./peers";
-export type { HelmValues } from "./values";
+export type { Values } from "../../lib/values";
 
 /** The Secret the Cilium HelmRelease names in `valuesFrom` (same namespace as the release). */
 export const VALUES_SECRET = { name: "cilium-clustermesh-values", namespace: "kube-system", key: "values.yaml" } as const;
@@ -31,7 +32,7 @@ export interface ClusterMeshArgs {
 
 export class ClusterMesh extends pulumi.ComponentResource {
   /** The generated Cilium values; a secret, as they carry this cluster's CA key once meshed. */
-  readonly values: pulumi.Output<HelmValues>;
+  readonly values: pulumi.Output<Values>;
   /** `kube-system/cilium-clustermesh-values`; the bootstrap Cilium release depends on it. */
   readonly valuesSecret?: k8s.core.v1.Secret;
   /** `clustermesh` (the contract, plain: no key) when the mesh is on. */

@@ -6,12 +6,12 @@
  * Only the plain `clustermesh` output is read: no peer exports a key.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "../../stacks/config";
-import { ipToInt, parseCidr, Range } from "../../stacks/net";
+import { ipToInt, parseCidr, Range } from "../../lib/net";
 import { checkMesh, GuardedRange, Member, OwnContract } from "./checks";
 import { coveringCidr } from "./cidr";
 import { CONTRACT_OUTPUT, MAX_CONNECTED_CLUSTERS, parseContract } from "./contract";
 import { currentStack, fullName, qualifyStack, StackIdentity } from "./names";
+import { countProblems, formatProblems, ProjectError } from "../../lib/problems";
 
 export interface MeshPeers {
   /** This stack, fully qualified. */
@@ -24,13 +24,9 @@ export interface MeshPeers {
   readonly nativeRoutingCidr: string;
 }
 
-export class MeshError extends Error {
+export class MeshError extends ProjectError {
   constructor(readonly problems: readonly string[]) {
-    super(
-      `clustermesh checks failed (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n"),
-    );
-    this.name = "MeshError";
+    super(formatProblems(`clustermesh checks failed (${countProblems(problems)})`, problems));
   }
 }
 
@@ -38,8 +34,30 @@ function host(ip: string): Range {
   return parseCidr(`${ip}/32`) as Range;
 }
 
+/** What resolving the peers needs from the stack config (a validated StackConfig satisfies it). */
+export interface MeshPeersArgs {
+  readonly cluster: { readonly name: string; readonly id: number };
+  readonly network: {
+    readonly nodeSubnet: string;
+    readonly gateway?: string;
+    readonly nameservers: readonly string[];
+    readonly podCidr: string;
+  };
+  readonly cilium: {
+    readonly lbPool: { readonly start: string; readonly end: string };
+    readonly bgp: { readonly peerAddress: string };
+  };
+  readonly clustermesh: {
+    readonly enabled: boolean;
+    readonly apiserverIp?: string;
+    readonly apiserverPort: number;
+    /** Stack names, bare or fully qualified. */
+    readonly peers: readonly string[];
+  };
+}
+
 /** This cluster's addresses that pods reach on the node network, with masquerading. */
-function guardedRanges(config: StackConfig): GuardedRange[] {
+function guardedRanges(config: MeshPeersArgs): GuardedRange[] {
   const { network, cilium } = config;
   return [
     { label: `network.nodeSubnet ${network.nodeSubnet}`, range: parseCidr(network.nodeSubnet) as Range },
@@ -64,7 +82,7 @@ async function readContract(ref: pulumi.StackReference, stack: string): Promise<
   }
 }
 
-export async function resolveMeshPeers(config: StackConfig, identity: StackIdentity = currentStack()): Promise<MeshPeers> {
+export async function resolveMeshPeers(config: MeshPeersArgs, identity: StackIdentity = currentStack()): Promise<MeshPeers> {
   const self = fullName(identity);
   const mesh = config.clustermesh;
   if (!mesh.enabled) return { self, peers: [], nativeRoutingCidr: config.network.podCidr };

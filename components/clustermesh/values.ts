@@ -4,9 +4,8 @@
  * cluster's own CA, the trust bundle with the peers' CA certificates and the peer list.
  * Pure, so the same function serves the bootstrap release and the Flux valuesFrom Secret.
  */
+import type { Values } from "../../lib/values";
 import { MAX_CONNECTED_CLUSTERS } from "./contract";
-
-export type HelmValues = { [key: string]: unknown };
 
 /** Cilium's default: regenerate the apiserver certificates every four months. */
 export const CERT_SCHEDULE = "0 0 1 */4 *";
@@ -42,8 +41,8 @@ export function trustBundle(ownCaCert: string, peerCaCerts: readonly string[]): 
   return [ownCaCert, ...peerCaCerts].map(pemBlock).join("");
 }
 
-export function ciliumMeshValues(args: CiliumMeshValuesArgs): HelmValues {
-  const base: HelmValues = {
+export function ciliumMeshValues(args: CiliumMeshValuesArgs): Values {
+  const base: Values = {
     cluster: { name: args.cluster.name, id: args.cluster.id },
     ipv4NativeRoutingCIDR: args.nativeRoutingCidr,
     // Pinned whether meshed or not: a running cluster cannot change it later.

@@ -1,7 +1,11 @@
 /** The 1Password provider, configured explicitly from the resolved credentials. */
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { OnePasswordCredentials } from "../../stacks/credentials";
+
+/** Connect (URL plus token) or a service account; the stack resolves which from the environment or secret config. */
+export type OnePasswordCredentials =
+  | { readonly mode: "connect"; readonly url: string; readonly token: pulumi.Output<string> }
+  | { readonly mode: "serviceAccount"; readonly token: pulumi.Output<string> };
 
 export function onePasswordProvider(
   name: string,

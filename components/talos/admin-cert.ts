@@ -5,7 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { ClientConfiguration, PkiFields } from "./pki";
+import type * as talos from "../../sdks/talos";
+import type { PkiFields } from "./rules/pki";
+
+export type ClientConfiguration = talos.types.output.machine.ClientConfiguration;
 
 /** Talos's own admin certificates are valid for a year. */
 export const ADMIN_CERT_VALIDITY_HOURS = 365 * 24;

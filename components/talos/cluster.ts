@@ -10,13 +10,13 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
-import type { NodeConfig, StackConfig } from "../../stacks/config";
 import { vaultUuid } from "../onepassword/items";
 import { TalosDay2 } from "./day2/component";
 import { rollOrder } from "./day2/plan";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
-import { nodePatchPlan } from "./plan";
+import type { DerivationConfig } from "./derived";
+import { nodePatchPlan, PlannedNode } from "./plan";
 import { adoptPki, ClientConfiguration, generatePki, machineSecretsArgs, Pki, PkiFields } from "./pki";
 
 /**
@@ -28,9 +28,37 @@ export const KUBERNETES_PROVIDER_IDENTITY = "k8s-gitops-talos-cluster";
 /** Import id of talos_machine_bootstrap (its ImportState ignores the value). */
 export const BOOTSTRAP_IMPORT_ID = "machine_bootstrap";
 
-export interface TalosClusterArgs {
-  /** The validated stack config: cluster, network, nodes, talos, onepassword, versions. */
-  readonly config: StackConfig;
+/** What a node's patch plan needs: where talos/ lives, and the cluster and network it derives from. */
+export interface NodePatchSettings extends DerivationConfig {
+  readonly projectRoot: string;
+}
+
+/** What TalosCluster needs, mapped from the validated stack config by stacks/. */
+export interface TalosClusterArgs extends NodePatchSettings {
+  readonly cluster: DerivationConfig["cluster"] & {
+    /** The control plane that runs etcd bootstrap and serves the kubeconfig. */
+    readonly bootstrapNode: string;
+  };
+  /** In config order; applies roll control planes first. */
+  readonly nodes: readonly PlannedNode[];
+  readonly versions: {
+    /** The installed Talos (installer image, PKI generation). */
+    readonly talos: string;
+    /** The machine-config contract, pinned apart from the installed Talos. */
+    readonly talosContract: string;
+    readonly kubernetes: string;
+  };
+  readonly talos: {
+    readonly pki: "adopt" | "generate";
+    /** The cluster runs already: day-2 steps, staged applies, an imported bootstrap. */
+    readonly bootstrapped: boolean;
+    readonly resetOnDestroy: boolean;
+    /** Durations such as `10m`. */
+    readonly applyTimeout: string;
+    readonly healthTimeout: string;
+  };
+  /** The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it). */
+  readonly pkiItem: { readonly vault: string; readonly title: string };
   /** Needed to adopt the PKI, and to back up a generated one. */
   readonly onepassword?: onepassword.Provider;
 }
@@ -38,15 +66,15 @@ export interface TalosClusterArgs {
 export interface TalosNode {
   readonly address: string;
   readonly hostname: string;
-  readonly role: NodeConfig["role"];
+  readonly role: PlannedNode["role"];
 }
 
 /**
- * Patches of one node in the order they apply (components/talos/plan.ts): cluster-wide,
- * role, derived from config, generated network documents, the node's optional override.
+ * Patches of one node in the order they apply: the pure plan (components/talos/plan.ts
+ * nodePatchPlan) once the installer image is known.
  */
-export function nodePatches(config: StackConfig, node: NodeConfig, image: pulumi.Output<string>): pulumi.Output<string[]> {
-  return image.apply((img) => nodePatchPlan(config.projectRoot, config, node, img).map((patch) => patch.text));
+export function nodePatches(settings: NodePatchSettings, node: PlannedNode, image: pulumi.Output<string>): pulumi.Output<string[]> {
+  return image.apply((img) => nodePatchPlan(settings.projectRoot, settings, node, img).map((patch) => patch.text));
 }
 
 export class TalosCluster extends pulumi.ComponentResource {
@@ -74,24 +102,23 @@ export class TalosCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:talos:Cluster", name, {}, opts);
-    const { config } = args;
-    const cluster = config.cluster.name;
-    const timeout = config.talos.applyTimeout;
-    const addresses = (nodes: readonly NodeConfig[]) => nodes.map((n) => n.address);
-    const controlPlanes = config.nodes.filter((n) => n.role === "controlplane");
-    const workers = config.nodes.filter((n) => n.role === "worker");
+    const cluster = args.cluster.name;
+    const timeout = args.talos.applyTimeout;
+    const addresses = (nodes: readonly PlannedNode[]) => nodes.map((n) => n.address);
+    const controlPlanes = args.nodes.filter((n) => n.role === "controlplane");
+    const workers = args.nodes.filter((n) => n.role === "worker");
 
     const pki = this.createPki(args);
     this.pkiFields = pki.fields;
     this.clientConfiguration = pki.clientConfiguration;
     const machineSecrets = machineSecretsArgs(pki.fields);
 
-    const image = installerImage(config.projectRoot, config.versions.talos, this);
+    const image = installerImage(args.projectRoot, args.versions.talos, this);
     this.schematicId = image.schematicId;
     this.installerImage = image.installerImage;
 
-    this.nodes = config.nodes.map((n) => ({ address: n.address, hostname: n.hostname, role: n.role }));
-    const alreadyBootstrapped = config.talos.bootstrapped;
+    this.nodes = args.nodes.map((n) => ({ address: n.address, hostname: n.hostname, role: n.role }));
+    const alreadyBootstrapped = args.talos.bootstrapped;
     // talosconfig first: the day-2 steps of a running cluster reach the nodes with it.
     this.talosconfig = pulumi.secret(
       talos.client.getConfigurationOutput(
@@ -99,7 +126,7 @@ export class TalosCluster extends pulumi.ComponentResource {
           clusterName: cluster,
           clientConfiguration: this.clientConfiguration,
           endpoints: addresses(controlPlanes),
-          nodes: addresses(config.nodes),
+          nodes: addresses(args.nodes),
         },
         { parent: this },
       ).talosConfig,
@@ -112,12 +139,12 @@ export class TalosCluster extends pulumi.ComponentResource {
       ? new TalosDay2(
           "day2",
           {
-            projectRoot: config.projectRoot,
+            projectRoot: args.projectRoot,
             nodes: this.nodes,
             talosconfig: this.talosconfig,
             installerImage: image.installerImage,
-            targets: { talos: config.versions.talos, kubernetes: config.versions.kubernetes, contract: config.versions.talosContract },
-            timeout: config.talos.healthTimeout,
+            targets: { talos: args.versions.talos, kubernetes: args.versions.kubernetes, contract: args.versions.talosContract },
+            timeout: args.talos.healthTimeout,
           },
           { parent: this },
         )
@@ -125,19 +152,19 @@ export class TalosCluster extends pulumi.ComponentResource {
 
     const appliesByAddress = new Map<string, talos.machine.ConfigurationApply>();
     let rolledBefore: pulumi.Resource[] = this.day2 ? [this.day2.kubernetesUpgrade] : [];
-    for (const node of rollOrder(config.nodes)) {
+    for (const node of rollOrder(args.nodes)) {
       const machine = talos.machine.getConfigurationOutput(
         {
           clusterName: cluster,
-          clusterEndpoint: config.cluster.endpoint,
+          clusterEndpoint: args.cluster.endpoint,
           machineType: node.role,
           machineSecrets,
           // The config contract, pinned apart from the installed Talos (versions.talosContract).
-          talosVersion: config.versions.talosContract,
+          talosVersion: args.versions.talosContract,
           // On a running cluster every apply waits for the Kubernetes upgrade, which moved
           // the images node by node: the apply then changes no Kubernetes image.
-          kubernetesVersion: config.versions.kubernetes,
-          configPatches: nodePatches(config, node, image.installerImage),
+          kubernetesVersion: args.versions.kubernetes,
+          configPatches: nodePatches(args, node, image.installerImage),
           docs: false,
           examples: false,
         },
@@ -156,7 +183,7 @@ export class TalosCluster extends pulumi.ComponentResource {
           // the node's roll step reboots it once the previous node is back and healthy.
           applyMode: this.day2 ? "staged_if_needing_reboot" : "auto",
           // Destroy leaves machines running unless config asks for a wipe.
-          onDestroy: { graceful: true, reboot: false, reset: config.talos.resetOnDestroy },
+          onDestroy: { graceful: true, reboot: false, reset: args.talos.resetOnDestroy },
           timeouts: { create: timeout, update: timeout, delete: timeout },
         },
         { parent: this, aliases: [{ name: node.hostname }], dependsOn: rolledBefore },
@@ -164,9 +191,9 @@ export class TalosCluster extends pulumi.ComponentResource {
       appliesByAddress.set(node.address, apply);
       if (this.day2) rolledBefore = [this.day2.roll(node, apply)];
     }
-    this.applies = config.nodes.map((n) => appliesByAddress.get(n.address) as talos.machine.ConfigurationApply);
+    this.applies = args.nodes.map((n) => appliesByAddress.get(n.address) as talos.machine.ConfigurationApply);
     this.rolled = rolledBefore;
-    const controlPlaneApplies = this.applies.filter((_, i) => config.nodes[i].role === "controlplane");
+    const controlPlaneApplies = this.applies.filter((_, i) => args.nodes[i].role === "controlplane");
 
     // On its own address: a DNS endpoint may only answer once the cluster runs. A running
     // cluster answers bootstrap with AlreadyExists, which the provider retries until it times
@@ -174,8 +201,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.bootstrap = new talos.machine.Bootstrap(
       "bootstrap",
       {
-        node: config.cluster.bootstrapNode,
-        endpoint: config.cluster.bootstrapNode,
+        node: args.cluster.bootstrapNode,
+        endpoint: args.cluster.bootstrapNode,
         clientConfiguration: this.clientConfiguration,
         timeouts: { create: timeout },
       },
@@ -192,8 +219,8 @@ export class TalosCluster extends pulumi.ComponentResource {
       `${cluster}-kubeconfig`,
       {
         clientConfiguration: this.clientConfiguration,
-        node: config.cluster.bootstrapNode,
-        endpoint: config.cluster.bootstrapNode,
+        node: args.cluster.bootstrapNode,
+        endpoint: args.cluster.bootstrapNode,
         timeouts: { create: timeout, update: timeout },
       },
       { parent: this, dependsOn: [this.bootstrap] },
@@ -207,7 +234,7 @@ export class TalosCluster extends pulumi.ComponentResource {
         endpoints: addresses(controlPlanes),
         workerNodes: addresses(workers),
         skipKubernetesChecks: true,
-        timeouts: { read: config.talos.healthTimeout },
+        timeouts: { read: args.talos.healthTimeout },
       },
       { parent: this, dependsOn: [...this.applies, ...this.rolled, this.bootstrap, kubeconfig] },
     );
@@ -242,18 +269,18 @@ export class TalosCluster extends pulumi.ComponentResource {
   }
 
   private createPki(args: TalosClusterArgs): Pki {
-    const { config, onepassword: provider } = args;
-    const vault = provider ? vaultUuid(config.onepassword.talosVault, provider) : undefined;
-    if (config.talos.pki === "generate") {
+    const { onepassword: provider, pkiItem } = args;
+    const vault = provider ? vaultUuid(pkiItem.vault, provider) : undefined;
+    if (args.talos.pki === "generate") {
       return generatePki(
         {
-          talosVersion: config.versions.talos,
-          backup: provider && vault ? { vault, title: config.onepassword.talosItem, provider } : undefined,
+          talosVersion: args.versions.talos,
+          backup: provider && vault ? { vault, title: pkiItem.title, provider } : undefined,
         },
         this,
       );
     }
     if (!provider || !vault) throw new Error("talos.pki adopt reads the Talos PKI from 1Password, but 1Password is not configured");
-    return adoptPki({ vault, vaultName: config.onepassword.talosVault, title: config.onepassword.talosItem, provider }, this);
+    return adoptPki({ vault, vaultName: pkiItem.vault, title: pkiItem.title, provider }, this);
   }
 }

@@ -4,6 +4,7 @@
  * the tests (tests/helpers/talos-schema.ts).
  */
 import { parseAllDocuments } from "yaml";
+import { isRecord } from "../../lib/guards";
 
 /** The document kinds of the Talos 1.13 config schema (its top-level oneOf). */
 export const TALOS_DOCUMENT_KINDS: readonly string[] = [
@@ -63,17 +64,13 @@ export interface ParsedPatch {
   readonly problems: string[];
 }
 
-export function isMapping(value: unknown): value is Mapping {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** `document 3 (BondConfig bond0)`: how problems point into a patch. */
 export function describe(doc: Pick<PatchDocument, "index" | "kind" | "name">): string {
   return `document ${doc.index} (${doc.kind}${doc.name ? ` ${doc.name}` : ""})`;
 }
 
 function at(body: Mapping, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((value, key) => (isMapping(value) ? value[key] : undefined), body);
+  return dotted.split(".").reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), body);
 }
 
 function documentProblems(doc: PatchDocument): string[] {
@@ -102,7 +99,7 @@ export function parsePatch(text: string): ParsedPatch {
     }
     const body: unknown = parsed.toJS();
     if (body === null || body === undefined) return; // comment-only document
-    if (!isMapping(body)) {
+    if (!isRecord(body)) {
       problems.push(`document ${index}: is not a mapping`);
       return;
     }

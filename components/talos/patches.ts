@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parsePatch, PatchDocument } from "./documents";
+import { ProjectError } from "../../lib/problems";
 
 export const CLUSTER_PATCHES_DIR = path.join("talos", "patches");
 
@@ -18,13 +19,12 @@ export interface PatchFile {
 }
 
 /** A patch file that cannot be used; the message names the file and every reason. */
-export class PatchError extends Error {
+export class PatchError extends ProjectError {
   constructor(
     readonly file: string,
     readonly reasons: readonly string[],
   ) {
     super(`${file}: ${reasons.join("; ")}`);
-    this.name = "PatchError";
   }
 }
 

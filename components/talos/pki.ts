@@ -8,30 +8,12 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import { readItemFields, secretItem } from "../onepassword/items";
-import { adminClientConfiguration } from "./admin-cert";
-import { pkiFieldProblems } from "./rules/pki";
+import { adminClientConfiguration, type ClientConfiguration } from "./admin-cert";
+import { PKI_FIELDS, pkiFieldProblems, type PkiField, type PkiFields } from "./rules/pki";
 
-/** The fields of the `<cluster>-talos` item, in the item's order. */
-export const PKI_FIELDS = [
-  "MACHINE_TOKEN",
-  "MACHINE_CA_CRT",
-  "MACHINE_CA_KEY",
-  "CLUSTER_ID",
-  "CLUSTER_SECRET",
-  "CLUSTER_TOKEN",
-  "CLUSTER_CA_CRT",
-  "CLUSTER_CA_KEY",
-  "CLUSTER_AGGREGATORCA_CRT",
-  "CLUSTER_AGGREGATORCA_KEY",
-  "CLUSTER_ETCD_CA_CRT",
-  "CLUSTER_ETCD_CA_KEY",
-  "CLUSTER_SERVICEACCOUNT_KEY",
-  "CLUSTER_SECRETBOXENCRYPTIONSECRET",
-] as const;
-
-export type PkiField = (typeof PKI_FIELDS)[number];
-export type PkiFields = Record<PkiField, string>;
-export type ClientConfiguration = talos.types.output.machine.ClientConfiguration;
+export { PKI_FIELDS };
+export type { PkiField, PkiFields } from "./rules/pki";
+export type { ClientConfiguration };
 
 export interface Pki {
   /** The 14 fields (secret). */
@@ -50,7 +32,11 @@ export function versionContract(version: string): string {
   return `v${match[1]}.${match[2]}`;
 }
 
-/** The item layout from `talosctl gen secrets` naming (see seed-environment.md). */
+/**
+ * The `<cluster>-talos` item layout: the `talosctl gen secrets` bundle (siderolabs/talos
+ * pkg/machinery/config/generate/secrets/bundle.go), one field per leaf, named as the
+ * running clusters' items name them.
+ */
 export function fieldsFromMachineSecrets(ms: talos.types.output.machine.MachineSecrets): PkiFields {
   return {
     MACHINE_TOKEN: ms.trustdinfo.token,

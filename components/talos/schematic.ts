@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { isMapping } from "./documents";
+import { isRecord } from "../../lib/guards";
 
 export const SCHEMATIC_FILE = path.join("talos", "schematic.yaml");
 
@@ -30,9 +30,9 @@ export function readSchematic(projectRoot: string): { schematic?: string; proble
   } catch (err) {
     return { problems: [`invalid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`] };
   }
-  if (!isMapping(body) || !isMapping(body.customization)) return { problems: ["has no customization mapping"] };
+  if (!isRecord(body) || !isRecord(body.customization)) return { problems: ["has no customization mapping"] };
   const { customization } = body;
-  const extensions = isMapping(customization.systemExtensions) ? customization.systemExtensions.officialExtensions : undefined;
+  const extensions = isRecord(customization.systemExtensions) ? customization.systemExtensions.officialExtensions : undefined;
   const problems = [
     ...(isStringList(customization.extraKernelArgs) ? [] : ["customization.extraKernelArgs must be a list of strings"]),
     ...(isStringList(extensions) ? [] : ["customization.systemExtensions.officialExtensions must be a list of strings"]),

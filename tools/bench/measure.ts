@@ -8,6 +8,7 @@ import { asStackReference, ORGANIZATION, RunResult, StackReferenceState, program
 import { longestChain } from "../render/graph";
 import { subject } from "../render/names";
 import { Stats, stats } from "./stats";
+import { ProjectError } from "../../lib/problems";
 
 export interface Measurement {
   readonly stack: string;
@@ -23,7 +24,7 @@ export interface Measurement {
   readonly warnings: number;
 }
 
-export class BenchError extends Error {}
+export class BenchError extends ProjectError {}
 
 async function run(projectRoot: string, stack: string, refs: Record<string, StackReferenceState>): Promise<RunResult> {
   const result = await runProgram({ stack, projectRoot, stackReferences: refs });

@@ -7,7 +7,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../stacks/net";
+import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../lib/net";
+import { formatProblems, ProjectError } from "../../lib/problems";
+import { asRecord } from "../../lib/guards";
 
 const NAMESPACE = "k8s-gitops";
 
@@ -24,16 +26,13 @@ export interface ClusterPlan {
   readonly fluxPath: string;
 }
 
-export class E2ePlanError extends Error {
+export class E2ePlanError extends ProjectError {
   constructor(readonly problems: readonly string[]) {
-    super(`the e2e stack config cannot drive \`talosctl cluster create qemu\`:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "E2ePlanError";
+    super(formatProblems("the e2e stack config cannot drive `talosctl cluster create qemu`", problems));
   }
 }
 
-function record(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
+const record = (value: unknown): Record<string, unknown> => asRecord(value) ?? {};
 
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;

@@ -3,13 +3,12 @@
  * children, solid edges from a dependency to what depends on it, dotted edges from a
  * provider to the resources it manages) and the longest dependency chain.
  */
-import { RegisteredResource, RunResult } from "../../harness";
+import { RegisteredResource, RunResult, programResources } from "../../harness";
 import { byTypeAndName, providerUrn, subject } from "./names";
 
-const STACK_TYPE = "pulumi:pulumi:Stack";
-
-function programResources(result: RunResult): RegisteredResource[] {
-  return result.resources.filter((r) => r.type !== STACK_TYPE).sort(byTypeAndName);
+/** What the program registered (not the root Stack), in a stable order. */
+function sortedResources(result: RunResult): RegisteredResource[] {
+  return programResources(result).sort(byTypeAndName);
 }
 
 /** What `resource` waits for: its dependencies and its provider, among registered resources. */
@@ -30,7 +29,7 @@ export interface Chain {
 
 /** The longest path through dependencies and provider references (ties broken by type and name). */
 export function longestChain(result: RunResult): Chain {
-  const resources = programResources(result);
+  const resources = sortedResources(result);
   const known = new Map(resources.map((r) => [r.urn, r]));
   const memo = new Map<string, RegisteredResource[]>();
   const visiting = new Set<string>();
@@ -64,7 +63,7 @@ function label(resource: RegisteredResource): string {
 }
 
 export function mermaid(result: RunResult): string {
-  const resources = programResources(result);
+  const resources = sortedResources(result);
   const ids = new Map(resources.map((r, i) => [r.urn, `r${i + 1}`]));
   const known = new Map(resources.map((r) => [r.urn, r]));
   const children = new Map<string, RegisteredResource[]>();

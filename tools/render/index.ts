@@ -20,6 +20,7 @@ import { FileNames } from "./names";
 import { OriginIndex } from "./origins";
 import { Redactor } from "./redact";
 import { summary } from "./summary";
+import { stackPlans } from "./plans";
 import { renderTalos } from "./talos";
 
 export interface Render {
@@ -39,7 +40,7 @@ export function renderResult(result: RunResult, projectRoot: string): Render {
   const redactor = new Redactor(origins, roots);
   const names = new FileNames();
 
-  const talos = renderTalos(result, redactor, names);
+  const talos = renderTalos(result, redactor, names, stackPlans(result, projectRoot));
   const helm = renderHelm(result, redactor, names);
   const kubernetes = renderKubernetes(result, redactor, names);
   const files = new Map<string, string>();

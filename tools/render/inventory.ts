@@ -2,13 +2,11 @@
  * Everything else a reviewer needs to see change: every resource with its inputs,
  * parent, provider, dependencies and non-default options; every invoke; the stack outputs.
  */
-import { MockSecret, RegisteredResource, RunResult, byUrn } from "../../harness";
+import { MockSecret, RegisteredResource, RunResult, STACK_TYPE, byUrn, programResources } from "../../harness";
 import { byTypeAndName, compare, providerUrn, subject, urnSubject } from "./names";
 import { invokeSource } from "./origins";
 import { Redactor } from "./redact";
 import { comment, toYaml } from "./yaml";
-
-const STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** Options that differ from Pulumi's defaults: what a reviewer should notice. */
 export function notableOptions(resource: RegisteredResource): Record<string, unknown> {
@@ -33,8 +31,7 @@ export function resourcesFile(result: RunResult, redactor: Redactor): string {
     const resource = index.get(urn);
     return resource ? subject(resource) : urnSubject(urn);
   };
-  const entries = result.resources
-    .filter((r) => r.type !== STACK_TYPE)
+  const entries = programResources(result)
     .sort(byTypeAndName)
     .map((r) => {
       const parent = r.parent && index.get(r.parent)?.type !== STACK_TYPE ? name(r.parent) : undefined;

@@ -9,6 +9,7 @@ import { HELM_TYPE } from "./helm";
 import { FileNames, byTypeAndName, compare, providerUrn, urnSubject, subject } from "./names";
 import { Redactor } from "./redact";
 import { comment, toYaml } from "./yaml";
+import { asRecord } from "../../lib/guards";
 
 export interface KubernetesObjectRender {
   readonly kind: string;
@@ -27,9 +28,7 @@ export function typeToGvk(type: string): { apiVersion: string; kind: string } {
   return { apiVersion: groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion, kind };
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
+const record = asRecord;
 
 /** Inline objects of a yaml/v2 ConfigGroup/ConfigFile, plain (for naming) and as recorded (for cleaning). */
 function inlineObjects(inputs: Record<string, unknown>): unknown[] {

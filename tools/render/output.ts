@@ -5,12 +5,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Render } from "./index";
+import { ProjectError } from "../../lib/problems";
 
 /** Marks a directory as render output, safe to replace. */
 export const MARKER_FILE = ".render-output";
 const MARKER_TEXT = "Written by `npm run render`; the whole directory is replaced on every render.\n";
 
-export class RenderOutputError extends Error {}
+export class RenderOutputError extends ProjectError {}
 
 /** Throws when any file would hold secret material; the last line of defence. */
 export function assertNoSecrets(render: Render): void {

@@ -6,6 +6,7 @@
  */
 import { MINIMUM_TALOS_VERSION as DOCUMENTS_MIN_TALOS } from "../rules/versions";
 import { compareVersions, formatVersion, minorOf, parseVersion, skippedMinors, stepKind, Version } from "./versions";
+import { formatProblems, ProjectError } from "../../../lib/problems";
 
 export type NodeRole = "controlplane" | "worker";
 
@@ -75,10 +76,9 @@ export interface Day2Plan {
   readonly joiningNodes: readonly string[];
 }
 
-export class Day2PreflightError extends Error {
+export class Day2PreflightError extends ProjectError {
   constructor(readonly problems: readonly string[]) {
-    super(`day-2 preflight refused the run:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "Day2PreflightError";
+    super(formatProblems("day-2 preflight refused the run", problems));
   }
 }
 

@@ -14,6 +14,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { ClusterObservation, EtcdMember, memberAddresses, ObservedNode, quorum } from "./plan";
 import { formatVersion, parseVersion, skippedMinors, stepKind } from "./versions";
+import { ProjectError } from "../../../lib/problems";
 
 export interface RunnerNode {
   readonly address: string;
@@ -30,12 +31,7 @@ export interface RunnerContext {
   readonly log: (line: string) => void;
 }
 
-export class Day2StepError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "Day2StepError";
-  }
-}
+export class Day2StepError extends ProjectError {}
 
 /** Write the talosconfig to a private temp file for the duration of `body`. */
 export function withTalosconfig<T>(content: string, body: (path: string) => T): T {

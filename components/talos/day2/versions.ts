@@ -1,5 +1,5 @@
 /**
- * Version arithmetic for day-2 plans. Pure: no Pulumi, no I/O.
+ * Version steps for day-2 plans (parsing is lib/versions.ts). Pure: no Pulumi, no I/O.
  *
  * Talos is upgraded one minor at a time (Talos' upgrade guide: go through the latest
  * patch of every minor in between), and Kubernetes control planes move one minor at a
@@ -7,31 +7,10 @@
  * same rule drives both.
  */
 
-export interface Version {
-  readonly major: number;
-  readonly minor: number;
-  readonly patch: number;
-}
-
-const VERSION = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
-
-export function parseVersion(text: string): Version {
-  const match = VERSION.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not a version such as v1.12.3`);
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]) };
-}
-
-export function formatVersion(v: Version): string {
-  return `v${v.major}.${v.minor}.${v.patch}`;
-}
-
-export const minorOf = (v: Version) => `v${v.major}.${v.minor}`;
-
-export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
-
-export const sameVersion = (a: Version, b: Version) => compareVersions(a, b) === 0;
+export { compareVersions, formatVersion, minorOf, parseVersion, sameVersion } from "../../../lib/versions";
+export type { Version } from "../../../lib/versions";
+import type { Version } from "../../../lib/versions";
+import { compareVersions } from "../../../lib/versions";
 
 /** Minors between `from` and `to`, both excluded (v1.11 → v1.13 gives ["v1.12"]). */
 export function skippedMinors(from: Version, to: Version): string[] {

@@ -2,7 +2,8 @@
  * Runs the Talos rules over a node's planned patches: every problem names the patch
  * (file or generated), the document and the field. Pure: no Pulumi import.
  */
-import { describe, isMapping, parsePatch, PatchDocument } from "../documents";
+import { isRecord } from "../../../lib/guards";
+import { describe, parsePatch, PatchDocument } from "../documents";
 import type { NodePatch } from "../plan";
 import { talosDocumentProblems } from "./documents";
 
@@ -22,7 +23,7 @@ export function nodePatchesProblems(patches: readonly NodePatch[], ignoredInterf
       ...docs.flatMap((doc) => [
         ...talosDocumentProblems(doc).map((reason) => `${source}: ${describe(doc)}: ${reason}`),
         ...ignoredInterfaces
-          .filter((link) => doc.kind !== "v1alpha1" && isMapping(doc.body) && configuresLink(doc, link))
+          .filter((link) => doc.kind !== "v1alpha1" && isRecord(doc.body) && configuresLink(doc, link))
           .map((link) => `${source}: ${describe(doc)}: configures ${link}, which network.ignoredInterfaces leaves alone`),
       ]),
     ];

@@ -8,7 +8,8 @@
  * Pure: no Pulumi import.
  */
 import { isIP } from "net";
-import { isMapping, Mapping, PatchDocument, V1ALPHA1 } from "../documents";
+import { isRecord } from "../../../lib/guards";
+import { Mapping, PatchDocument, V1ALPHA1 } from "../documents";
 
 type Rule = (body: Mapping) => string[];
 
@@ -69,14 +70,14 @@ function named(body: Mapping, source: string, what = "name must be specified"): 
 const commonLink: Rule = (body) => {
   const problems: string[] = [];
   list(body.addresses).forEach((entry, i) => {
-    const address = isMapping(entry) ? entry.address : undefined;
+    const address = isRecord(entry) ? entry.address : undefined;
     const prefix = parsePrefix(address);
     if (address === undefined) problems.push(`addresses[${i}].address: must be specified${cite(SRC.link)}`);
     else if (!prefix) problems.push(`addresses[${i}].address: ${String(address)} must be a valid IP prefix${cite(SRC.link)}`);
     else if (unspecified(prefix.addr)) problems.push(`addresses[${i}].address: ${String(address)} must be a valid IP address${cite(SRC.link)}`);
   });
   list(body.routes).forEach((entry, i) => {
-    const route = isMapping(entry) ? entry : {};
+    const route = isRecord(entry) ? entry : {};
     if (route.destination !== undefined) {
       const prefix = parsePrefix(route.destination);
       if (!prefix || unspecified(prefix.addr)) {
@@ -130,7 +131,7 @@ const linkAlias: Rule = (body) => {
   if (name.includes("%")) {
     problems.push(`name: ${name} is a pattern alias, which Talos 1.12 does not understand; use one alias per link with a selector matching exactly one link${cite(SRC.alias)}`);
   }
-  const selector = isMapping(body.selector) ? str(body.selector.match) : undefined;
+  const selector = isRecord(body.selector) ? str(body.selector.match) : undefined;
   if (!selector) problems.push(`selector.match: link selector is required${cite(SRC.alias)}`);
   return problems;
 };
@@ -153,7 +154,7 @@ const hostname: Rule = (body) => {
 /** ResolverConfig has no Validate of its own in 1.13; its addresses are netip.Addr, which must parse on decode. */
 const resolver: Rule = (body) =>
   list(body.nameservers).flatMap((entry, i) => {
-    const address = isMapping(entry) ? str(entry.address) : undefined;
+    const address = isRecord(entry) ? str(entry.address) : undefined;
     return address && isIP(address) !== 0 ? [] : [`nameservers[${i}].address: is not an IP address${cite(SRC.resolver)}`];
   });
 
@@ -181,10 +182,10 @@ const userVolume: Rule = (body) => {
       if (body[key] !== undefined) problems.push(`${key}: is invalid for volumeType directory${cite(SRC.userVolume)}`);
     }
   } else {
-    const provisioning = isMapping(body.provisioning) ? body.provisioning : {};
-    const selector = isMapping(provisioning.diskSelector) ? str(provisioning.diskSelector.match) : undefined;
+    const provisioning = isRecord(body.provisioning) ? body.provisioning : {};
+    const selector = isRecord(provisioning.diskSelector) ? str(provisioning.diskSelector.match) : undefined;
     if (!selector) problems.push(`provisioning.diskSelector.match: disk selector is required${cite(SRC.userVolume)}`);
-    const fs = isMapping(body.filesystem) ? body.filesystem.type : undefined;
+    const fs = isRecord(body.filesystem) ? body.filesystem.type : undefined;
     if (fs !== undefined && fs !== "xfs" && fs !== "ext4") problems.push(`filesystem.type: unsupported filesystem type ${String(fs)}${cite(SRC.userVolume)}`);
   }
   return problems;
@@ -220,14 +221,14 @@ export const KUBELET_PROTECTED_FIELDS: readonly string[] = [
 ];
 
 function at(body: Mapping, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((value, key) => (isMapping(value) ? value[key] : undefined), body);
+  return dotted.split(".").reduce<unknown>((value, key) => (isRecord(value) ? value[key] : undefined), body);
 }
 
 /** The parts of v1alpha1.Config.Validate that concern what this program's patches set. */
 const v1alpha1: Rule = (body) => {
   const problems: string[] = [];
   const install = at(body, "machine.install");
-  if (isMapping(install) && install.disk === undefined && install.diskSelector === undefined) {
+  if (isRecord(install) && install.disk === undefined && install.diskSelector === undefined) {
     problems.push(`machine.install: either install disk or diskSelector should be defined${cite(SRC.v1alpha1)}`);
   }
   list(at(body, "machine.kubelet.nodeIP.validSubnets")).forEach((cidr, i) => {
@@ -235,7 +236,7 @@ const v1alpha1: Rule = (body) => {
   });
   const extra = at(body, "machine.kubelet.extraConfig");
   for (const field of KUBELET_PROTECTED_FIELDS) {
-    if (isMapping(extra) && field in extra) problems.push(`machine.kubelet.extraConfig.${field}: kubelet configuration field can't be overridden${cite(SRC.kubelet)}`);
+    if (isRecord(extra) && field in extra) problems.push(`machine.kubelet.extraConfig.${field}: kubelet configuration field can't be overridden${cite(SRC.kubelet)}`);
   }
   list(at(body, "cluster.etcd.advertisedSubnets")).forEach((cidr, i) => {
     if (!subnetOrAddress(cidr)) problems.push(`cluster.etcd.advertisedSubnets[${i}]: etcd advertised subnet is not valid: ${String(cidr)}${cite(SRC.etcd)}`);

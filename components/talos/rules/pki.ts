@@ -7,6 +7,30 @@
  */
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from "crypto";
 
+/**
+ * The fields of the `<cluster>-talos` 1Password item the running clusters use, in the
+ * item's order: the one list the PKI component, the mocks and the tests read.
+ */
+export const PKI_FIELDS = [
+  "MACHINE_TOKEN",
+  "MACHINE_CA_CRT",
+  "MACHINE_CA_KEY",
+  "CLUSTER_ID",
+  "CLUSTER_SECRET",
+  "CLUSTER_TOKEN",
+  "CLUSTER_CA_CRT",
+  "CLUSTER_CA_KEY",
+  "CLUSTER_AGGREGATORCA_CRT",
+  "CLUSTER_AGGREGATORCA_KEY",
+  "CLUSTER_ETCD_CA_CRT",
+  "CLUSTER_ETCD_CA_KEY",
+  "CLUSTER_SERVICEACCOUNT_KEY",
+  "CLUSTER_SECRETBOXENCRYPTIONSECRET",
+] as const;
+
+export type PkiField = (typeof PKI_FIELDS)[number];
+export type PkiFields = Record<PkiField, string>;
+
 /** Certificate field → the field holding its CA key. */
 export const CERTIFICATE_KEYS: Readonly<Record<string, string>> = {
   MACHINE_CA_CRT: "MACHINE_CA_KEY",

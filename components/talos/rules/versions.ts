@@ -2,6 +2,8 @@
  * Version rules: the Talos version the emitted documents need, and the Kubernetes
  * versions the pinned Talos supports. Pure: no Pulumi import.
  */
+import type { Problem } from "../../../lib/problems";
+import { compareVersions, readVersion, Version } from "../../../lib/versions";
 import { KUBERNETES_SUPPORT, KubernetesSupport } from "./kubernetes-support";
 
 /**
@@ -15,23 +17,10 @@ import { KUBERNETES_SUPPORT, KubernetesSupport } from "./kubernetes-support";
  */
 export const MINIMUM_TALOS_VERSION = "v1.12.0";
 
-type Triple = [number, number, number];
+const minor = (v: Version) => `${v.major}.${v.minor}`;
 
-export function parseVersion(version: string): Triple | undefined {
-  const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined;
-}
-
-export function compareVersions(a: Triple, b: Triple): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
-const minor = (v: Triple) => `${v[0]}.${v[1]}`;
-
-export interface VersionFinding {
-  readonly path: string;
-  readonly message: string;
-}
+/** A version finding is a config problem: a path under `versions` and a message. */
+export type VersionFinding = Problem;
 
 /**
  * Problems of the pinned Talos/Kubernetes pair: Talos older than the documents need, a
@@ -47,9 +36,9 @@ export function versionProblems(
 ): { problems: VersionFinding[]; warnings: VersionFinding[] } {
   const problems: VersionFinding[] = [];
   const warnings: VersionFinding[] = [];
-  const talos = parseVersion(talosVersion);
-  const kubernetes = parseVersion(kubernetesVersion);
-  const minimum = parseVersion(minimumTalos) as Triple;
+  const talos = readVersion(talosVersion);
+  const kubernetes = readVersion(kubernetesVersion);
+  const minimum = readVersion(minimumTalos)!;
   if (!talos || !kubernetes) return { problems, warnings }; // the schema reports unpinned versions
   if (compareVersions(talos, minimum) < 0) {
     problems.push({ path: "versions.talos", message: `${talosVersion} is older than ${minimumTalos}, the oldest Talos that accepts the machine-config documents this program emits` });
@@ -61,8 +50,8 @@ export function versionProblems(
     return { problems, warnings };
   }
   const k = minor(kubernetes);
-  const [lo, hi] = [parseVersion(row.kubernetes.min) as Triple, parseVersion(row.kubernetes.max) as Triple];
-  const kMinor: Triple = [kubernetes[0], kubernetes[1], 0];
+  const [lo, hi] = [readVersion(row.kubernetes.min)!, readVersion(row.kubernetes.max)!];
+  const kMinor: Version = { major: kubernetes.major, minor: kubernetes.minor, patch: 0 };
   if (compareVersions(kMinor, lo) < 0 || compareVersions(kMinor, hi) > 0) {
     problems.push({
       path: "versions.kubernetes",

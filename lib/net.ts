@@ -1,4 +1,4 @@
-/** IPv4 address and CIDR arithmetic for config validation (the clusters are IPv4-only). */
+/** IPv4 address and CIDR arithmetic (the clusters are IPv4-only). Pure: no Pulumi import. */
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 

@@ -1,0 +1,23 @@
+/** Maps the validated stack config to TalosCluster's args: the only place that knows both shapes. */
+import type * as onepassword from "@1password/pulumi-onepassword";
+import type { TalosClusterArgs } from "../components/talos";
+import type { StackConfig } from "./config";
+
+export function talosClusterArgs(config: StackConfig, provider?: onepassword.Provider): TalosClusterArgs {
+  return {
+    projectRoot: config.projectRoot,
+    cluster: { name: config.cluster.name, endpoint: config.cluster.endpoint, bootstrapNode: config.cluster.bootstrapNode },
+    network: config.network,
+    nodes: config.nodes,
+    versions: { talos: config.versions.talos, talosContract: config.versions.talosContract, kubernetes: config.versions.kubernetes },
+    talos: {
+      pki: config.talos.pki,
+      bootstrapped: config.talos.bootstrapped,
+      resetOnDestroy: config.talos.resetOnDestroy,
+      applyTimeout: config.talos.applyTimeout,
+      healthTimeout: config.talos.healthTimeout,
+    },
+    pkiItem: { vault: config.onepassword.talosVault, title: config.onepassword.talosItem },
+    onepassword: provider,
+  };
+}
