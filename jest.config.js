@@ -3,8 +3,9 @@
  * functions. Three projects, so the fast ones run on their own (`npm run test:plans`):
  *   program    files that run the program under mocks (runProgram/sharedRun), directly or
  *              through a tests/helpers module;
- *   processes  files that drive the repository's tools as processes: the day-2 runner against
- *              the fake talosctl (a process per talosctl call), tools/*.ts under ts-node;
+ *   processes  files that drive the repository's tools as processes and wait on them: the
+ *              day-2 runner against the fake talosctl (a process per talosctl call),
+ *              tools/*.ts under ts-node, the e2e shell scripts and their gates;
  *   plans      everything else: plans, rules, loaders, schemas, workflow files.
  * A file is sorted by what its source calls, so a new test file lands in the right project.
  */
@@ -13,7 +14,7 @@ const path = require("path");
 
 const TESTS = path.join(__dirname, "tests");
 const RUNS_PROGRAM = /\b(runProgram|sharedRun)\(/;
-const RUNS_TOOLS = /\bnew FakeCluster\(|ts-node\/(dist\/bin|register)/;
+const RUNS_TOOLS = /\bnew FakeCluster\(|ts-node\/(dist\/bin|register)|spawnSync\("bash"/;
 
 /** The file's source and the sources of the tests/helpers modules it imports. */
 function sources(file, seen = new Set()) {
