@@ -23,24 +23,6 @@ export interface VendoredCrd {
   readonly object: KubeObject;
 }
 
-/**
- * Parsed CRD files by path and the sha256 of their bytes. Parsing the vendored CRDs is the costliest
- * step of loading a stack; a process that loads them more than once (render of several
- * stacks, the tests' mock runs) parses each file once. Keyed by content, so a changed
- * file is parsed again; each caller gets its own copy.
- */
-const parsedByContent = new Map<string, readonly KubeObject[]>();
-
-function parseCrdFile(bytes: Buffer, sha256: string, file: string): KubeObject[] {
-  const key = `${sha256} ${file}`;
-  let parsed = parsedByContent.get(key);
-  if (parsed === undefined) {
-    parsed = parseManifests(bytes.toString("utf8"), file);
-    parsedByContent.set(key, parsed);
-  }
-  return structuredClone(parsed) as KubeObject[];
-}
-
 export function sha256Hex(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
@@ -66,7 +48,7 @@ export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): Ven
         problems.push(`${rel}: sha256 ${actual} differs from the pinned ${sha256}`);
         continue;
       }
-      for (const object of parseCrdFile(bytes, actual, relativeTo(repoRoot, file))) {
+      for (const object of parseManifests(bytes.toString("utf8"), relativeTo(repoRoot, file))) {
         if (object.apiVersion !== CRD_API || object.kind !== "CustomResourceDefinition") {
           problems.push(`${rel}: ${object.kind} ${object.metadata.name} is not a ${CRD_API} CustomResourceDefinition`);
           continue;
