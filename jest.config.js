@@ -48,6 +48,10 @@ const common = {
 module.exports = {
   // The mock runtime is process-global state: one test file per worker process.
   maxWorkers: 2,
+  // Each test file leaves its module registry (Pulumi and the providers) behind in the
+  // worker: the heap grew past 1 GB over the program files, slowing every later file's
+  // garbage collection and the worker's exit. A worker above this is replaced between files.
+  workerIdleMemoryLimit: "768MB",
   testTimeout: 120000,
   projects: ["plans", "processes", "program"].map((name) => ({
     ...common,
