@@ -1,13 +1,61 @@
-/** Tests run the real program under Pulumi's mock runtime; see harness/. */
-module.exports = {
+/**
+ * Tests run the real program under Pulumi's mock runtime (see harness/) or call pure
+ * functions. Three projects, so the fast ones run on their own (`npm run test:plans`):
+ *   program    files that run the program under mocks (runProgram/sharedRun), directly or
+ *              through a tests/helpers module;
+ *   processes  files that drive the repository's tools as processes and wait on them: the
+ *              day-2 runner against the fake talosctl (a process per talosctl call),
+ *              tools/*.ts under ts-node, the e2e shell scripts and their gates;
+ *   plans      everything else: plans, rules, loaders, schemas, workflow files.
+ * A file is sorted by what its source calls, so a new test file lands in the right project.
+ */
+const fs = require("fs");
+const path = require("path");
+
+const TESTS = path.join(__dirname, "tests");
+const RUNS_PROGRAM = /\b(runProgram|sharedRun)\(/;
+const RUNS_TOOLS = /\bnew FakeCluster\(|ts-node\/(dist\/bin|register)|spawnSync\("bash"/;
+
+/** The file's source and the sources of the tests/helpers modules it imports. */
+function sources(file, seen = new Set()) {
+  if (seen.has(file) || !fs.existsSync(file)) return "";
+  seen.add(file);
+  const text = fs.readFileSync(file, "utf8");
+  const helpers = [...text.matchAll(/from "(\.{1,2}\/[^"]+)"/g)]
+    .map((m) => path.resolve(path.dirname(file), m[1]) + ".ts")
+    .filter((f) => f.startsWith(path.join(TESTS, "helpers") + path.sep));
+  return [text, ...helpers.map((h) => sources(h, seen))].join("\n");
+}
+
+const testFiles = fs
+  .readdirSync(TESTS, { recursive: true })
+  .filter((f) => f.endsWith(".test.ts") && !f.split(path.sep).includes("fixtures"));
+const projectOf = (f) => {
+  const text = sources(path.join(TESTS, f));
+  return RUNS_PROGRAM.test(text) ? "program" : RUNS_TOOLS.test(text) ? "processes" : "plans";
+};
+const match = (files) => files.map((f) => `<rootDir>/tests/${f.split(path.sep).join("/")}`);
+
+const common = {
   testEnvironment: "<rootDir>/tests/environment.js",
   roots: ["<rootDir>/tests"],
-  testMatch: ["**/*.test.ts"],
-  // The mock runtime is process-global state: one test file per worker process.
-  maxWorkers: 2,
-  testTimeout: 120000,
   // Transpile only (swc): type-checking is `npm run typecheck`, not the test run's job.
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "commonjs" } }],
   },
+};
+
+module.exports = {
+  // The mock runtime is process-global state: one test file per worker process.
+  maxWorkers: 2,
+  // Each test file leaves its module registry (Pulumi and the providers) behind in the
+  // worker: the heap grew past 1 GB over the program files, slowing every later file's
+  // garbage collection and the worker's exit. A worker above this is replaced between files.
+  workerIdleMemoryLimit: "768MB",
+  testTimeout: 120000,
+  projects: ["plans", "processes", "program"].map((name) => ({
+    ...common,
+    displayName: name,
+    testMatch: match(testFiles.filter((f) => projectOf(f) === name)),
+  })),
 };

@@ -256,6 +256,23 @@ function canonical(value: unknown): string {
   );
 }
 
+/**
+ * Pulumi records a full call stack (`new Error().stack`, unlimited depth) for every resource
+ * and every internal promise. Under jest each of those stacks is rendered through the
+ * worker's source-map formatter, which made stack rendering a large share of every mock
+ * run, for positions the harness never records. For the run, this realm formats stacks
+ * plainly (V8's own `at fn (file:line:col)` frames, the form Pulumi's `Resource.callsites`
+ * parses); an error's stack read after the run is rendered by the formatter in place then.
+ */
+function plainStackFrames(): () => void {
+  const saved = Error.prepareStackTrace;
+  Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) =>
+    `${error.name}: ${error.message}${frames.map((frame) => `\n    at ${String(frame)}`).join("")}`;
+  return () => {
+    Error.prepareStackTrace = saved;
+  };
+}
+
 let running = false;
 /** The process whose rejection events reach us: under jest, the real one (tests/environment.js). */
 const hostProcess: NodeJS.Process = (globalThis as { __hostProcess?: NodeJS.Process }).__hostProcess ?? process;
@@ -311,6 +328,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     promise.catch(() => undefined);
   };
   hostProcess.on("unhandledRejection", onRejection);
+  const restoreStackFrames = plainStackFrames();
   try {
     await withEnv(env, async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -330,6 +348,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
       await settle(failed, () => failures.length > 0);
     });
   } finally {
+    restoreStackFrames();
     log.warn = originalWarn;
     invokeSecrets.restore();
     hostProcess.off("unhandledRejection", onRejection);

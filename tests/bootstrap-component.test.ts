@@ -25,7 +25,7 @@ import {
   ofType,
   programResources,
   reveal,
-  runProgram,
+  runProgram, sharedRun,
   secretLeaks,
   type RegisteredResource,
   type RunResult,
@@ -85,7 +85,7 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
   const plan = loadBootstrapPlan(repoRoot);
 
   beforeAll(async () => {
-    result = await runProgram({ stack, config: FRESH });
+    result = await sharedRun({ stack, config: FRESH });
   });
 
   test("runs without error and registers every release once, under the bootstrap component", () => {
@@ -290,14 +290,14 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
 
 describe("variants", () => {
   test("a single-node cluster skips Spegel and nothing else", async () => {
-    const result = await runProgram({ stack: "infra", config: { ...FRESH, "k8s-gitops:nodes[2]": undefined, "k8s-gitops:nodes[1]": undefined } });
+    const result = await sharedRun({ stack: "infra", config: { ...FRESH, "k8s-gitops:nodes[2]": undefined, "k8s-gitops:nodes[1]": undefined } });
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.release).map((r) => r.name).sort()).toEqual(RELEASES.filter((n) => n !== "spegel").sort());
     expect(Object.keys((result.outputs.bootstrap.value as { releases: object }).releases)).not.toContain("spegel");
   });
 
   test("without 1Password no Connect token is seeded, with a warning, and Flux still comes up", async () => {
-    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" } });
+    const result = await sharedRun({ stack: "apps", config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" } });
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.secret).map((s) => s.name)).not.toContain("onepassword-connect-token");
     expect(result.warnings.filter((w) => w.includes("external-secrets/onepassword-connect-token"))).toHaveLength(1);
@@ -310,7 +310,7 @@ describe("variants", () => {
       r.resources
         .filter((x: RegisteredResource) => x.urn.includes(T.component))
         .map((x) => ({ urn: x.urn, inputs: reveal(x.inputs), deps: x.dependencies }));
-    const first = await runProgram({ stack: "apps", config: FRESH });
+    const first = await sharedRun({ stack: "apps", config: FRESH });
     const second = await runProgram({ stack: "apps", config: FRESH });
     expect(snapshot(first).length).toBeGreaterThan(10);
     expect(snapshot(second)).toEqual(snapshot(first));
@@ -325,7 +325,7 @@ describe("adoption and hand-off: Flux owns the releases, Pulumi never touches th
 
   // Both committed stacks adopt running clusters: their releases exist and Flux owns them.
   test.each(["infra", "apps"])("%s (adopted): no Helm release is registered, installed or imported; the rest is upserted", async (stack) => {
-    const result = await runProgram({ stack });
+    const result = await sharedRun({ stack });
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.release)).toEqual([]);
     // What Flux takes over, from the tree, and who owns it.
@@ -341,7 +341,7 @@ describe("adoption and hand-off: Flux owns the releases, Pulumi never touches th
   });
 
   test("a fresh cluster's first run installs every release and records the hand-off once Flux's release exists", async () => {
-    const result = await runProgram({ stack: "apps", config: FRESH });
+    const result = await sharedRun({ stack: "apps", config: FRESH });
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.release).map((r) => r.name).sort()).toEqual([...RELEASES].sort());
     for (const release of ofType(result, T.release)) {
@@ -355,7 +355,7 @@ describe("adoption and hand-off: Flux owns the releases, Pulumi never touches th
   });
 
   test("after the hand-off is recorded, the next run (and any refresh before it) registers no release", async () => {
-    const result = await runProgram({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: true, pki: "adopt", pkiItem: "x" }) });
+    const result = await sharedRun({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: true, pki: "adopt", pkiItem: "x" }) });
     expect(result.error).toBeUndefined();
     // Dropped from the program: with retainOnDelete the engine removes them from state without a Helm call.
     expect(ofType(result, T.release)).toEqual([]);
@@ -366,15 +366,15 @@ describe("adoption and hand-off: Flux owns the releases, Pulumi never touches th
   });
 
   test("a failed or older first run (nothing recorded) installs again", async () => {
-    const result = await runProgram({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: false }) });
+    const result = await sharedRun({ stack: "apps", config: FRESH, stackReferences: recorded("apps", { fluxOwnsReleases: false }) });
     expect(ofType(result, T.release).length).toBe(RELEASES.length);
   });
 });
 
 describe("no silent replacement", () => {
   test("the Kubernetes provider's identity depends on no config value (two clusters of different names share it)", async () => {
-    const infra = await runProgram({ stack: "infra" });
-    const apps = await runProgram({ stack: "apps" });
+    const infra = await sharedRun({ stack: "infra" });
+    const apps = await sharedRun({ stack: "apps" });
     const id = (r: RunResult) => named(r, T.provider, "kubernetes").inputs.clusterIdentifier;
     expect(id(infra)).toBe(KUBERNETES_PROVIDER_IDENTITY);
     expect(id(apps)).toBe(KUBERNETES_PROVIDER_IDENTITY);
@@ -384,7 +384,7 @@ describe("no silent replacement", () => {
   const withRecord = (lifecycle: Record<string, unknown>) => ({ [self]: { outputs: { lifecycle } } });
 
   test("switching talos.pki on a cluster that exists is refused, naming the confirmation flag", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "apps",
       config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:onepassword.talosItem": "apps-talos-new" },
       stackReferences: withRecord({ fluxOwnsReleases: true, pki: "adopt", pkiItem: "apps-talos" }),
@@ -394,14 +394,14 @@ describe("no silent replacement", () => {
   });
 
   test("generate on a cluster that already runs is refused without confirmation", async () => {
-    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.bootstrapped": true } });
+    const result = await sharedRun({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.bootstrapped": true } });
     expect(result.error?.message).toMatch(/talos\.pki: is generate, but talos\.bootstrapped says the cluster already runs/);
   });
 
   test("a confirmed switch still never writes the generated PKI over the adopted item (the previous run's output, read back)", async () => {
-    const adopted = await runProgram({ stack: "apps" });
+    const adopted = await sharedRun({ stack: "apps" });
     const previous = adopted.outputs.lifecycle.value as Record<string, unknown>;
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "apps",
       config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.confirmPkiSwitch": true },
       stackReferences: withRecord(previous),
@@ -411,7 +411,7 @@ describe("no silent replacement", () => {
   });
 
   test("a confirmed switch with a new item title goes ahead", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "apps",
       config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.confirmPkiSwitch": true, "k8s-gitops:onepassword.talosItem": "apps-talos-generated" },
       stackReferences: withRecord({ pki: "adopt", pkiItem: "apps-talos" }),

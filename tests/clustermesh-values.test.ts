@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import type { Values } from "../lib/values";
 import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
-import { MockSecret, named, ofType, plainOccurrences, reveal, runProgram, RunResult, secretLeaks } from "../harness";
+import { MockSecret, named, ofType, plainOccurrences, reveal, sharedRun, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
 import { covers as coversRange, parseCidr } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
@@ -168,8 +168,8 @@ describe("three clusters", () => {
   });
 
   it("a third stack that does not list this one yet is left out of the values (and the CIDR)", async () => {
-    const infra = await runProgram({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] } });
-    const apps = await runProgram({
+    const infra = await sharedRun({ stack: "infra", config: { "k8s-gitops:clustermesh.peers": ["apps", "edge"] } });
+    const apps = await sharedRun({
       stack: "apps",
       config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
       stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: { outputs: { clustermesh: { ...edge, peers: [fq("infra")] } } } },
@@ -181,7 +181,7 @@ describe("three clusters", () => {
 
 describe("not meshed", () => {
   it("mesh off: the Secret carries the cluster identity, its own pod CIDR and the pinned maxConnectedClusters", async () => {
-    const r = await runProgram({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
+    const r = await sharedRun({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
     expect(valuesOf(r)).toEqual({
       cluster: { name: "apps", id: 2 },
       ipv4NativeRoutingCIDR: "10.246.0.0/16",
@@ -190,7 +190,7 @@ describe("not meshed", () => {
   });
 
   it("no peer deployed yet: own CA and apiserver, no peer, a bundle of its own certificate, its own pod CIDR", async () => {
-    const r = await runProgram({ stack: "apps" });
+    const r = await sharedRun({ stack: "apps" });
     const v = valuesOf(r);
     expect(peersOf(v)).toEqual([]);
     expect(v.ipv4NativeRoutingCIDR).toBe("10.246.0.0/16");

@@ -2,10 +2,10 @@
  * Stack config validation: both real stacks load; every kind of bad input fails with one
  * error naming each problem's config path, before any resource is registered.
  */
-import { programResources, runProgram, RunResult } from "../harness";
+import { programResources, sharedRun, RunResult } from "../harness";
 
 async function failing(stack: string, config: Record<string, unknown>): Promise<RunResult> {
-  const result = await runProgram({ stack, config });
+  const result = await sharedRun({ stack, config });
   expect(result.error).toBeDefined();
   expect(result.error?.name).toBe("ConfigError");
   // Nothing but the root stack: no half-applied program.
@@ -20,7 +20,7 @@ function problemLines(result: RunResult): string[] {
 
 describe("the committed stacks", () => {
   it.each(["infra", "apps"])("%s loads, validates and runs", async (stack) => {
-    const result = await runProgram({ stack });
+    const result = await sharedRun({ stack });
     expect(result.error).toBeUndefined();
     // Alone, a stack warns only that its mesh peers have not been deployed yet.
     expect(result.warnings.filter((w) => !w.startsWith("clustermesh:"))).toEqual([]);
@@ -30,8 +30,8 @@ describe("the committed stacks", () => {
 
 describe("pull-request previews", () => {
   it.each(["infra", "apps"])("%s evaluates as under `pulumi preview` and registers the same resources", async (stack) => {
-    const preview = await runProgram({ stack, preview: true });
-    const up = await runProgram({ stack });
+    const preview = await sharedRun({ stack, preview: true });
+    const up = await sharedRun({ stack });
     expect(preview.error).toBeUndefined();
     const shape = (r: RunResult) => programResources(r).map((x) => `${x.type}::${x.name}`).sort();
     expect(shape(preview)).toEqual(shape(up));
@@ -121,7 +121,7 @@ describe("bad input", () => {
   });
 
   it("even number of control-plane nodes is a warning, not an error", async () => {
-    const result = await runProgram({ stack: "infra", config: { "k8s-gitops:nodes[2].role": "worker" } });
+    const result = await sharedRun({ stack: "infra", config: { "k8s-gitops:nodes[2].role": "worker" } });
     expect(result.error).toBeUndefined();
     expect(result.warnings.join("\n")).toContain("k8s-gitops:nodes: 2 control-plane nodes");
   });

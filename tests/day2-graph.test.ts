@@ -13,7 +13,7 @@ import {
   readProjectConfig,
   RegisteredResource,
   reveal,
-  runProgram,
+  sharedRun,
   RunOptions,
   RunResult,
   secretLeaks,
@@ -35,7 +35,7 @@ const nodes = rollOrder(
 );
 
 async function run(options: Partial<RunOptions> = {}): Promise<RunResult> {
-  return runProgram({ stack: STACK, ...options });
+  return sharedRun({ stack: STACK, ...options });
 }
 const spec = (r: RegisteredResource) => JSON.parse(String(reveal((r.inputs.environment as Record<string, unknown>).DAY2_SPEC))) as Record<string, unknown>;
 const step = (result: RunResult, name: string) => named(result, T.command, name);

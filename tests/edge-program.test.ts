@@ -4,7 +4,7 @@
  * limited to DNS edit and zone read on the configured zone, one per consuming app. No DNS
  * record is made (external-dns owns them). Off means nothing of Cloudflare is registered.
  */
-import { MockSecret, named, ofType, programResources, reveal, runProgram, RunResult } from "../harness";
+import { MockSecret, named, ofType, programResources, reveal, sharedRun, RunResult } from "../harness";
 import { CATCH_ALL, tunnelIngress } from "../components/cloudflare/ingress";
 
 const TUNNEL = "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared";
@@ -39,7 +39,7 @@ function cloudflareFootprint(result: RunResult): string[] {
 describe.each(["infra", "apps"])("stack %s with Cloudflare", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await runProgram({ stack });
+    result = await sharedRun({ stack });
   });
 
   it("runs without error and makes no DNS record", () => {
@@ -140,7 +140,7 @@ describe("Cloudflare config", () => {
   it("uses a configured zone id and account id without a zone lookup", async () => {
     const zoneId = "fedcba9876543210fedcba9876543210";
     const accountId = "abcdefabcdefabcdefabcdefabcdefab";
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "apps",
       config: { "k8s-gitops:cloudflare.zoneId": zoneId, "k8s-gitops:cloudflare.accountId": accountId },
     });
@@ -154,7 +154,7 @@ describe("Cloudflare config", () => {
   });
 
   it("looks up a configured zone name and verifies a configured origin server name", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "infra",
       config: { "k8s-gitops:cloudflare.zone": "example.org", "k8s-gitops:cloudflare.tunnel.originServerName": "gw.example.org" },
     });
@@ -168,7 +168,7 @@ describe("Cloudflare config", () => {
   });
 
   it.each(["infra", "apps"])("%s: a missing API token fails before anything is registered, naming what to set", async (stack) => {
-    const result = await runProgram({ stack, env: { CLOUDFLARE_API_TOKEN: undefined } });
+    const result = await sharedRun({ stack, env: { CLOUDFLARE_API_TOKEN: undefined } });
     expect(result.error?.name).toBe("ConfigError");
     expect(result.error?.message).toContain("k8s-gitops:cloudflare.enabled: Cloudflare is enabled but no API token is set: export CLOUDFLARE_API_TOKEN");
     expect(result.error?.message).not.toContain("OP_CONNECT_TOKEN");
@@ -177,7 +177,7 @@ describe("Cloudflare config", () => {
   });
 
   it("a missing account id names the config key and CLOUDFLARE_ACCOUNT_ID", async () => {
-    const result = await runProgram({ stack: "infra", env: { CLOUDFLARE_ACCOUNT_ID: undefined } });
+    const result = await sharedRun({ stack: "infra", env: { CLOUDFLARE_ACCOUNT_ID: undefined } });
     expect(result.error?.message).toContain("k8s-gitops:cloudflare.accountId");
     expect(result.error?.message).toContain("CLOUDFLARE_ACCOUNT_ID");
     expect(programResources(result)).toEqual([]);
@@ -188,7 +188,7 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare off", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
     // No Cloudflare variable at all: off must not need its credentials.
-    result = await runProgram({
+    result = await sharedRun({
       stack,
       replaceEnv: true,
       env: { OP_CONNECT_HOST: "https://opconnect.invalid", OP_CONNECT_TOKEN: "MOCK-SECRET-op" },
@@ -211,7 +211,7 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare off", (stack) => {
 });
 
 it("the footprint check sees Cloudflare when it is on", async () => {
-  const result = await runProgram({ stack: "infra" });
+  const result = await sharedRun({ stack: "infra" });
   expect(cloudflareFootprint(result)).toEqual(
     expect.arrayContaining([`${PROVIDER}::cloudflare`, `${TUNNEL}::tunnel`, `invoke ${GET_TUNNEL_TOKEN}`, `invoke ${GET_GROUPS}`]),
   );

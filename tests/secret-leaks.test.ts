@@ -9,7 +9,7 @@
  * marks the result secret); the harness records them as the program handed them over,
  * wrappers included, so an argument is a leak only if the program passed it unwrapped.
  */
-import { MockSecret, plainOccurrences, reveal, runProgram, RunOptions, RunResult, secretLeaks } from "../harness";
+import { MockSecret, plainOccurrences, reveal, sharedRun, RunOptions, RunResult, secretLeaks } from "../harness";
 import { MOCK_SECRET_MARKER } from "../harness/mocks";
 
 
@@ -42,7 +42,7 @@ const variants: [string, Omit<RunOptions, "stack">][] = [
 
 describe.each(["infra", "apps"])("stack %s", (stack) => {
   it.each(variants)("%s: nothing secret shows in the clear", async (_name, options) => {
-    const result = await runProgram({ stack, ...options });
+    const result = await sharedRun({ stack, ...options });
     expect(result.error).toBeUndefined();
     expect(wrappedSecrets(result)).toBeGreaterThan(0);
     expect(secretLeaks(result)).toEqual([]);
@@ -52,7 +52,7 @@ describe.each(["infra", "apps"])("stack %s", (stack) => {
 describe("the scan", () => {
   let clean: RunResult;
   beforeAll(async () => {
-    clean = await runProgram({ stack: "infra" });
+    clean = await sharedRun({ stack: "infra" });
     expect(secretLeaks(clean)).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
  * configured vault under `kubernetes/<cluster>/<app>/<purpose>`, and with the integration
  * off nothing of it is registered or needs a credential.
  */
-import { MockSecret, ofType, programResources, reveal, runProgram, RunResult } from "../harness";
+import { MockSecret, ofType, programResources, reveal, sharedRun, RunResult } from "../harness";
 
 const ITEM = "onepassword:index/item:Item";
 const PROVIDER = "pulumi:providers:onepassword";
@@ -44,7 +44,7 @@ function onePasswordFootprint(result: RunResult): string[] {
 describe.each(["infra", "apps"])("stack %s with 1Password", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await runProgram({ stack });
+    result = await sharedRun({ stack });
   });
 
   it("runs without error", () => {
@@ -138,7 +138,7 @@ describe("1Password credentials", () => {
     [{ OP_ACCOUNT: "my.1password.com" }, ["OP_CONNECT_HOST", "OP_CONNECT_TOKEN", "OP_ACCOUNT"]],
     [{ OP_CONNECT_TOKEN: undefined, OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" }, ["OP_CONNECT_HOST", "OP_SERVICE_ACCOUNT_TOKEN"]],
   ])("both credential kinds present (%j over Connect) fail before anything is registered, naming them", async (extra, named) => {
-    const result = await runProgram({ stack: "infra", env: extra });
+    const result = await sharedRun({ stack: "infra", env: extra });
     expect(result.error?.name).toBe("ConfigError");
     const message = result.error?.message ?? "";
     expect(message).toContain("both 1Password credential kinds are set");
@@ -149,7 +149,7 @@ describe("1Password credentials", () => {
   });
 
   it("uses a service account when no Connect token is set", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "infra",
       replaceEnv: true,
       env: { ...CF_ENV, OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" },
@@ -159,13 +159,13 @@ describe("1Password credentials", () => {
   });
 
   it("falls back to the stack's Connect host when OP_CONNECT_HOST is not set", async () => {
-    const result = await runProgram({ stack: "apps", env: { OP_CONNECT_HOST: undefined } });
+    const result = await sharedRun({ stack: "apps", env: { OP_CONNECT_HOST: undefined } });
     expect(result.error).toBeUndefined();
     expect(ofType(result, PROVIDER)[0].inputs.url).toBe("https://opconnect.monosense.dev");
   });
 
   it.each(["infra", "apps"])("%s: a missing credential fails before anything is registered, naming what to set", async (stack) => {
-    const result = await runProgram({ stack, replaceEnv: true, env: CF_ENV });
+    const result = await sharedRun({ stack, replaceEnv: true, env: CF_ENV });
     expect(result.error?.name).toBe("ConfigError");
     const message = result.error?.message ?? "";
     expect(message).toContain("k8s-gitops:onepassword.enabled: 1Password is enabled but no credential is set");
@@ -176,13 +176,13 @@ describe("1Password credentials", () => {
   });
 
   it("fails naming the item and field when the Connect token field is missing", async () => {
-    const result = await runProgram({ stack: "infra", onepasswordItems: { "shared-1password": { OTHER: "MOCK-SECRET-other" } } });
+    const result = await sharedRun({ stack: "infra", onepasswordItems: { "shared-1password": { OTHER: "MOCK-SECRET-other" } } });
     // The bootstrap's Connect-token Secret consumes the field, so the SDK reports it while serializing that Secret.
     expect(result.error?.message).toContain('1Password item "shared-1password" has no field "OP_CONNECT_TOKEN"');
   });
 
   it("says which half of a Connect credential is missing", async () => {
-    const result = await runProgram({ stack: "infra", env: { OP_CONNECT_TOKEN: undefined } });
+    const result = await sharedRun({ stack: "infra", env: { OP_CONNECT_TOKEN: undefined } });
     expect(result.error?.message).toContain("OP_CONNECT_HOST is set but OP_CONNECT_TOKEN is not");
     expect(programResources(result)).toEqual([]);
   });
@@ -191,7 +191,7 @@ describe("1Password credentials", () => {
 describe.each(["infra", "apps"])("stack %s generating its Talos PKI", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await runProgram({ stack, config: { "k8s-gitops:talos.pki": "generate" } });
+    result = await sharedRun({ stack, config: { "k8s-gitops:talos.pki": "generate" } });
   });
 
   it("backs the PKI up where adopt reads it, and keeps the item through pulumi destroy", () => {
@@ -217,7 +217,7 @@ describe.each(["infra", "apps"])("stack %s with 1Password off", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
     // No 1Password variable at all: off must not need its credentials.
-    result = await runProgram({
+    result = await sharedRun({
       stack,
       replaceEnv: true,
       env: CF_ENV,
@@ -243,7 +243,7 @@ describe.each(["infra", "apps"])("stack %s with 1Password off", (stack) => {
 
 it("the footprint check sees 1Password when it is on", async () => {
   // Guards the off-test above against passing because nothing is ever registered.
-  const result = await runProgram({ stack: "infra" });
+  const result = await sharedRun({ stack: "infra" });
   expect(onePasswordFootprint(result)).toEqual(
     expect.arrayContaining([`${PROVIDER}::onepassword`, `invoke ${GET_VAULT}`, `invoke ${GET_ITEM}`, `${ITEM}::cert-manager-cloudflare`]),
   );

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { applyOverrides, ofType, PROJECT_ROOT, programResources, readProjectConfig, reveal, runProgram, RunResult } from "../harness";
+import { applyOverrides, ofType, PROJECT_ROOT, programResources, readProjectConfig, reveal, sharedRun, RunResult } from "../harness";
 import { TALOS_DOCUMENT_KINDS, parsePatch } from "../components/talos/documents";
 import { checkClusterPatches } from "../components/talos/patches";
 import { nodePatchesProblems } from "../components/talos/rules/check";
@@ -35,7 +35,7 @@ const TALOS_FILES = patchFiles(path.join(PROJECT_ROOT, "talos"))
 
 const runs = new Map<string, RunResult>();
 async function run(stack: string): Promise<RunResult> {
-  if (!runs.has(stack)) runs.set(stack, await runProgram({ stack }));
+  if (!runs.has(stack)) runs.set(stack, await sharedRun({ stack }));
   return runs.get(stack) as RunResult;
 }
 
@@ -195,7 +195,7 @@ describe("runtime checks without the schema", () => {
 });
 
 async function failing(config: Record<string, unknown>, root?: string): Promise<string> {
-  const result = await runProgram({ stack: "infra", config, projectRoot: root });
+  const result = await sharedRun({ stack: "infra", config, projectRoot: root });
   expect(result.error?.name).toBe("ConfigError");
   expect(programResources(result)).toEqual([]);
   expect(ofType(result, "talos:machine/configurationApply:ConfigurationApply")).toEqual([]);
@@ -218,7 +218,7 @@ describe("a node is one config entry", () => {
       const file = path.join(root, "Pulumi.infra.yaml");
       const line = `    - { address: ${fourth.address}, hostname: ${fourth.hostname}, role: ${fourth.role}, installDiskModel: ${fourth.installDiskModel}, bondMembers: [${fourth.bondMembers.join(", ")}] }\n`;
       fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/(  k8s-gitops:nodes:\n(    - .*\n)+)/, `$1${line}`));
-      const result = await runProgram({ stack: "infra", projectRoot: root });
+      const result = await sharedRun({ stack: "infra", projectRoot: root });
       expect(result.error).toBeUndefined();
       const sent = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
       expect(sent).toHaveLength(nodes.length + 1);
@@ -232,7 +232,7 @@ describe("a node is one config entry", () => {
   });
 
   it("without bond, a node's single interface carries its address; without either, no link document", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "infra",
       config: {
         "k8s-gitops:network.bond": undefined,
@@ -254,7 +254,7 @@ describe("a node is one config entry", () => {
   });
 
   it("a config that leaves the network to the platform needs no gateway", async () => {
-    const result = await runProgram({
+    const result = await sharedRun({
       stack: "infra",
       config: {
         "k8s-gitops:network.bond": undefined,
@@ -316,7 +316,7 @@ describe("optional per-node override files", () => {
       const text = "apiVersion: v1alpha1\nkind: EthernetConfig\nname: enp1s0f0np0\nrings:\n  rx: 4096\n";
       fs.mkdirSync(path.join(root2, "talos/infra"), { recursive: true });
       fs.writeFileSync(path.join(root2, override), text);
-      const result = await runProgram({ stack: "infra", projectRoot: root2 });
+      const result = await sharedRun({ stack: "infra", projectRoot: root2 });
       expect(result.error).toBeUndefined();
       const patches = sentTo(result, "infra-02").patches;
       expect(patches).toHaveLength(8);

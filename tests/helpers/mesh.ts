@@ -1,5 +1,5 @@
 /** Mesh test helpers: peers as StackReferences and the documented deployment order. */
-import { asStackReference, runProgram, RunResult, StackReferenceState } from "../../harness";
+import { asStackReference, sharedRun, RunResult, StackReferenceState } from "../../harness";
 import { MAX_CONNECTED_CLUSTERS } from "../../components/clustermesh/contract";
 
 /** A stack's fully-qualified name under the mock runtime's organization and project. */
@@ -13,9 +13,9 @@ export function asPeer(result: RunResult): StackReferenceState {
 
 /** `pulumi up` of infra, then apps, then infra again, each reading the previous run's outputs. */
 export async function deployInfraAppsInfra(): Promise<{ first: RunResult; apps: RunResult; again: RunResult }> {
-  const first = await runProgram({ stack: "infra" });
-  const apps = await runProgram({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
-  const again = await runProgram({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
+  const first = await sharedRun({ stack: "infra" });
+  const apps = await sharedRun({ stack: "apps", stackReferences: { [fq("infra")]: asPeer(first) } });
+  const again = await sharedRun({ stack: "infra", stackReferences: { [fq("apps")]: asPeer(apps) } });
   return { first, apps, again };
 }
 
@@ -35,12 +35,12 @@ export const EDGE_CONTRACT = {
 export async function deployWithEdge(edgeContract: object = EDGE_CONTRACT): Promise<{ infra: RunResult; apps: RunResult; again: RunResult }> {
   const edge = { outputs: { clustermesh: edgeContract } };
   const infraPeers = { "k8s-gitops:clustermesh.peers": ["apps", "edge"] };
-  const infra = await runProgram({ stack: "infra", config: infraPeers });
-  const apps = await runProgram({
+  const infra = await sharedRun({ stack: "infra", config: infraPeers });
+  const apps = await sharedRun({
     stack: "apps",
     config: { "k8s-gitops:clustermesh.peers": ["infra", "edge"] },
     stackReferences: { [fq("infra")]: asPeer(infra), [fq("edge")]: edge },
   });
-  const again = await runProgram({ stack: "infra", config: infraPeers, stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: edge } });
+  const again = await sharedRun({ stack: "infra", config: infraPeers, stackReferences: { [fq("apps")]: asPeer(apps), [fq("edge")]: edge } });
   return { infra, apps, again };
 }
