@@ -268,7 +268,14 @@ export class MockWorld implements pulumi.runtime.Mocks {
         if (args.type.startsWith("kubernetes:")) {
           const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
           const name = String(metadata.name ?? args.name);
-          return { id: metadata.namespace ? `${String(metadata.namespace)}/${name}` : name, state: { ...inputs } };
+          const objectId = metadata.namespace ? `${String(metadata.namespace)}/${name}` : name;
+          // A CRD's live object echoes its (large) schema, which nothing in the program reads:
+          // answering with its identity only keeps every mock run from carrying the vendored
+          // CRDs back through the runtime a second time.
+          if (args.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") {
+            return { id: objectId, state: { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata } };
+          }
+          return { id: objectId, state: { ...inputs } };
         }
         return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...inputs } };
     }
