@@ -91,7 +91,7 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> 
         case TOKENS.clientGetConfiguration:
             return { ...args.inputs, id: "talosconfig", talosConfig: "context: infra" };
         case TOKENS.getUrls:
-            return { ...args.inputs, id: "urls", urls: { installer: "factory.talos.dev/installer/abc:v1.13.9" } };
+            return { ...args.inputs, id: "urls", urls: { installer: `factory.talos.dev/installer/${String(args.inputs.schematicId)}:${String(args.inputs.talosVersion)}` } };
         default:
             return { ...args.inputs, id: "invoked" };
     }
@@ -470,13 +470,13 @@ describe("functions", () => {
     });
 
     test("imagefactory.getUrls (both forms)", async () => {
-        const args = { schematicId: "abc", talosVersion: "v1.13.9", architecture: "amd64", platform: "metal" };
-        expect((await talos.imagefactory.getUrls(args)).urls.installer).toBe("factory.talos.dev/installer/abc:v1.13.9");
+        const args = { schematicId: "abc", talosVersion: "v0.0.0-any", architecture: "amd64", platform: "metal" };
+        expect((await talos.imagefactory.getUrls(args)).urls.installer).toBe("factory.talos.dev/installer/abc:v0.0.0-any");
         expect(lastCall(TOKENS.getUrls)).toEqual(args);
         expect(lastInvoke(TOKENS.getUrls)).toMatchObject({ version: VERSION, pluginDownloadURL: DOWNLOAD_URL });
 
         const schematic = new talos.imagefactory.Schematic("urls-schematic");
-        const out = talos.imagefactory.getUrlsOutput({ schematicId: schematic.id, talosVersion: "v1.13.9", platform: "metal" });
+        const out = talos.imagefactory.getUrlsOutput({ schematicId: schematic.id, talosVersion: "v0.0.0-any", platform: "metal" });
         expect((await resolve(out)).urls.installer).toContain("installer");
         expect(lastCall(TOKENS.getUrls).schematicId).toBe("urls-schematic-id");
         expect(lastInvoke(TOKENS.getUrls)).toMatchObject({ version: VERSION, pluginDownloadURL: DOWNLOAD_URL });
@@ -545,7 +545,7 @@ export function outputsFeedInputs(): void {
     const schematic = new talos.imagefactory.Schematic("sc");
     const urls: pulumi.Output<talos.types.output.imageFactory.GetUrlsUrls> = talos.imagefactory.getUrlsOutput({
         schematicId: schematic.id,
-        talosVersion: "v1.13.9",
+        talosVersion: "v0.0.0-any",
         platform: "metal",
     }).urls;
     void urls;
