@@ -4,7 +4,7 @@
  * fixture program that registers one of each kind of thing, and on every real stack
  * against what its RunResult contains.
  */
-import { spawnSync } from "child_process";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -239,7 +239,7 @@ describe("render command line", () => {
     expect(parseArgs(["infra", "--bogus"])).toMatch(/unknown option --bogus/);
   });
 
-  it("renders a stack twice identically, with no credentials and no network", () => {
+  it("renders a stack twice identically, with no credentials and no network", async () => {
     const dir = tempDir();
     // Loaded before the program: any attempt to open a connection or resolve a name fails the run.
     const noNetwork = path.join(dir, "no-network.js");
@@ -255,15 +255,18 @@ describe("render command line", () => {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(OP_|CLOUDFLARE_|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE)/.test(k)),
     );
+    // Both renders at once (two processes): they must not influence each other either.
     const render = (out: string) =>
-      spawnSync(process.execPath, ["-r", noNetwork, "-r", "ts-node/register/transpile-only", path.join("tools", "render.ts"), "infra", "--out", out], {
-        cwd: PROJECT_ROOT,
-        env,
-        encoding: "utf8",
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ["-r", noNetwork, "-r", "ts-node/register/transpile-only", path.join("tools", "render.ts"), "infra", "--out", out],
+          { cwd: PROJECT_ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+        );
       });
     const outs = [path.join(dir, "a"), path.join(dir, "b")];
-    for (const out of outs) {
-      const run = render(out);
+    for (const run of await Promise.all(outs.map(render))) {
       expect(run.stderr).not.toMatch(/render: |network access attempted/);
       expect(run.status).toBe(0);
       expect(run.stdout).toContain("# Offline render of stack `infra`");
