@@ -6,7 +6,7 @@
  * committed checksum stops it before anything is installed. Downloads are served by a fake
  * `curl` on PATH; no network.
  */
-import { createHash } from "crypto";
+import { sha256Hex as sha256 } from "../bootstrap/crd-files";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -16,7 +16,6 @@ import { ToolVersionsError, envFileVersions, envLines, toolVersions } from "../t
 import { PINS } from "./helpers/pins";
 
 const CI_DIR = path.join(PROJECT_ROOT, "tools", "ci");
-const sha256 = (content: string | Buffer) => createHash("sha256").update(content).digest("hex");
 /** The installer's names for this machine's architecture (it reads `uname -m`). */
 const ARCH = os.arch() === "arm64" ? { arch: "arm64", pulumi: "arm64" } : { arch: "amd64", pulumi: "x64" };
 

@@ -5,7 +5,7 @@
  * against file:// and a server on 127.0.0.1.
  */
 import { execFile, execFileSync } from "child_process";
-import { createHash } from "crypto";
+import { sha256Hex as sha256 } from "../bootstrap/crd-files";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
@@ -26,7 +26,6 @@ interface Entry {
   readonly sha256: string;
 }
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "schemas", "manifest.json"), "utf8")) as { schemas: Entry[] };
-const sha256 = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
 
 describe("schemas/manifest.json", () => {
   it("names each file once, by a commit-pinned URL and a SHA-256", () => {

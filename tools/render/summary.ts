@@ -1,5 +1,5 @@
 /** summary.md: counts, nodes, releases, who owns them (Pulumi or Flux), objects and warnings as Markdown tables. */
-import { RunResult } from "../../harness";
+import { RunResult, programResources } from "../../harness";
 import { Chain, describeChain } from "./graph";
 import { HelmReleaseRender } from "./helm";
 import { KubernetesObjectRender } from "./kubernetes";
@@ -26,7 +26,7 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
 
 export function summary(input: SummaryInput): string {
   const { result } = input;
-  const resources = result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  const resources = programResources(result);
   const perType = new Map<string, number>();
   for (const r of resources) perType.set(r.type, (perType.get(r.type) ?? 0) + 1);
   const invokesPerToken = new Map<string, number>();
