@@ -37,7 +37,11 @@ const projectOf = (f) => {
 const match = (files) => files.map((f) => `<rootDir>/tests/${f.split(path.sep).join("/")}`);
 
 const common = {
-  testEnvironment: "<rootDir>/tests/environment.js",
+  // Hands the harness the real process (its rejection events).
+  testEnvironment: "<rootDir>/tests/runner/environment.js",
+  // Keeps the TypeScript compiler and Arborist, which Pulumi loads only to serialize
+  // closures, out of every test file's module registry.
+  resolver: "<rootDir>/tests/runner/resolver.js",
   roots: ["<rootDir>/tests"],
   // Transpile only (swc): type-checking is `npm run typecheck`, not the test run's job.
   transform: {

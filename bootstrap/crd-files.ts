@@ -28,6 +28,30 @@ export function sha256Hex(bytes: Buffer | string): string {
 }
 
 /**
+ * Parsed vendored files by content hash. The files are megabytes of YAML whose parse was a
+ * quarter of a program run; they are pinned by sha256, so one parse per process serves every
+ * run (tests, bench, render). The objects are frozen: whoever needs to change one copies it.
+ */
+const parsedByHash = new Map<string, readonly KubeObject[]>();
+
+function parsedCrdFile(bytes: Buffer, hash: string, rel: string): readonly KubeObject[] {
+  let objects = parsedByHash.get(hash);
+  if (objects === undefined) {
+    objects = deepFreeze(parseManifests(bytes.toString("utf8"), rel));
+    parsedByHash.set(hash, objects);
+  }
+  return objects;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
  * The CRDs of `sets`, in file order. Throws one ManifestError naming every problem
  * (missing file, checksum mismatch, non-CRD document, CRDs not matching `provides`).
  */
@@ -48,7 +72,7 @@ export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): Ven
         problems.push(`${rel}: sha256 ${actual} differs from the pinned ${sha256}`);
         continue;
       }
-      for (const object of parseManifests(bytes.toString("utf8"), relativeTo(repoRoot, file))) {
+      for (const object of parsedCrdFile(bytes, actual, relativeTo(repoRoot, file))) {
         if (object.apiVersion !== CRD_API || object.kind !== "CustomResourceDefinition") {
           problems.push(`${rel}: ${object.kind} ${object.metadata.name} is not a ${CRD_API} CustomResourceDefinition`);
           continue;

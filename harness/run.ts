@@ -267,14 +267,16 @@ function canonical(value: unknown): string {
 function plainStackFrames(): () => void {
   const saved = Error.prepareStackTrace;
   Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) =>
-    `${error.name}: ${error.message}${frames.map((frame) => `\n    at ${String(frame)}`).join("")}`;
+    frames[0]?.getFunctionName() === "debuggablePromise"
+      ? ""
+      : `${error.name}: ${error.message}${frames.map((frame) => `\n    at ${String(frame)}`).join("")}`;
   return () => {
     Error.prepareStackTrace = saved;
   };
 }
 
 let running = false;
-/** The process whose rejection events reach us: under jest, the real one (tests/environment.js). */
+/** The process whose rejection events reach us: under jest, the real one (tests/runner/environment.js). */
 const hostProcess: NodeJS.Process = (globalThis as { __hostProcess?: NodeJS.Process }).__hostProcess ?? process;
 
 export async function runProgram(options: RunOptions): Promise<RunResult> {

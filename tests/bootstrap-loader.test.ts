@@ -148,6 +148,19 @@ describe("vendored CRD verification", () => {
     expect(loadVendoredCrds(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"])]).map((c) => c.name)).toEqual(["as.example.io"]);
   });
 
+  test("parses a pinned file once: loads share its frozen objects, and new bytes are parsed afresh", () => {
+    const sha = put("a.yaml", crd("as.example.io"));
+    const load = (sha256: string) => loadVendoredCrds(root, [set([{ file: "a.yaml", sha256 }], ["as.example.io"])])[0].object;
+    const first = load(sha);
+    expect(load(sha)).toBe(first);
+    expect(Object.isFrozen(first.metadata)).toBe(true);
+    expect(() => {
+      (first.metadata as { name: string }).name = "changed";
+    }).toThrow(TypeError);
+    const changed = put("a.yaml", crd("as.example.io").replace("group: example.io", "group: other.example.io"));
+    expect((load(changed).spec as { group: string }).group).toBe("other.example.io");
+  });
+
   test("refuses a file vendored from another release than the set pins (a bump without npm run vendor-crds)", () => {
     const sha = put("a.yaml", crd("as.example.io").replace("bundle-version: v1.0.0", "bundle-version: v0.9.0"));
     expect(() => loadVendoredCrds(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"])])).toThrow(

@@ -3,6 +3,10 @@
  * tools/day2.ts runs it) against the fake talosctl: one node per step, health gates,
  * skip-if-current, one-minor rule, stop on failure naming the node, staged reboots,
  * etcd membership on join and removal, and the talosconfig kept off argv.
+ *
+ * The steps' logic talks to the fake in-process; "through talosctl processes" runs steps
+ * with the fake as the `talosctl` on PATH, as `pulumi up` runs the real one, and
+ * "tools/day2.ts" runs the entry point itself.
  */
 import { spawnSync } from "child_process";
 import { existsSync } from "fs";
@@ -19,7 +23,9 @@ const TIMEOUT = "1m";
 
 let fake: FakeCluster;
 const logs: string[] = [];
-const run = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line));
+const run = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line), fake.talosctl);
+/** The same step with talosctl as a child process: the fake on PATH. */
+const runAsProcesses = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line));
 const upgrade = (address: string): Day2Spec => ({
   action: "upgrade-talos",
   node: CLUSTER.find((n) => n.address === address) ?? { address, role: "worker" },
@@ -98,9 +104,25 @@ describe("Talos upgrade steps", () => {
     expect(run({ ...upgrade("10.0.0.4"), joining: true } as Day2Spec)).toBe("current");
     expect(() => run(upgrade("10.0.0.4"))).toThrow(/10\.0\.0\.4: Talos API does not answer/);
   });
+});
+
+describe("through talosctl processes", () => {
+  beforeEach(() => (fake = new FakeCluster(V.talosPrevious, V.kubernetesPrevious)));
+
+  it("upgrades one node, reading each talosctl's output and exit status", () => {
+    expect(runAsProcesses(upgrade("10.0.0.1"))).toBe("upgraded");
+    expect(fake.actions()).toEqual(["upgrade 10.0.0.1", "health 10.0.0.1"]);
+    expect(fake.read().nodes["10.0.0.1"]).toMatchObject({ talos: V.talos, image: IMAGE, reboots: 1 });
+    expect(runAsProcesses(upgrade("10.0.0.1"))).toBe("current");
+  });
+
+  it("stops on a failing talosctl with what it wrote to stderr", () => {
+    fake.update((s) => (s.upgradeFails = ["10.0.0.2"]));
+    expect(() => runAsProcesses(upgrade("10.0.0.2"))).toThrow(/node 10\.0\.0\.2: talosctl upgrade failed: error: upgrade of 10\.0\.0\.2 failed: installer exited 1/);
+  });
 
   it("keeps the talosconfig off argv, in a private file that is gone afterwards", () => {
-    run(upgrade("10.0.0.1"));
+    runAsProcesses(upgrade("10.0.0.1"));
     const calls = fake.read().calls ?? [];
     expect(calls.length).toBeGreaterThan(0);
     for (const call of calls) expect(call.args.join(" ")).not.toContain("MOCK-SECRET");

@@ -161,13 +161,13 @@ describe("e2e scripts", () => {
 
   it("gate: passes once the condition holds, fails naming it when the deadline passes", () => {
     const gate = (condition: string) =>
-      spawnSync("bash", ["-c", `source "${path.join(scriptsDir, "lib.sh")}"; gate "the condition" 2 1 ${condition}`], { encoding: "utf8" });
+      spawnSync("bash", ["-c", `source "${path.join(scriptsDir, "lib.sh")}"; gate "the condition" 1 1 ${condition}`], { encoding: "utf8" });
     const passed = gate("true");
     expect(passed.status).toBe(0);
     expect(passed.stdout).toContain("ok: the condition");
     const failed = gate("false");
     expect(failed.status).toBe(1);
-    expect(failed.stdout).toContain("::error title=e2e gate::the condition: not reached within 2s");
+    expect(failed.stdout).toContain("::error title=e2e gate::the condition: not reached within 1s");
   });
 
   it("collect diagnostics without failing, even when the run failed before its plan", () => {

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { MOCK_SECRET_MARKER, MockSecret, PROJECT_ROOT, RunResult, programResources, reveal, runProgram, stackNames } from "../harness";
+import { MOCK_SECRET_MARKER, MockSecret, PROJECT_ROOT, RunResult, programResources, reveal, runProgram, sharedRun, stackNames } from "../harness";
 import { renderResult } from "../tools/render/index";
 import { parseArgs } from "../tools/render/cli";
 import { HELM_TYPE } from "../tools/render/helm";
@@ -60,7 +60,7 @@ describe("render of a fixture program", () => {
   let files: ReadonlyMap<string, string>;
 
   beforeAll(async () => {
-    result = await runProgram({ stack: "dev", projectRoot: FIXTURE });
+    result = await sharedRun({ stack: "dev", projectRoot: FIXTURE });
     expect(result.error).toBeUndefined();
     files = renderResult(result, FIXTURE).files;
   });
@@ -178,9 +178,10 @@ describe.each(stackNames(PROJECT_ROOT))("render of stack %s", (stack) => {
 
   beforeAll(async () => {
     const dirs = [tempDir(), tempDir()];
-    result = await runProgram({ stack });
+    result = await sharedRun({ stack });
     expect(result.error).toBeUndefined();
     writeRender(dirs[0], renderResult(result, PROJECT_ROOT));
+    // A run of its own: the second render must not come from the same result.
     const again = await runProgram({ stack });
     writeRender(dirs[1], renderResult(again, PROJECT_ROOT));
     [first, second] = dirs.map(readTree);
@@ -239,7 +240,7 @@ describe("render command line", () => {
     expect(parseArgs(["infra", "--bogus"])).toMatch(/unknown option --bogus/);
   });
 
-  it("renders a stack twice identically, with no credentials and no network", async () => {
+  it("renders a stack as `npm run render` does, with no credentials and no network, byte-identical to a render in this process", async () => {
     const dir = tempDir();
     // Loaded before the program: any attempt to open a connection or resolve a name fails the run.
     const noNetwork = path.join(dir, "no-network.js");
@@ -255,24 +256,27 @@ describe("render command line", () => {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !/^(OP_|CLOUDFLARE_|PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE)/.test(k)),
     );
-    // Both renders at once (two processes): they must not influence each other either.
-    const render = (out: string) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ["-r", noNetwork, "-r", "ts-node/register/transpile-only", path.join("tools", "render.ts"), "infra", "--out", out],
-          { cwd: PROJECT_ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
-        );
-      });
-    const outs = [path.join(dir, "a"), path.join(dir, "b")];
-    for (const run of await Promise.all(outs.map(render))) {
-      expect(run.stderr).not.toMatch(/render: |network access attempted/);
-      expect(run.status).toBe(0);
-      expect(run.stdout).toContain("# Offline render of stack `infra`");
-      expect(run.stdout).toMatch(/Wrote \d+ files to /);
-    }
-    const [a, b] = outs.map(readTree);
+    // The package.json script, with ts-node run by this node so that no-network.js is preloaded.
+    const script = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.render;
+    const [tool, ...toolArgs] = script.split(" ");
+    expect(tool).toBe("ts-node");
+    const cli = path.join(dir, "cli");
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["-r", noNetwork, require.resolve("ts-node/dist/bin"), ...toolArgs, "infra", "--out", cli],
+        { cwd: PROJECT_ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(run.stderr).not.toMatch(/render: |network access attempted/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("# Offline render of stack `infra`");
+    expect(run.stdout).toMatch(/Wrote \d+ files to /);
+    // Another process, another module registry, another environment: the same bytes.
+    const here = path.join(dir, "here");
+    writeRender(here, renderResult(await sharedRun({ stack: "infra" }), PROJECT_ROOT));
+    const [a, b] = [cli, here].map(readTree);
     for (const name of ["summary.md", "graph.mmd", "resources.yaml", "outputs.yaml", MARKER_FILE]) expect(a.has(name)).toBe(true);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [name, content] of a) expect({ name, same: content.equals(b.get(name) as Buffer) }).toEqual({ name, same: true });
@@ -295,7 +299,7 @@ describe("render: who owns the Helm releases", () => {
   const bootstrapOutput = (r: RunResult) => r.outputs.bootstrap.value as { releases: Record<string, string>; releaseOwner: string; fluxSync: { url: string; path: string } };
 
   it.each(["infra", "apps"])("%s (adopted): Pulumi registers no Helm release and Flux owns each release at its pinned version", async (stack) => {
-    const result = await runProgram({ stack });
+    const result = await sharedRun({ stack });
     expect(result.error).toBeUndefined();
     const out = bootstrapOutput(result);
     expect(out.releaseOwner).toBe("flux");
@@ -333,7 +337,7 @@ describe("render: who owns the Helm releases", () => {
   });
 
   it("renders no ownership section for a program without a bootstrap output", async () => {
-    const result = await runProgram({ stack: "dev", projectRoot: FIXTURE });
+    const result = await sharedRun({ stack: "dev", projectRoot: FIXTURE });
     expect(renderResult(result, FIXTURE).summary).not.toContain("## Who owns the Helm releases");
   });
 });

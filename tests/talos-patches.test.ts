@@ -194,6 +194,34 @@ describe("runtime checks without the schema", () => {
   });
 });
 
+/**
+ * One copy of the project, edited as a user would: a fourth node added to Pulumi.infra.yaml
+ * and an override file for infra-02. Both tests that need edited files read one run of it:
+ * a copy is a second program to load, which costs seconds.
+ */
+let edited: { root: string; fourth: NodeEntry; override: { file: string; text: string } } | undefined;
+function editedProject(): NonNullable<typeof edited> {
+  if (edited) return edited;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-edited-"));
+  for (const entry of fs.readdirSync(PROJECT_ROOT)) {
+    if (entry !== "node_modules" && entry !== ".git") fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"));
+  const fourth: NodeEntry = { address: "10.25.11.17", hostname: "infra-04", role: "worker", installDiskModel: "Samsung SSD 870", bondMembers: ["eno2", "eno3"] };
+  const file = path.join(root, "Pulumi.infra.yaml");
+  const line = `    - { address: ${fourth.address}, hostname: ${fourth.hostname}, role: ${fourth.role}, installDiskModel: ${fourth.installDiskModel}, bondMembers: [${fourth.bondMembers.join(", ")}] }\n`;
+  const before = fs.readFileSync(file, "utf8");
+  const after = before.replace(/(  k8s-gitops:nodes:\n(    - .*\n)+)/, `$1${line}`);
+  if (after === before) throw new Error("Pulumi.infra.yaml: no k8s-gitops:nodes list to add a node to");
+  fs.writeFileSync(file, after);
+  const override = { file: "talos/infra/10.25.11.12.yaml", text: "apiVersion: v1alpha1\nkind: EthernetConfig\nname: enp1s0f0np0\nrings:\n  rx: 4096\n" };
+  fs.mkdirSync(path.join(root, path.dirname(override.file)), { recursive: true });
+  fs.writeFileSync(path.join(root, override.file), override.text);
+  edited = { root, fourth, override };
+  return edited;
+}
+afterAll(() => edited && fs.rmSync(edited.root, { recursive: true, force: true }));
+
 async function failing(config: Record<string, unknown>, root?: string): Promise<string> {
   const result = await sharedRun({ stack: "infra", config, projectRoot: root });
   expect(result.error?.name).toBe("ConfigError");
@@ -207,28 +235,17 @@ describe("a node is one config entry", () => {
   const network = infra["k8s-gitops:network"] as NetworkConfig;
   const nodes = infra["k8s-gitops:nodes"] as NodeEntry[];
 
-  it("a fourth node added to a copy of Pulumi.infra.yaml, and no other file, renders with its own network documents", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-fourth-node-"));
-    try {
-      for (const entry of fs.readdirSync(PROJECT_ROOT)) {
-        if (entry !== "node_modules" && entry !== ".git") fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root, entry), { recursive: true });
-      }
-      fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"));
-      const fourth: NodeEntry = { address: "10.25.11.17", hostname: "infra-04", role: "worker", installDiskModel: "Samsung SSD 870", bondMembers: ["eno2", "eno3"] };
-      const file = path.join(root, "Pulumi.infra.yaml");
-      const line = `    - { address: ${fourth.address}, hostname: ${fourth.hostname}, role: ${fourth.role}, installDiskModel: ${fourth.installDiskModel}, bondMembers: [${fourth.bondMembers.join(", ")}] }\n`;
-      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/(  k8s-gitops:nodes:\n(    - .*\n)+)/, `$1${line}`));
-      const result = await sharedRun({ stack: "infra", projectRoot: root });
-      expect(result.error).toBeUndefined();
-      const sent = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
-      expect(sent).toHaveLength(nodes.length + 1);
-      const { patches, machineType } = sentTo(result, fourth.hostname);
-      expect(machineType).toBe("worker");
-      expectBondNetwork(patches[patches.length - 1], network, fourth);
-      expect(nodePatchesProblems(patches.map((text, i) => ({ source: `patch ${i}`, text })), [])).toEqual([]);
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
+  it("a fourth node added to Pulumi.infra.yaml, with no file of its own, renders with its own network documents", async () => {
+    const { root, fourth } = editedProject();
+    expect(fs.readdirSync(path.join(root, "talos", "infra")).filter((f) => f.startsWith(fourth.address))).toEqual([]);
+    const result = await sharedRun({ stack: "infra", projectRoot: root });
+    expect(result.error).toBeUndefined();
+    const sent = result.invokes.filter((i) => i.token === GET_CONFIGURATION);
+    expect(sent).toHaveLength(nodes.length + 1);
+    const { patches, machineType } = sentTo(result, fourth.hostname);
+    expect(machineType).toBe("worker");
+    expectBondNetwork(patches[patches.length - 1], network, fourth);
+    expect(nodePatchesProblems(patches.map((text, i) => ({ source: `patch ${i}`, text })), [])).toEqual([]);
   });
 
   it("without bond, a node's single interface carries its address; without either, no link document", async () => {
@@ -307,24 +324,13 @@ describe("optional per-node override files", () => {
   });
 
   it("an override is sent last, after the generated documents", async () => {
-    const root2 = fs.mkdtempSync(path.join(os.tmpdir(), "talos-override-"));
-    try {
-      for (const entry of fs.readdirSync(PROJECT_ROOT)) {
-        if (entry !== "node_modules" && entry !== ".git") fs.cpSync(path.join(PROJECT_ROOT, entry), path.join(root2, entry), { recursive: true });
-      }
-      fs.symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root2, "node_modules"));
-      const text = "apiVersion: v1alpha1\nkind: EthernetConfig\nname: enp1s0f0np0\nrings:\n  rx: 4096\n";
-      fs.mkdirSync(path.join(root2, "talos/infra"), { recursive: true });
-      fs.writeFileSync(path.join(root2, override), text);
-      const result = await sharedRun({ stack: "infra", projectRoot: root2 });
-      expect(result.error).toBeUndefined();
-      const patches = sentTo(result, "infra-02").patches;
-      expect(patches).toHaveLength(8);
-      expect(patches[7]).toBe(text);
-      expect(sentTo(result, "infra-01").patches).toHaveLength(7);
-    } finally {
-      fs.rmSync(root2, { recursive: true, force: true });
-    }
+    const { root, override } = editedProject();
+    const result = await sharedRun({ stack: "infra", projectRoot: root });
+    expect(result.error).toBeUndefined();
+    const patches = sentTo(result, "infra-02").patches;
+    expect(patches).toHaveLength(8);
+    expect(patches[7]).toBe(override.text);
+    expect(sentTo(result, "infra-01").patches).toHaveLength(7);
   });
 
   it("an override Talos would reject names the node, the file, the document and the field", () => {

@@ -8,7 +8,10 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { PROJECT_ROOT, readProjectConfig } from "../../harness";
 import { formatVersion, parseVersion } from "../../components/talos/day2/versions";
-import type { RunnerNode } from "../../components/talos/day2/runner";
+import type { RunnerNode, Talosctl } from "../../components/talos/day2/runner";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { fakeTalosctl } = require("../fakes/talosctl-fake.js") as { fakeTalosctl: Talosctl };
 
 export const FAKES = join(PROJECT_ROOT, "tests", "fakes");
 
@@ -80,7 +83,10 @@ export class FakeCluster {
     this.write(state);
   }
 
-  /** Environment under which `talosctl` is the fake. */
+  /** The fake called in-process, with the environment the runner gives it (env below, plus TALOSCONFIG). */
+  readonly talosctl: Talosctl = (args, env) => fakeTalosctl(args, env);
+
+  /** Environment under which `talosctl` is the fake: as a process on PATH, and for the in-process call. */
   get env(): NodeJS.ProcessEnv {
     return { ...process.env, PATH: `${FAKES}:${process.env.PATH ?? ""}`, FAKE_TALOS_STATE: this.statePath };
   }

@@ -16,6 +16,8 @@ import {
   rollNode,
   RunnerContext,
   RunnerNode,
+  spawnTalosctl,
+  Talosctl,
   TalosUpgradeSpec,
   upgradeKubernetes,
   upgradeTalos,
@@ -41,9 +43,15 @@ export type Day2Spec =
   | ({ readonly action: "health"; readonly cluster: readonly RunnerNode[] } & CommonSpec);
 
 /** Run one step; returns what it printed for stdout. Throws Day2StepError on failure. */
-export function runDay2(spec: Day2Spec, talosconfig: string, env: NodeJS.ProcessEnv, log: (line: string) => void): string {
+export function runDay2(
+  spec: Day2Spec,
+  talosconfig: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  talosctl: Talosctl = spawnTalosctl,
+): string {
   return withTalosconfig(talosconfig, (path) => {
-    const ctx: RunnerContext = { env, talosconfig: path, timeout: spec.timeout, log };
+    const ctx: RunnerContext = { env, talosctl, talosconfig: path, timeout: spec.timeout, log };
     switch (spec.action) {
       case "observe":
         // Never fails: the program decides (refuse at up, warn at preview).

@@ -21,9 +21,28 @@ export interface RunnerNode {
   readonly role: "controlplane" | "worker";
 }
 
+/** What one talosctl run returned; `error` when it could not be started at all. */
+export interface TalosctlResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+
+/** Runs talosctl with these arguments and environment, to completion. */
+export type Talosctl = (args: readonly string[], env: NodeJS.ProcessEnv) => TalosctlResult;
+
+/** The real thing: the `talosctl` that PATH names, as a child process. */
+export const spawnTalosctl: Talosctl = (args, env) => {
+  const run = spawnSync("talosctl", args, { env, encoding: "utf8" });
+  return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "", error: run.error };
+};
+
 export interface RunnerContext {
   /** Environment talosctl runs with (PATH decides which talosctl). */
   readonly env: NodeJS.ProcessEnv;
+  /** How talosctl is run: spawnTalosctl, or the tests' in-process fake. */
+  readonly talosctl: Talosctl;
   /** Path of the talosconfig file. */
   readonly talosconfig: string;
   /** Timeout of every gate, as talosctl takes it (e.g. 10m). */
@@ -52,10 +71,7 @@ interface Result {
 }
 
 function talosctl(ctx: RunnerContext, args: readonly string[]): Result {
-  const run = spawnSync("talosctl", args, {
-    env: { ...ctx.env, TALOSCONFIG: ctx.talosconfig },
-    encoding: "utf8",
-  });
+  const run = ctx.talosctl(args, { ...ctx.env, TALOSCONFIG: ctx.talosconfig });
   if (run.error) throw new Day2StepError(`talosctl could not run: ${run.error.message}`);
   return { ok: run.status === 0, stdout: run.stdout, stderr: run.stderr };
 }
