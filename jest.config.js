@@ -3,18 +3,19 @@
  * functions. Three projects, so the fast ones run on their own (`npm run test:plans`):
  *   program    files that run the program under mocks (runProgram/sharedRun), directly or
  *              through a tests/helpers module;
- *   processes  files that drive the repository's tools as processes and wait on them: the
- *              day-2 runner against the fake talosctl (a process per talosctl call),
- *              tools/*.ts under ts-node, the e2e shell scripts and their gates;
+ *   processes  files that start Node or bash processes themselves and wait on them: the
+ *              day-2 runner against the fake talosctl, tools/*.ts under ts-node, ESLint's
+ *              layer check, the schema fetcher, the e2e shell scripts and their gates;
  *   plans      everything else: plans, rules, loaders, schemas, workflow files.
  * A file is sorted by what its source calls, so a new test file lands in the right project.
+ * (Short-lived helpers such as openssl, or the schema validator a helper runs, do not count.)
  */
 const fs = require("fs");
 const path = require("path");
 
 const TESTS = path.join(__dirname, "tests");
 const RUNS_PROGRAM = /\b(runProgram|sharedRun)\(/;
-const RUNS_TOOLS = /\bnew FakeCluster\(|ts-node\/(dist\/bin|register)|spawnSync\("bash"/;
+const STARTS_PROCESSES = /\bnew FakeCluster\(|ts-node\/(dist\/bin|register)|\b(spawnSync|spawn|execFile|execFileSync)\)?\((process\.execPath|"bash")/;
 
 /** The file's source and the sources of the tests/helpers modules it imports. */
 function sources(file, seen = new Set()) {
@@ -31,8 +32,9 @@ const testFiles = fs
   .readdirSync(TESTS, { recursive: true })
   .filter((f) => f.endsWith(".test.ts") && !f.split(path.sep).includes("fixtures"));
 const projectOf = (f) => {
-  const text = sources(path.join(TESTS, f));
-  return RUNS_PROGRAM.test(text) ? "program" : RUNS_TOOLS.test(text) ? "processes" : "plans";
+  const file = path.join(TESTS, f);
+  if (RUNS_PROGRAM.test(sources(file))) return "program";
+  return STARTS_PROCESSES.test(fs.readFileSync(file, "utf8")) ? "processes" : "plans";
 };
 const match = (files) => files.map((f) => `<rootDir>/tests/${f.split(path.sep).join("/")}`);
 
