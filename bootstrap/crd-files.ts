@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ManifestError, parseManifests, relativeTo, type KubeObject } from "./manifests";
 import type { CrdSet } from "./plan";
+import { deepFreeze } from "../lib/freeze";
 
 const CRD_API = "apiextensions.k8s.io/v1";
 
@@ -41,14 +42,6 @@ function parsedCrdFile(bytes: Buffer, hash: string, rel: string): readonly KubeO
     parsedByHash.set(hash, objects);
   }
   return objects;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
-  }
-  return value;
 }
 
 /**

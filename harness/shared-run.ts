@@ -8,6 +8,7 @@
  * the next test fails instead. Use `runProgram` for a run a test needs to itself.
  */
 import { runProgram, RunOptions, RunResult } from "./run";
+import { deepFreeze } from "../lib/freeze";
 
 const runs = new Map<string, Promise<RunResult>>();
 
@@ -45,14 +46,6 @@ export function runKey(options: RunOptions): string {
     }
     return value;
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** Everything a test reads is frozen; the mock world and the error stay as they are. */
