@@ -263,6 +263,8 @@ function canonical(value: unknown): string {
  * run, for positions the harness never records. For the run, this realm formats stacks
  * plainly (V8's own `at fn (file:line:col)` frames, the form Pulumi's `Resource.callsites`
  * parses); an error's stack read after the run is rendered by the formatter in place then.
+ * The stack Pulumi's debuggablePromise records on every promise is read only for its leak
+ * report at process exit, so it is left empty.
  */
 function plainStackFrames(): () => void {
   const saved = Error.prepareStackTrace;
