@@ -21,7 +21,7 @@ import { TalosCluster } from "../components/talos";
 import { talosClusterArgs } from "./talos";
 import { StackConfig } from "./config";
 import { ownedTitles } from "../bootstrap/lifecycle";
-import { lifecycleOutput, type Lifecycle } from "./lifecycle";
+import { lifecycleOutput, type Lifecycle, type WrittenItems } from "./lifecycle";
 import { clusterSettings } from "./settings";
 
 export interface ClusterOutputs {
@@ -43,7 +43,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
-  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword));
+  const talos = new TalosCluster("talos", talosClusterArgs(config, lifecycle.recorded, onepassword));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 
@@ -89,6 +89,12 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
           cloudflareZoneId: edge?.zoneId,
         })
       : undefined;
+  // Every item this run writes, recorded once it exists: the next run's ownership check reads them.
+  const recordOnceWritten = (title: string, item: pulumi.Resource & { id: pulumi.Output<string> }) => item.id.apply(() => title);
+  const writtenItems: WrittenItems[] = [
+    ...(written ? [{ vault: config.onepassword.clusterVault, titles: Object.entries(written.items).map(([title, item]) => recordOnceWritten(title, item)) }] : []),
+    ...(talos.pkiBackup ? [{ vault: config.onepassword.talosVault, titles: [recordOnceWritten(config.onepassword.talosItem, talos.pkiBackup)] }] : []),
+  ];
   const edgeOutputs = {
     ...(edge && { cloudflareTunnel: { name: edge.tunnelName, id: edge.tunnelId, zoneId: edge.zoneId } }),
     ...(written && { onepasswordItems: { vault: config.onepassword.clusterVault, titles: written.titles } }),
@@ -107,10 +113,6 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
     bootstrap: bootstrap.outputs,
     // Read back by the next run (stacks/lifecycle.ts): the hand-off to Flux, the PKI mode
     // and the 1Password items this stack wrote.
-    lifecycle: lifecycleOutput(
-      config,
-      bootstrap.handedOff,
-      written && { vault: config.onepassword.clusterVault, titles: Object.entries(written.items).map(([title, item]) => item.id.apply(() => title)) },
-    ),
+    lifecycle: lifecycleOutput(config, bootstrap.handedOff, writtenItems.length > 0 ? writtenItems : undefined),
   };
 }

@@ -62,7 +62,7 @@ export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> 
   return { recorded, fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded) };
 }
 
-/** The items a run writes: the vault's name, and each title once its item exists. */
+/** Items a run writes in one vault: the vault's name, and each title once its item exists. */
 export interface WrittenItems {
   readonly vault: string;
   readonly titles: readonly pulumi.Output<string>[];
@@ -77,13 +77,15 @@ export interface WrittenItems {
 export function lifecycleOutput(
   config: StackConfig,
   handedOff: pulumi.Output<boolean>,
-  written?: WrittenItems,
+  written?: readonly WrittenItems[],
 ): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string; onepasswordItems?: RecordedItem[] }> {
-  const titles: pulumi.Output<string[]> = pulumi.all([...(written?.titles ?? [])]);
-  return pulumi.all([handedOff, titles]).apply(([fluxOwns, writtenTitles]) => ({
+  const items: pulumi.Output<RecordedItem[]> = pulumi.all(
+    (written ?? []).flatMap(({ vault, titles }) => titles.map((title) => title.apply((t): RecordedItem => ({ vault, title: t })))),
+  );
+  return pulumi.all([handedOff, items]).apply(([fluxOwns, recorded]) => ({
     fluxOwnsReleases: fluxOwns,
     pki: config.talos.pki,
     pkiItem: config.onepassword.talosItem,
-    ...(written ? { onepasswordItems: writtenTitles.map((title): RecordedItem => ({ vault: written.vault, title })) } : {}),
+    ...(written ? { onepasswordItems: recorded } : {}),
   }));
 }

@@ -1,9 +1,10 @@
 /** Maps the validated stack config to TalosCluster's args: the only place that knows both shapes. */
 import type * as onepassword from "@1password/pulumi-onepassword";
+import { ownedTitles, type RecordedLifecycle } from "../bootstrap/lifecycle";
 import type { TalosClusterArgs } from "../components/talos";
 import type { StackConfig } from "./config";
 
-export function talosClusterArgs(config: StackConfig, provider?: onepassword.Provider): TalosClusterArgs {
+export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycle, provider?: onepassword.Provider): TalosClusterArgs {
   return {
     projectRoot: config.projectRoot,
     cluster: { name: config.cluster.name, endpoint: config.cluster.endpoint, bootstrapNode: config.cluster.bootstrapNode },
@@ -17,7 +18,11 @@ export function talosClusterArgs(config: StackConfig, provider?: onepassword.Pro
       applyTimeout: config.talos.applyTimeout,
       healthTimeout: config.talos.healthTimeout,
     },
-    pkiItem: { vault: config.onepassword.talosVault, title: config.onepassword.talosItem },
+    pkiItem: {
+      vault: config.onepassword.talosVault,
+      title: config.onepassword.talosItem,
+      ownedTitles: ownedTitles(recorded, config.onepassword.talosVault),
+    },
     onepassword: provider,
   };
 }

@@ -31,6 +31,7 @@ import {
   type RunResult,
 } from "../harness";
 import { ORGANIZATION } from "../harness/run";
+import { generatingPki } from "./helpers/generated-pki";
 
 const repoRoot = path.resolve(__dirname, "..");
 const T = {
@@ -413,7 +414,7 @@ describe("no silent replacement", () => {
   test("a confirmed switch with a new item title goes ahead", async () => {
     const result = await sharedRun({
       stack: "apps",
-      config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.confirmPkiSwitch": true, "k8s-gitops:onepassword.talosItem": "apps-talos-generated" },
+      ...generatingPki("apps", { "k8s-gitops:talos.confirmPkiSwitch": true, "k8s-gitops:onepassword.talosItem": "apps-talos-generated" }),
       stackReferences: withRecord({ pki: "adopt", pkiItem: "apps-talos" }),
     });
     expect(result.error).toBeUndefined();

@@ -21,6 +21,7 @@ import {
 import { rollOrder } from "../components/talos/day2/plan";
 import { formatVersion, parseVersion } from "../components/talos/day2/versions";
 import { pinnedVersions } from "./helpers/fake-talos";
+import { generatingPki } from "./helpers/generated-pki";
 
 const T = {
   apply: "talos:machine/configurationApply:ConfigurationApply",
@@ -109,7 +110,7 @@ describe("running cluster", () => {
 
 describe("fresh cluster", () => {
   it("provisions every node at once: no day-2 steps, applies in auto mode, none waiting for another", async () => {
-    const result = await run({ config: { "k8s-gitops:talos.pki": "generate" } });
+    const result = await run(generatingPki(STACK));
     expect(result.error).toBeUndefined();
     expect(ofType(result, T.command)).toEqual([]);
     expect(result.invokes.filter((i) => i.token === T.run)).toEqual([]);

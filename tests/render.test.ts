@@ -18,6 +18,7 @@ import { MARKER_FILE, RenderOutputError, assertNoSecrets, writeRender } from "..
 import { PLACEHOLDER } from "../tools/render/redact";
 import { CONFIGURATION_APPLY, GET_CONFIGURATION } from "../tools/render/talos";
 import { PINS } from "./helpers/pins";
+import { generatingPki } from "./helpers/generated-pki";
 
 const FIXTURE = path.join(__dirname, "fixtures", "render-project");
 
@@ -313,7 +314,7 @@ describe("render: who owns the Helm releases", () => {
   });
 
   it("fresh cluster: lists the releases Pulumi installs before the hand-off, in install order, Flux's release last", async () => {
-    const result = await runProgram({ stack: "apps", config: { "k8s-gitops:talos.pki": "generate", "k8s-gitops:talos.bootstrapped": false } });
+    const result = await runProgram({ stack: "apps", ...generatingPki("apps", { "k8s-gitops:talos.bootstrapped": false }) });
     expect(result.error).toBeUndefined();
     const out = bootstrapOutput(result);
     expect(out.releaseOwner).toBe("pulumi");

@@ -11,6 +11,7 @@
  */
 import { MockSecret, plainOccurrences, reveal, sharedRun, RunOptions, RunResult, secretLeaks } from "../harness";
 import { MOCK_SECRET_MARKER } from "../harness/mocks";
+import { generatingPki } from "./helpers/generated-pki";
 
 
 const CF_ENV = { CLOUDFLARE_API_TOKEN: "MOCK-SECRET-cf", CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" };
@@ -32,17 +33,17 @@ function wrappedSecrets(result: RunResult): number {
   return count;
 }
 
-const variants: [string, Omit<RunOptions, "stack">][] = [
-  ["as committed", {}],
-  ["with a 1Password service account", { replaceEnv: true, env: { ...CF_ENV, OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" } }],
-  ["generating its Talos PKI", { config: { "k8s-gitops:talos.pki": "generate" } }],
-  ["with 1Password off", { replaceEnv: true, env: CF_ENV, config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" } }],
-  ["with Cloudflare off", { config: { "k8s-gitops:cloudflare.enabled": false } }],
+const variants: [string, (stack: string) => Omit<RunOptions, "stack">][] = [
+  ["as committed", () => ({})],
+  ["with a 1Password service account", () => ({ replaceEnv: true, env: { ...CF_ENV, OP_SERVICE_ACCOUNT_TOKEN: "MOCK-SECRET-service-account" } })],
+  ["generating its Talos PKI", (stack) => generatingPki(stack)],
+  ["with 1Password off", () => ({ replaceEnv: true, env: CF_ENV, config: { "k8s-gitops:onepassword.enabled": false, "k8s-gitops:talos.pki": "generate" } })],
+  ["with Cloudflare off", () => ({ config: { "k8s-gitops:cloudflare.enabled": false } })],
 ];
 
 describe.each(["infra", "apps"])("stack %s", (stack) => {
   it.each(variants)("%s: nothing secret shows in the clear", async (_name, options) => {
-    const result = await sharedRun({ stack, ...options });
+    const result = await sharedRun({ stack, ...options(stack) });
     expect(result.error).toBeUndefined();
     expect(wrappedSecrets(result)).toBeGreaterThan(0);
     expect(secretLeaks(result)).toEqual([]);

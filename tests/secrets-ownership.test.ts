@@ -7,6 +7,7 @@
  */
 import { asStackReference, ofType, ORGANIZATION, readProjectConfig, PROJECT_ROOT, runProgram, RunResult, StackReferenceState } from "../harness";
 import { hex } from "../harness/mocks";
+import { generatingPki } from "./helpers/generated-pki";
 
 const STACK = "infra";
 const SELF = `${ORGANIZATION}/k8s-gitops/${STACK}`;
@@ -99,5 +100,59 @@ describe("refusals, before anything is written", () => {
     const result = await runProgram({ stack: STACK, stackReferences: previousRun(), onepasswordItems: { ...existing(titles), [target()]: 2 } });
     expect(result.error?.message).toContain(`1Password vault "${VAULT}" already holds 2 items titled "${target()}"`);
     expect(written(result)).toEqual([]);
+  });
+});
+
+describe("the generated Talos PKI's backup item", () => {
+  const onepassword = readProjectConfig(PROJECT_ROOT, STACK).values["k8s-gitops:onepassword"] as { talosVault: string; talosItem: string };
+  const backups = (result: RunResult) => ofType(result, ITEM).filter((r) => r.name === "talos-pki");
+  let fresh: RunResult;
+  beforeAll(async () => {
+    fresh = await runProgram({ stack: STACK, ...generatingPki(STACK) });
+  });
+  /** A self reference holding the fresh run's outputs, as the next run reads them. */
+  const afterFresh = (): Record<string, StackReferenceState> => ({ [SELF]: asStackReference(fresh) });
+
+  it("is written under a free title and recorded in its vault once it exists", () => {
+    expect(fresh.error).toBeUndefined();
+    expect(backups(fresh).map((r) => r.inputs.title)).toEqual([onepassword.talosItem]);
+    const recorded = (fresh.outputs.lifecycle.value as { onepasswordItems: Recorded }).onepasswordItems;
+    expect(recorded).toContainEqual({ vault: onepassword.talosVault, title: onepassword.talosItem });
+  });
+
+  it("a later run proceeds over the backup its record names", async () => {
+    const result = await runProgram({ stack: STACK, config: generatingPki(STACK).config, stackReferences: afterFresh() });
+    expect(result.error).toBeUndefined();
+    expect(backups(result)).toHaveLength(1);
+  });
+
+  it("an item of its title this stack did not write is refused before the backup is written, naming the import", async () => {
+    const result = await runProgram({ stack: STACK, config: generatingPki(STACK).config });
+    const message = result.error?.message ?? "";
+    expect(message).toContain(`1Password vault "${onepassword.talosVault}" already holds an item titled "${onepassword.talosItem}" that this stack did not write`);
+    const component = ofType(fresh, "k8s-gitops:talos:Cluster")[0];
+    const provider = fresh.resources.find((r) => r.type === "pulumi:providers:onepassword" && r.name === "onepassword");
+    const vaultUuid = hex("vault", onepassword.talosVault).slice(0, 26);
+    const itemUuid = hex("item", onepassword.talosItem).slice(0, 26);
+    expect(message).toContain(
+      `pulumi import onepassword:index/item:Item talos-pki vaults/${vaultUuid}/items/${itemUuid} --parent '${component.name}=${component.urn}' --provider 'onepassword=${provider?.urn}'`,
+    );
+    expect(backups(result)).toEqual([]);
+  });
+
+  it("a record of the same title in another vault does not make it this stack's", async () => {
+    const refs = afterFresh();
+    const lifecycle = { ...(refs[SELF].outputs.lifecycle as { onepasswordItems: Recorded }) };
+    lifecycle.onepasswordItems = lifecycle.onepasswordItems.map((item) => ({ ...item, vault: `${item.vault}-elsewhere` }));
+    refs[SELF] = { ...refs[SELF], outputs: { ...refs[SELF].outputs, lifecycle } };
+    const result = await runProgram({ stack: STACK, config: generatingPki(STACK).config, stackReferences: refs });
+    expect(result.error?.message).toContain(`already holds an item titled "${onepassword.talosItem}" that this stack did not write`);
+    expect(backups(result)).toEqual([]);
+  });
+
+  it("a title several items hold is refused, even its own", async () => {
+    const result = await runProgram({ stack: STACK, config: generatingPki(STACK).config, stackReferences: afterFresh(), onepasswordItems: { [onepassword.talosItem]: 2 } });
+    expect(result.error?.message).toContain(`1Password vault "${onepassword.talosVault}" already holds 2 items titled "${onepassword.talosItem}"`);
+    expect(backups(result)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  * off nothing of it is registered or needs a credential.
  */
 import { MockSecret, ofType, programResources, reveal, sharedRun, RunResult } from "../harness";
+import { generatingPki } from "./helpers/generated-pki";
 
 const ITEM = "onepassword:index/item:Item";
 const PROVIDER = "pulumi:providers:onepassword";
@@ -191,7 +192,7 @@ describe("1Password credentials", () => {
 describe.each(["infra", "apps"])("stack %s generating its Talos PKI", (stack) => {
   let result: RunResult;
   beforeAll(async () => {
-    result = await sharedRun({ stack, config: { "k8s-gitops:talos.pki": "generate" } });
+    result = await sharedRun({ stack, ...generatingPki(stack) });
   });
 
   it("backs the PKI up where adopt reads it, and keeps the item through pulumi destroy", () => {

@@ -6,7 +6,8 @@
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterItemTitle, secretItem } from "./items";
-import { checkTitle, classifyLookupError, TitleLookupFn } from "./titles";
+import { importTarget, providerLookup } from "./lookup";
+import { checkTitle, TitleLookupFn } from "./titles";
 
 /**
  * Field labels of the items, as ExternalSecrets and `op read` refer to them. talosconfig
@@ -81,34 +82,6 @@ function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
   return specs;
 }
 
-/** An invoke's failure text: the engine's gRPC error carries the provider's in `details`. */
-function lookupMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const details = (err as Error & { details?: unknown }).details;
-  return [err.message, typeof details === "string" ? details : ""].filter((t) => t !== "").join(": ");
-}
-
-/** getItem by title, its failure classified. */
-function providerLookup(provider: onepassword.Provider): TitleLookupFn {
-  return async (vault, title) => {
-    try {
-      const item = await onepassword.getItem({ vault, title }, { provider });
-      return { kind: "one", uuid: item.uuid };
-    } catch (err) {
-      return classifyLookupError(lookupMessage(err));
-    }
-  };
-}
-
-function urnOf(resource: pulumi.Resource): Promise<string> {
-  return new Promise((resolve) => {
-    resource.urn.apply((urn) => {
-      resolve(urn);
-      return urn;
-    });
-  });
-}
-
 interface PlannedItem {
   readonly title: string;
   /** The Item resource's name. */
@@ -124,16 +97,11 @@ interface PlannedItem {
 function checkedTitles(planned: readonly PlannedItem[], args: ClusterSecretsArgs, parent: pulumi.ComponentResource, parentName: string): pulumi.Output<string[]> {
   const lookup = args.lookupTitle ?? providerLookup(args.provider);
   const owned = new Set(args.ownedTitles ?? []);
-  // The URNs are awaited only for a refusal's message, never taken as inputs: an item whose
-  // input depended on its parent component would wait for the component's children, itself included.
-  const importTarget = (name: string) => async () => ({
-    name,
-    parent: `${parentName}=${await urnOf(parent)}`,
-    provider: `onepassword=${await urnOf(args.provider)}`,
-  });
   return pulumi.output(args.vault).apply(async (vault) => {
     const verdicts = await Promise.allSettled(
-      planned.map((p) => checkTitle(p.title, vault, args.vaultName ?? vault, lookup, { owned, importTarget: importTarget(p.name) })),
+      planned.map((p) =>
+        checkTitle(p.title, vault, args.vaultName ?? vault, lookup, { owned, importTarget: importTarget(p.name, parent, parentName, args.provider) }),
+      ),
     );
     const refusals = verdicts.flatMap((v) => (v.status === "rejected" ? [v.reason instanceof Error ? v.reason.message : String(v.reason)] : []));
     if (refusals.length > 0) throw new Error(refusals.join("\n"));

@@ -57,8 +57,11 @@ export interface TalosClusterArgs extends NodePatchSettings {
     readonly applyTimeout: string;
     readonly healthTimeout: string;
   };
-  /** The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it). */
-  readonly pkiItem: { readonly vault: string; readonly title: string };
+  /**
+   * The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it), and
+   * the titles this stack recorded as written in its vault (generate's backup, once made).
+   */
+  readonly pkiItem: { readonly vault: string; readonly title: string; readonly ownedTitles: readonly string[] };
   /** Needed to adopt the PKI, and to back up a generated one. */
   readonly onepassword?: onepassword.Provider;
 }
@@ -85,6 +88,8 @@ export class TalosCluster extends pulumi.ComponentResource {
   readonly pkiFields: pulumi.Output<PkiFields>;
   /** Talos API admin credentials (secret). */
   readonly clientConfiguration: pulumi.Output<ClientConfiguration>;
+  /** The 1Password item a generated PKI is backed up to (generate mode with 1Password). */
+  readonly pkiBackup?: onepassword.Item;
   /** One apply per node, in config order. */
   readonly applies: talos.machine.ConfigurationApply[];
   /** Day-2 steps of a running cluster (undefined while it is provisioned fresh). */
@@ -108,9 +113,10 @@ export class TalosCluster extends pulumi.ComponentResource {
     const controlPlanes = args.nodes.filter((n) => n.role === "controlplane");
     const workers = args.nodes.filter((n) => n.role === "worker");
 
-    const pki = this.createPki(args);
+    const pki = this.createPki(name, args);
     this.pkiFields = pki.fields;
     this.clientConfiguration = pki.clientConfiguration;
+    this.pkiBackup = pki.backup;
     const machineSecrets = machineSecretsArgs(pki.fields);
 
     const image = installerImage(args.projectRoot, args.versions.talos, this);
@@ -268,16 +274,17 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
   }
 
-  private createPki(args: TalosClusterArgs): Pki {
+  private createPki(name: string, args: TalosClusterArgs): Pki {
     const { onepassword: provider, pkiItem } = args;
     const vault = provider ? vaultUuid(pkiItem.vault, provider) : undefined;
     if (args.talos.pki === "generate") {
       return generatePki(
         {
           talosVersion: args.versions.talos,
-          backup: provider && vault ? { vault, title: pkiItem.title, provider } : undefined,
+          backup: provider && vault ? { vault, vaultName: pkiItem.vault, title: pkiItem.title, ownedTitles: pkiItem.ownedTitles, provider } : undefined,
         },
         this,
+        name,
       );
     }
     if (!provider || !vault) throw new Error("talos.pki adopt reads the Talos PKI from 1Password, but 1Password is not configured");

@@ -8,6 +8,7 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import { readItemFields, secretItem } from "../onepassword/items";
+import { checkedTitle } from "../onepassword/lookup";
 import { adminClientConfiguration, type ClientConfiguration } from "./admin-cert";
 import { PKI_FIELDS, pkiFieldProblems, type PkiField, type PkiFields } from "./rules/pki";
 
@@ -102,10 +103,23 @@ export interface GeneratePkiArgs {
   /** The pinned Talos version; machine.Secrets gets its major.minor contract. */
   readonly talosVersion: string;
   /** Where the bundle is backed up; absent when 1Password is disabled. */
-  readonly backup?: { readonly vault: pulumi.Input<string>; readonly title: string; readonly provider: onepassword.Provider };
+  readonly backup?: PkiBackup;
 }
 
-export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki {
+export interface PkiBackup {
+  /** The vault's UUID, and its name as config gives it. */
+  readonly vault: pulumi.Input<string>;
+  readonly vaultName: string;
+  readonly title: string;
+  /** Titles this stack recorded as written in that vault: the backup's own, once it exists. */
+  readonly ownedTitles: readonly string[];
+  readonly provider: onepassword.Provider;
+}
+
+/** The backup item's resource name. */
+const BACKUP_ITEM = "talos-pki";
+
+export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource, parentName: string): Pki {
   // Created once: protect refuses deletion, retainOnDelete keeps it if unprotected, and
   // ignoring talosVersion means a later Talos upgrade (or lowering the contract, which the
   // provider answers with a replacement) never produces a new PKI.
@@ -115,12 +129,14 @@ export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki
     { parent, protect: true, retainOnDelete: true, ignoreChanges: ["talosVersion"] },
   );
   const fields = pulumi.secret(secrets.machineSecrets.apply(fieldsFromMachineSecrets));
+  // Written only where it adds no second item of its title: adopting the PKI later reads
+  // the item by title, and a title two items hold cannot be read (titles.ts).
   const backup = args.backup
     ? secretItem(
-        "talos-pki",
+        BACKUP_ITEM,
         {
           vault: args.backup.vault,
-          title: args.backup.title,
+          title: checkedTitle({ ...args.backup, itemName: BACKUP_ITEM, parent, parentName }),
           fields: Object.fromEntries(PKI_FIELDS.map((f) => [f, fields.apply((all) => all[f])])),
           tags: ["pulumi", "k8s-gitops", "talos"],
         },
