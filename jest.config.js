@@ -58,6 +58,12 @@ module.exports = {
   // worker: the heap grew past 1 GB over the program files, slowing every later file's
   // garbage collection and the worker's exit. A worker above this is replaced between files.
   workerIdleMemoryLimit: "768MB",
+  // How long a worker may take to exit once the run is over before jest kills it and warns
+  // that it "failed to exit gracefully". The default, 500 ms, is below what workers with
+  // these heaps take on a busy VM (one CI run in a dozen warned, and --detectOpenHandles
+  // finds no open handle); jest made the delay configurable for exactly that
+  // (jestjs/jest#15984, v30.4.0). A worker kept alive by a leaked handle still warns.
+  workerGracefulExitTimeout: 5000,
   testTimeout: 120000,
   projects: ["plans", "processes", "program"].map((name) => ({
     ...common,
