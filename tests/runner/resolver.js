@@ -2,7 +2,8 @@
  * Jest module resolver. Resolves as jest does, except for two modules that @pulumi/pulumi
  * loads eagerly only for closure serialization (`pulumi.runtime.serializeFunction` and
  * `computeCodePaths`, which this program never calls): the TypeScript compiler and npm's
- * Arborist. Every test file loads Pulumi into a fresh module registry, and those two were
+ * Arborist (runtime/index.js requires closure/serializeClosure.js and closure/codePaths.js
+ * at load; typescript-shim.js and codePaths.js require the two). Every test file loads Pulumi into a fresh module registry, and those two were
  * most of its load time. Under jest they resolve to a module that fails loudly if used.
  * `pulumi up` and the tools load the real modules; only Pulumi's own requests are diverted.
  */
