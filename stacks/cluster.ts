@@ -90,7 +90,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
         })
       : undefined;
   // Every item this run writes, recorded once it exists: the next run's ownership check reads them.
-  const recordOnceWritten = (title: string, item: pulumi.Resource & { id: pulumi.Output<string> }) => item.id.apply(() => title);
+  const recordOnceWritten = (title: string, item: pulumi.CustomResource) => item.id.apply(() => title);
   const writtenItems: WrittenItems[] = [
     ...(written ? [{ vault: config.onepassword.clusterVault, titles: Object.entries(written.items).map(([title, item]) => recordOnceWritten(title, item)) }] : []),
     ...(talos.pkiBackup ? [{ vault: config.onepassword.talosVault, titles: [recordOnceWritten(config.onepassword.talosItem, talos.pkiBackup)] }] : []),

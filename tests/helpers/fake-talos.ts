@@ -84,7 +84,7 @@ export class FakeCluster {
   }
 
   /** The fake called in-process, with the environment the runner gives it (env below, plus TALOSCONFIG). */
-  readonly talosctl: Talosctl = (args, env) => fakeTalosctl(args, env);
+  readonly talosctl: Talosctl = fakeTalosctl;
 
   /** Environment under which `talosctl` is the fake: as a process on PATH, and for the in-process call. */
   get env(): NodeJS.ProcessEnv {
