@@ -45,6 +45,14 @@ export interface MockWorldOptions {
   readonly runningDefault?: { talos: string; kubernetes: string };
   /** etcd members beyond those of the answering control planes (e.g. a removed node's). */
   readonly extraEtcdMembers?: readonly { id: string; hostname: string; peerUrls: string[]; learner: boolean }[];
+  /**
+   * A first `pulumi preview`: every resource the run registers is a create, so the engine
+   * answers with the inputs it was given and leaves the id and every computed output
+   * unknown (the SDK marks a property the engine did not return as unknown during a dry
+   * run: @pulumi/pulumi runtime/rpc.js resolveProperties). Reads stay known: a
+   * StackReference, a `get` and an `import` are read from the provider at preview too.
+   */
+  readonly unknownOutputs?: boolean;
 }
 
 export function hex(...parts: string[]): string {
@@ -114,6 +122,13 @@ export class MockWorld implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const read = args.type === "pulumi:pulumi:StackReference" || Boolean(args.id);
+    if (this.options.unknownOutputs && !read) return { id: undefined, state: { ...(args.inputs as Record<string, unknown>) } };
+    return this.answer(args);
+  }
+
+  /** What the provider answers once the resource exists (an `up`, or a read at preview). */
+  private answer(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = args.inputs as Record<string, unknown>;
     const id = (value: string) => ({ id: value });
     switch (args.type) {

@@ -31,6 +31,11 @@ export interface RunOptions extends MockWorldOptions {
   /** Replace OFFLINE_ENV instead of merging over it. */
   readonly replaceEnv?: boolean;
   readonly preview?: boolean;
+  /**
+   * A first `pulumi preview` of the stack: a dry run in which every output of a resource
+   * created in the run is unknown and applies on them do not run (implies `preview`).
+   */
+  readonly firstPreview?: boolean;
   readonly projectRoot?: string;
 }
 
@@ -291,13 +296,14 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   const world = new MockWorld({
     runningDefault: pinned.talos && pinned.kubernetes ? { talos: pinned.talos, kubernetes: pinned.kubernetes } : undefined,
     ...options,
+    unknownOutputs: options.unknownOutputs === true || options.firstPreview === true,
   });
   const resources: RegisteredResource[] = [];
   const invokes: Invocation[] = [];
   const warnings: string[] = [];
   let seq = 0;
 
-  await pulumi.runtime.setMocks(world, project.project, options.stack, options.preview ?? false, ORGANIZATION);
+  await pulumi.runtime.setMocks(world, project.project, options.stack, options.preview === true || options.firstPreview === true || options.unknownOutputs === true, ORGANIZATION);
   const invokeSecrets = recordInvokeSecrets();
   const readOutputs = recordMonitor(
     pulumi.runtime.getMonitor() as unknown as Record<string, unknown>,

@@ -52,6 +52,23 @@ describe("runProgram", () => {
     expect(secretLeaks(result)).toEqual([]);
   });
 
+  it("answers a first preview as the engine does: ids and computed outputs of created resources unknown, applies on them not run", async () => {
+    const up = await runProgram({ stack: "dev", projectRoot: fixture });
+    const first = await runProgram({ stack: "dev", projectRoot: fixture, firstPreview: true });
+    expect(first.error).toBeUndefined();
+    // The same graph is registered, with the same inputs where they were known.
+    expect(first.resources.map((r) => `${r.type}::${r.name}`)).toEqual(up.resources.map((r) => `${r.type}::${r.name}`));
+    expect(named(first, "test:index:Widget", "group-first").inputs.secretInput).toEqual(new MockSecret("MOCK-SECRET-fixture"));
+    // `plain` is the id of a widget created in this run: known at up, unknown at a first preview.
+    expect(up.outputs.plain?.value).toBe("second-id");
+    expect(first.outputs.plain?.value).toEqual({ __pulumiUnknown: true });
+    expect(named(up, "test:index:Widget", "second").id).toBe("second-id");
+    expect(named(first, "test:index:Widget", "second").id).toBeUndefined();
+    // An invoke that waits on a resource created in the run is not called at a first preview.
+    expect(up.invokes.map((i) => i.token)).toContain("test:index:lookup");
+    expect(first.invokes.map((i) => i.token)).not.toContain("test:index:lookup");
+  });
+
   it("reports a failure inside an apply as the run's error", async () => {
     const result = await runProgram({ stack: "dev", projectRoot: fixture, env: { FIXTURE_FAIL_LATE: "1" } });
     expect(result.error?.message).toContain("late failure inside an apply");
