@@ -27,6 +27,7 @@ export const PURE_FILES = [
   "components/talos/documents.ts",
   "components/talos/patches.ts",
   "components/talos/kubeconfig.ts",
+  "components/talos/client-credentials.ts",
   "components/talos/schematic.ts",
   "components/talos/rules/**/*.ts",
   "components/talos/day2/plan.ts",

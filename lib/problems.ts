@@ -34,8 +34,27 @@ export function countProblems(problems: readonly unknown[]): string {
  * deliberate refusal from a crash.
  */
 export class ProjectError extends Error {
+  /**
+   * Pulumi's uncaught-error handler prints a RunError's message alone, without the
+   * "unhandled exception" header and stack (sdk/nodejs/cmd/run/run.ts; RunError.isInstance
+   * tests this flag), so a refusal's first line is its reason.
+   */
+  readonly __pulumiRunError = true;
+
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    // The SDK prefixes `error serializing property "<key>": ` to the same error object once
+    // per resource input it reaches (runtime/rpc.ts serializeFilteredProperties): a refusal
+    // inside an apply would lead with a chain of them. The message keeps its reason first.
+    let own = message;
+    Object.defineProperty(this, "message", {
+      get: () => own,
+      set: (value: string) => {
+        own = String(value).replace(/^(error serializing property "[^"]*": )+/, "");
+      },
+      enumerable: false,
+      configurable: true,
+    });
   }
 }

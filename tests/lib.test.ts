@@ -1,5 +1,6 @@
 /** The pure helpers every layer shares (lib/): no Pulumi, no mock runtime. */
 import { asRecord, isRecord } from "../lib/guards";
+import { RunError } from "@pulumi/pulumi";
 import { countProblems, formatProblems, ProjectError } from "../lib/problems";
 import { compareVersions, formatVersion, minorOf, parseVersion, readVersion } from "../lib/versions";
 import { ConfigError } from "../stacks/errors";
@@ -68,3 +69,15 @@ describe("problems and errors", () => {
     expect(error.message).toBe(message);
   });
 });
+
+describe("a refusal as Pulumi reports it", () => {
+  it("is a RunError, so the engine prints its message alone, and keeps its reason first through input serialization", () => {
+    const error = new ProjectError("day-2 preflight refused the run:\n  - node 10.25.11.11 runs Talos v1.11.0");
+    // What runtime/rpc.ts does once per resource input the failed value reaches.
+    for (const key of ["environment", "environment", "triggers"]) error.message = `error serializing property "${key}": ${error.message}`;
+    expect(RunError.isInstance(error)).toBe(true);
+    expect(error.message.split("\n")[0]).toBe("day-2 preflight refused the run:");
+    expect(error.message).not.toContain("error serializing property");
+  });
+});
+

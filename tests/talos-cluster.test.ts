@@ -5,6 +5,7 @@
  * control-plane apply, kubeconfig after bootstrap, the health gate before the Kubernetes
  * provider, and secret outputs.
  */
+import { X509Certificate } from "crypto";
 import { parse } from "yaml";
 import {
   dependsOn,
@@ -79,6 +80,12 @@ async function run(stack: string): Promise<RunResult> {
     runs.set(stack, result);
   }
   return runs.get(stack) as RunResult;
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string } }[];
+  users: { name: string; user: { "client-certificate-data": string } }[];
+  "current-context": string;
 }
 
 function secretString(value: unknown): string {
@@ -200,13 +207,21 @@ describe.each(STACKS)("%s stack", (stack) => {
     for (const apply of ofType(result, T.apply)) expect(gated).toContain(apply.urn);
   });
 
-  it("gives the Kubernetes provider a stable identity and the renamed kubeconfig as a secret", async () => {
+  it("gives the Kubernetes provider a stable identity and, the PKI being adopted, an admin kubeconfig derived from its CA, as a secret", async () => {
     const result = await run(stack);
     const provider = named(result, T.provider, "kubernetes");
     // A constant: no config edit (a renamed cluster) replaces the provider and what it created.
     expect(provider.inputs.clusterIdentifier).toBe(KUBERNETES_PROVIDER_IDENTITY);
-    const kubeconfig = secretString(provider.inputs.kubeconfig);
-    expect(kubeconfig).toBe(result.outputs.kubeconfig.value);
+    const derived = parse(secretString(provider.inputs.kubeconfig)) as Kubeconfig;
+    const exported = parse(String(result.outputs.kubeconfig.value)) as Kubeconfig;
+    // Same cluster, server and names as the exported one; its own short-lived client certificate.
+    expect(derived.clusters[0].cluster.server).toBe((readProjectConfig(PROJECT_ROOT, stack).values["k8s-gitops:cluster"] as { endpoint: string }).endpoint);
+    expect(derived["current-context"]).toBe(exported["current-context"]);
+    expect(derived.users.map((u) => u.name)).toEqual(exported.users.map((u) => u.name));
+    const ca = new X509Certificate(Buffer.from(pkiItem(`${stack}-talos`).CLUSTER_CA_CRT, "base64"));
+    const cert = new X509Certificate(Buffer.from(derived.users[0].user["client-certificate-data"], "base64"));
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.subject).toContain("O=system:masters");
   });
 
   it("exports talosconfig with every control-plane endpoint and every node, as a secret", async () => {
@@ -302,6 +317,12 @@ describe("generated PKI", () => {
 
   it("runs", () => {
     expect(result.error).toBeUndefined();
+  });
+
+  it("gives the Kubernetes provider Talos's kubeconfig of the cluster it creates (nothing to derive from before)", () => {
+    const provider = named(result, T.provider, "kubernetes");
+    expect(provider.inputs.kubeconfig).toBeInstanceOf(MockSecret);
+    expect(reveal(provider.inputs.kubeconfig)).toBe(result.outputs.kubeconfig.value);
   });
 
   it("creates machine.Secrets once: protected, retained, pinned to the version contract, deaf to version changes", () => {

@@ -15,6 +15,7 @@ import { TalosDay2 } from "./day2/component";
 import { rollOrder } from "./day2/plan";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
+import { derivedKubeconfigOutput, observerTalosconfig, talosTarget } from "./derived-credentials";
 import type { DerivationConfig } from "./derived";
 import { nodePatchPlan, PlannedNode } from "./plan";
 import { adoptPki, ClientConfiguration, generatePki, machineSecretsArgs, Pki, PkiFields } from "./pki";
@@ -103,6 +104,11 @@ export class TalosCluster extends pulumi.ComponentResource {
   readonly talosconfig: pulumi.Output<string>;
   /** Resolves once Talos reports every node healthy; depend on it before the Kubernetes API. */
   readonly healthy: pulumi.Output<string>;
+  /**
+   * Adopted PKI only: an `os:reader` talosconfig derived from the OS CA, known at preview,
+   * for observation (secret; never exported or stored).
+   */
+  readonly observerTalosconfig?: pulumi.Output<string>;
   readonly kubernetesProvider: k8s.Provider;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -254,10 +260,22 @@ export class TalosCluster extends pulumi.ComponentResource {
     // different cluster is not a config edit. A cluster that already runs has the
     // bootstrap's namespaces, CRDs and ConfigMap: those are adopted (server-side apply over
     // the existing object) instead of failing as "already exists".
+    //
+    // Adopted PKI: the provider's kubeconfig is derived from the Kubernetes CA
+    // (derived-credentials.ts), known at preview since the PKI item is read by invokes, so
+    // a first preview diffs the real objects. It is the same string within its UTC window,
+    // so it changes nothing between runs. At `up` it still waits for the health gate; a
+    // preview runs no gate, and the value is the same either way.
+    // Generated PKI: Talos's kubeconfig, once the cluster it creates is healthy.
+    const adopted = args.talos.pki === "adopt";
+    this.observerTalosconfig = adopted ? observerTalosconfig(pki.fields, talosTarget(cluster, args.nodes)) : undefined;
+    const derived = adopted ? derivedKubeconfigOutput(pki.fields, { cluster, endpoint: args.cluster.endpoint }) : undefined;
+    const providerKubeconfig =
+      derived && pulumi.runtime.isDryRun() ? derived : pulumi.all([health.id, derived ?? this.kubeconfig]).apply(([, kc]) => kc);
     this.kubernetesProvider = new k8s.Provider(
       "kubernetes",
       {
-        kubeconfig: pulumi.all([health.id, this.kubeconfig]).apply(([, kc]) => kc),
+        kubeconfig: pulumi.secret(providerKubeconfig),
         clusterIdentifier: KUBERNETES_PROVIDER_IDENTITY,
         upsertExistingObjects: alreadyBootstrapped,
       },
