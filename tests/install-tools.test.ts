@@ -169,3 +169,34 @@ describe("tool-versions.ts", () => {
     expect(envFileVersions("# FLUX_CLI_VERSION=0.0.1\nFLUX_CLI_VERSION=2.0.0\nOTHER=x\n")).toEqual({ FLUX_CLI_VERSION: "2.0.0" });
   });
 });
+
+/**
+ * pin-checksums.sh, run in the repository with a fake `curl` first on PATH: a failed
+ * download, or a list that does not name the file, exits non-zero and prints no line
+ * (before, `$(curl ...)` inside echo hid both and printed hash-less lines with exit 0).
+ */
+describe("pin-checksums.sh fails closed", () => {
+  function runPin(curlBody: string) {
+    const fakeBin = fs.mkdtempSync(path.join(os.tmpdir(), "pin-checksums-"));
+    fs.writeFileSync(path.join(fakeBin, "curl"), `#!/usr/bin/env bash\n${curlBody}\n`, { mode: 0o755 });
+    return spawnSync("bash", [path.join(CI_DIR, "pin-checksums.sh")], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH ?? ""}` },
+    });
+  }
+
+  it("exits non-zero with no output when a download fails", () => {
+    const r = runPin('echo "curl: (6) Could not resolve host" >&2; exit 6');
+    expect(r.status).not.toBe(0);
+    expect(r.stdout.trim()).toBe("");
+    expect(r.stderr).toMatch(/download failed: https:\/\//);
+  });
+
+  it("exits non-zero when the publisher's list has no hash for the file", () => {
+    const r = runPin('echo "0123  some-other-file"');
+    expect(r.status).not.toBe(0);
+    expect(r.stdout.trim()).toBe("");
+    expect(r.stderr).toMatch(/no sha256 for /);
+  });
+});
