@@ -8,7 +8,8 @@
  *
  * These resources live for one successful `pulumi up`. Once it has installed the Flux
  * release, the hand-off is recorded and later runs leave the releases out of the program
- * (see handoff-state.ts); with retainOnDelete the engine then drops them from state
+ * (`lifecycle.fluxOwnsReleases`: bootstrap/lifecycle.ts, read back by stacks/lifecycle.ts);
+ * with retainOnDelete the engine then drops them from state
  * without calling the provider, so no Helm operation reaches a release Flux owns. Until
  * then every input but name and namespace is ignored, so a retried first `up` does not
  * upgrade what it installed.
