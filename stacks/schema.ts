@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
+import { exactTagProblem } from "../lib/versions";
 import { boundedString, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
@@ -14,11 +15,17 @@ const dnsName = z
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a DNS name");
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a lower-case DNS label");
 
-/** An exact release: `v1.13.9` or `1.13.9`; never `latest`, a range or a bare minor. */
-export const PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const pinnedVersion = z
-  .string()
-  .regex(PINNED_VERSION, "is not a pinned version (use an exact release such as v1.13.9, not latest or a range)");
+/**
+ * An exact release tag: `v1.13.9` or a pre-release `v1.14.0-rc.1`, parsed by semver. Talos
+ * and Kubernetes both tag `vX.Y.Z`, and the program uses the pin as a tag: the installer
+ * image `factory.talos.dev/<platform>-installer/<schematic>:<talos>` (Image Factory serves
+ * the release tag, v-prefixed) and `talosctl upgrade-k8s --to`. So a pin without its `v`
+ * is refused rather than guessed.
+ */
+const releaseTag = z.string().superRefine((value, ctx) => {
+  const problem = exactTagProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const asn = z.number().int().min(1).max(4294967295);
 
@@ -186,8 +193,8 @@ const clustermeshSchema = z
   .default({ enabled: false, apiserverPort: 2379, peers: [] });
 
 const versionsSchema = z.strictObject({
-  talos: pinnedVersion,
-  kubernetes: pinnedVersion,
+  talos: releaseTag,
+  kubernetes: releaseTag,
   /**
    * Config contract of the generated machine configs (getConfiguration `talosVersion`),
    * pinned apart from the installed Talos so an upgrade does not rewrite every config.
