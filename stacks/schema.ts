@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
 import { exactTagProblem } from "../lib/versions";
-import { boundedString, itemName, safeUrl } from "./strings";
+import { boundedString, gitBranch, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
 const cidr = z.string().refine(isCidr, { message: "is not an IPv4 CIDR (network address/prefix)" });
@@ -32,8 +32,12 @@ const asn = z.number().int().min(1).max(4294967295);
 const clusterSchema = z.strictObject({
   name: label,
   id: z.number().int().min(1, "cluster id must be 1-255").max(255, "cluster id must be 1-255"),
-  /** The Kubernetes API: `https://host:port`, the port always explicit. */
-  endpoint: safeUrl({ protocols: ["https:"], requirePort: true }),
+  /**
+   * The Kubernetes API: `https://host:port`, the port always explicit and nothing after it.
+   * It becomes Talos's cluster.controlPlane.endpoint and every kubeconfig's `server`;
+   * kube-apiserver serves the API at the root, so a path would send every client to 404s.
+   */
+  endpoint: safeUrl({ protocols: ["https:"], requirePort: true, path: "none" }),
   bootstrapNode: ipv4,
   domain: dnsName,
 });
@@ -145,8 +149,12 @@ const cloudflareSchema = z.strictObject({
   /** Zone name; defaults to cluster.domain. */
   zone: dnsName.optional(),
   tunnel: z.strictObject({
-    /** The cluster's external gateway service the tunnel sends traffic to. */
-    service: safeUrl({ protocols: ["http:", "https:"] }),
+    /**
+     * The cluster's external gateway service the tunnel sends traffic to: scheme, host and
+     * port only. cloudflared refuses an ingress service with any path, even `/`
+     * (cloudflare/cloudflared ingress/ingress.go validateIngress: u.Path != "").
+     */
+    service: safeUrl({ protocols: ["http:", "https:"], path: "none" }),
     /** TLS name verified at an https gateway; defaults to external.<zone>. */
     originServerName: dnsName.optional(),
   }),
@@ -154,8 +162,14 @@ const cloudflareSchema = z.strictObject({
 
 const fluxSchema = z.strictObject({
   /** Credentials never go in the URL: Flux reads them from its own secret. */
-  repository: safeUrl({ protocols: ["https:", "ssh:"], allowUserFor: ["ssh:"] }),
-  branch: boundedString(255, /^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -"),
+  repository: safeUrl({ protocols: ["https:", "ssh:"], allowUserFor: ["ssh:"], path: "required" }),
+  /**
+   * A branch name, not a reference: the program syncs `refs/heads/<branch>` (settings.ts
+   * FLUX_SYNC_REF), as Flux's own clone does for spec.ref.branch (fluxcd/pkg git/gogit
+   * clone.go cloneBranch: plumbing.NewBranchReferenceName(branch)), so `refs/heads/main`
+   * would ask for refs/heads/refs/heads/main. Use flux.ref for a full reference.
+   */
+  branch: gitBranch,
   /**
    * A full Git reference Flux syncs instead of `refs/heads/<branch>`, such as a pull
    * request's `refs/pull/<n>/head` (the end-to-end run syncs the pull request's own commit).
