@@ -55,3 +55,14 @@ export function contains(range: Range, ip: string): boolean {
 export function covers(cidrs: readonly Cidr[], range: Range): boolean {
   return cidrs.some((c) => c.first <= range.first && range.last <= c.last);
 }
+
+/** The network or broadcast address of `cidr` (none on a /31 or /32, RFC 3021: both are hosts). */
+export function isNetworkOrBroadcast(cidr: Cidr, ip: string): boolean {
+  const n = ipToInt(ip);
+  return cidr.prefix < 31 && (n === cidr.first || n === cidr.last);
+}
+
+/** The `index`-th address of `cidr` (0 is the network address). */
+export function nthAddress(cidr: Cidr, index: number): string {
+  return intToIp(cidr.first + index);
+}

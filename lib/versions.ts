@@ -1,40 +1,81 @@
 /**
- * The one version parser (Talos, Kubernetes, chart tags: `v1.12.3`, `1.34`). Pure: no Pulumi import.
- * Config validation reads versions leniently (a `-alpha.1` suffix or a missing patch is fine);
- * day-2 plans need an exact `vX.Y.Z` and refuse anything else.
+ * The one version parser (Talos, Kubernetes, chart tags: `v1.12.3`, `1.34`), on `semver`.
+ * Pure: no Pulumi import. A pre-release is kept and ordered as SemVer 2.0.0 orders it
+ * (`v1.14.0-rc.1` < `v1.14.0`); build metadata is ignored in comparisons, as SemVer says.
+ * Config validation reads versions leniently (a missing patch is fine, see readVersion);
+ * day-2 plans need an exact `vX.Y.Z[-pre]` and refuse anything else (parseVersion).
  */
+import * as semver from "semver";
 
 export interface Version {
   readonly major: number;
   readonly minor: number;
   readonly patch: number;
+  /** SemVer pre-release identifiers (`rc.1` → ["rc", 1]); absent on a release. */
+  readonly prerelease?: readonly (string | number)[];
 }
 
-const EXACT = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
-const LEADING = /^v?(\d+)\.(\d+)(?:\.(\d+))?/;
+function fromSemver(v: semver.SemVer): Version {
+  const base = { major: v.major, minor: v.minor, patch: v.patch };
+  return v.prerelease.length > 0 ? { ...base, prerelease: [...v.prerelease] } : base;
+}
 
-/** `vX.Y.Z` (with an optional pre-release/build suffix), or an error naming the text. */
+/** `vX.Y.Z` (optionally `-pre` and `+build`, SemVer 2.0.0), or an error naming the text. */
 export function parseVersion(text: string): Version {
-  const match = EXACT.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not a version such as v1.12.3`);
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0) };
+  // loose: false refuses `v1.2.3.4`, `1.2`, leading zeros; semver accepts one leading `v`.
+  const parsed = semver.parse(text.trim(), { loose: false });
+  if (!parsed) throw new Error(`"${text}" is not a version such as v1.12.3`);
+  return fromSemver(parsed);
 }
 
-/** The leading `X.Y[.Z]` of `text` (patch 0 when absent), or undefined when it does not start with one. */
+const LEADING = /^v?(\d+)\.(\d+)(?:\.(\d+)(-[0-9A-Za-z.-]+)?)?/;
+
+/**
+ * The leading `X.Y[.Z[-pre]]` of `text` (patch 0 when absent), or undefined when it does
+ * not start with one. For support tables (`1.34`) and tags with a suffix.
+ */
 export function readVersion(text: string): Version | undefined {
   const match = LEADING.exec(text);
-  return match ? { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0) } : undefined;
+  if (!match) return undefined;
+  const parsed = semver.parse(`${match[1]}.${match[2]}.${match[3] ?? 0}${match[4] ?? ""}`);
+  return parsed ? fromSemver(parsed) : undefined;
 }
 
+function toSemverText(v: Version): string {
+  const pre = v.prerelease && v.prerelease.length > 0 ? `-${v.prerelease.join(".")}` : "";
+  return `${v.major}.${v.minor}.${v.patch}${pre}`;
+}
+
+/** `v1.12.3`, or `v1.14.0-rc.1` with its pre-release. */
 export function formatVersion(v: Version): string {
-  return `v${v.major}.${v.minor}.${v.patch}`;
+  return `v${toSemverText(v)}`;
 }
 
 /** `v1.12`. */
 export const minorOf = (v: Version) => `v${v.major}.${v.minor}`;
 
+export function isPrerelease(v: Version): boolean {
+  return (v.prerelease?.length ?? 0) > 0;
+}
+
+/** SemVer precedence: negative, zero or positive. */
 export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+  return semver.compare(toSemverText(a), toSemverText(b));
 }
 
 export const sameVersion = (a: Version, b: Version) => compareVersions(a, b) === 0;
+
+/**
+ * Why `text` is not an exact release tag of a project whose tags carry a leading `v`
+ * (Talos `v1.13.9`, Kubernetes `v1.36.2`), or undefined. A pre-release (`-rc.1`) is
+ * exact; build metadata (`+x`) is not a tag either project publishes.
+ */
+export function exactTagProblem(text: string): string | undefined {
+  const bare = text.startsWith("v") ? text.slice(1) : text;
+  const parsed = semver.parse(bare, { loose: false });
+  if (!parsed || bare !== parsed.version) {
+    return "is not a pinned version: use an exact release tag such as v1.13.9 or v1.14.0-rc.1, not latest, a range, a bare minor or build metadata";
+  }
+  if (bare === text) return `has no leading v: the release tags are v-prefixed (use v${text})`;
+  return undefined;
+}

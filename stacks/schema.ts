@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
-import { boundedString, itemName, safeUrl } from "./strings";
+import { exactTagProblem } from "../lib/versions";
+import { boundedString, gitBranch, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
 const cidr = z.string().refine(isCidr, { message: "is not an IPv4 CIDR (network address/prefix)" });
@@ -14,19 +15,29 @@ const dnsName = z
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a DNS name");
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a lower-case DNS label");
 
-/** An exact release: `v1.13.9` or `1.13.9`; never `latest`, a range or a bare minor. */
-export const PINNED_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const pinnedVersion = z
-  .string()
-  .regex(PINNED_VERSION, "is not a pinned version (use an exact release such as v1.13.9, not latest or a range)");
+/**
+ * An exact release tag: `v1.13.9` or a pre-release `v1.14.0-rc.1`, parsed by semver. Talos
+ * and Kubernetes both tag `vX.Y.Z`, and the program uses the pin as a tag: the installer
+ * image `factory.talos.dev/<platform>-installer/<schematic>:<talos>` (Image Factory serves
+ * the release tag, v-prefixed) and `talosctl upgrade-k8s --to`. So a pin without its `v`
+ * is refused rather than guessed.
+ */
+const releaseTag = z.string().superRefine((value, ctx) => {
+  const problem = exactTagProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const asn = z.number().int().min(1).max(4294967295);
 
 const clusterSchema = z.strictObject({
   name: label,
   id: z.number().int().min(1, "cluster id must be 1-255").max(255, "cluster id must be 1-255"),
-  /** The Kubernetes API: `https://host:port`, the port always explicit. */
-  endpoint: safeUrl({ protocols: ["https:"], requirePort: true }),
+  /**
+   * The Kubernetes API: `https://host:port`, the port always explicit and nothing after it.
+   * It becomes Talos's cluster.controlPlane.endpoint and every kubeconfig's `server`;
+   * kube-apiserver serves the API at the root, so a path would send every client to 404s.
+   */
+  endpoint: safeUrl({ protocols: ["https:"], requirePort: true, path: "none" }),
   bootstrapNode: ipv4,
   domain: dnsName,
 });
@@ -138,8 +149,12 @@ const cloudflareSchema = z.strictObject({
   /** Zone name; defaults to cluster.domain. */
   zone: dnsName.optional(),
   tunnel: z.strictObject({
-    /** The cluster's external gateway service the tunnel sends traffic to. */
-    service: safeUrl({ protocols: ["http:", "https:"] }),
+    /**
+     * The cluster's external gateway service the tunnel sends traffic to: scheme, host and
+     * port only. cloudflared refuses an ingress service with any path, even `/`
+     * (cloudflare/cloudflared ingress/ingress.go validateIngress: u.Path != "").
+     */
+    service: safeUrl({ protocols: ["http:", "https:"], path: "none" }),
     /** TLS name verified at an https gateway; defaults to external.<zone>. */
     originServerName: dnsName.optional(),
   }),
@@ -147,8 +162,14 @@ const cloudflareSchema = z.strictObject({
 
 const fluxSchema = z.strictObject({
   /** Credentials never go in the URL: Flux reads them from its own secret. */
-  repository: safeUrl({ protocols: ["https:", "ssh:"], allowUserFor: ["ssh:"] }),
-  branch: boundedString(255, /^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -"),
+  repository: safeUrl({ protocols: ["https:", "ssh:"], allowUserFor: ["ssh:"], path: "required" }),
+  /**
+   * A branch name, not a reference: the program syncs `refs/heads/<branch>` (settings.ts
+   * FLUX_SYNC_REF), as Flux's own clone does for spec.ref.branch (fluxcd/pkg git/gogit
+   * clone.go cloneBranch: plumbing.NewBranchReferenceName(branch)), so `refs/heads/main`
+   * would ask for refs/heads/refs/heads/main. Use flux.ref for a full reference.
+   */
+  branch: gitBranch,
   /**
    * A full Git reference Flux syncs instead of `refs/heads/<branch>`, such as a pull
    * request's `refs/pull/<n>/head` (the end-to-end run syncs the pull request's own commit).
@@ -186,8 +207,8 @@ const clustermeshSchema = z
   .default({ enabled: false, apiserverPort: 2379, peers: [] });
 
 const versionsSchema = z.strictObject({
-  talos: pinnedVersion,
-  kubernetes: pinnedVersion,
+  talos: releaseTag,
+  kubernetes: releaseTag,
   /**
    * Config contract of the generated machine configs (getConfiguration `talosVersion`),
    * pinned apart from the installed Talos so an upgrade does not rewrite every config.

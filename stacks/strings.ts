@@ -46,6 +46,8 @@ export interface UrlRules {
   readonly requirePort?: boolean;
   /** Schemes where a user name without password is allowed (`ssh://git@github.com/...`). */
   readonly allowUserFor?: readonly string[];
+  /** `none`: nothing after the authority (not even `/`); `required`: a path beyond `/`. Default: any. */
+  readonly path?: "none" | "required";
 }
 
 /**
@@ -68,8 +70,15 @@ export function urlProblem(value: string, rules: UrlRules): string | undefined {
     return "must not carry credentials (user:password@ or token@): it would be stored in plain text; give credentials through the environment or secret config";
   }
   // WHATWG URL drops a scheme's default port (https://h:443 → port ""), so read the authority itself.
-  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value)?.[1] ?? "";
+  const head = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(value);
+  const authority = head?.[1] ?? "";
   if (rules.requirePort && !/:\d{1,5}$/.test(authority)) return `must name its port (e.g. ${parsed.protocol}//${parsed.hostname}:6443)`;
+  if (/:0+$/.test(authority)) return "names port 0, which nothing listens on";
+  // Query and fragment mean nothing to a base URL or an endpoint; they only hide typos.
+  if (parsed.search !== "" || parsed.hash !== "" || /[?#]/.test(value)) return "must not carry a query (?...) or fragment (#...)";
+  const rest = value.slice(head?.[0].length ?? 0);
+  if (rules.path === "none" && rest !== "") return `must not have a path (found ${forError(rest, 40)}): use ${parsed.protocol}//${authority}`;
+  if (rules.path === "required" && (parsed.pathname === "/" || parsed.pathname === "")) return "must name a path (e.g. /<owner>/<repository>)";
   return undefined;
 }
 
@@ -79,3 +88,23 @@ export function safeUrl(rules: UrlRules) {
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 }
+
+/**
+ * Why `name` is not a branch name as `git check-ref-format --branch` takes it, or
+ * undefined (the rules go-git's ReferenceName.Validate also applies): no `refs/` prefix (a
+ * full reference), no `..`, `@{`, `//`, no component starting with `.` or ending in `.lock`,
+ * no leading `-` or `/`, no trailing `/` or `.`, not `HEAD` or `@`.
+ */
+export function branchProblem(name: string): string | undefined {
+  if (/^refs\//.test(name)) return `is a full reference, not a branch name: use ${forError(name.replace(/^refs\/heads\//, ""), 60)} (or flux.ref for a full reference)`;
+  if (name === "HEAD" || name === "@") return "is not a branch name";
+  if (name.startsWith("-") || name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return "must not start with - or /, or end with / or .";
+  if (name.includes("..") || name.includes("@{") || name.includes("//")) return "must not contain .., @{ or //";
+  if (name.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"))) return "has a component starting with . or ending in .lock";
+  return undefined;
+}
+
+export const gitBranch = boundedString(255, /^[A-Za-z0-9._/-]+$/, "letters, digits and . _ / -").superRefine((value, ctx) => {
+  const problem = /^[A-Za-z0-9._/-]+$/.test(value) ? branchProblem(value) : undefined;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});

@@ -5,9 +5,10 @@
 import { checkSchematic } from "../components/talos/schematic";
 import { checkClusterPatches, clusterPatchFiles, loadPatchFile, PatchError } from "../components/talos/patches";
 import { NodePatch, nodePatchPlan } from "../components/talos/plan";
-import { nodePatchesProblems } from "../components/talos/rules/check";
+import { mergedPatchesProblems, nodePatchesProblems } from "../components/talos/rules/check";
 import { versionProblems } from "../components/talos/rules/versions";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "../lib/net";
+import { checkAddresses } from "./addresses";
 import { checkReachability } from "./reachability";
 import { RawStackConfig } from "./schema";
 
@@ -125,6 +126,8 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
   }
   // LoadBalancer addresses in the node subnet must be announced on a node interface.
   problems.push(...checkReachability(config));
+  // Every assigned address unique, in its range, and not one its range reserves.
+  problems.push(...checkAddresses(config));
   return { problems, warnings };
 }
 
@@ -166,6 +169,7 @@ function checkTalosRules(config: RawStackConfig, projectRoot: string, problem: R
     shared.forEach((f) => clusterFiles.add(f));
     const own = plan.filter((p) => !shared.has(p.source));
     for (const reason of nodePatchesProblems(own, config.network.ignoredInterfaces)) problem(`nodes[${i}]`, `node ${node.hostname}: ${reason}`);
+    if (!clusterFilesBroken) for (const reason of mergedPatchesProblems(plan)) problem(`nodes[${i}]`, `node ${node.hostname}: ${reason}`);
   });
   if (clusterFilesBroken) return;
   const patches = [...clusterFiles].sort().map((file) => ({ source: file, text: loadPatchFile(projectRoot, file).text }));

@@ -52,6 +52,17 @@ describe("bad input", () => {
     ["version range", { "k8s-gitops:versions.kubernetes": "^1.36.0" }, ["k8s-gitops:versions.kubernetes: is not a pinned version"]],
     ["bare minor", { "k8s-gitops:versions.talos": "v1.13" }, ["k8s-gitops:versions.talos: is not a pinned version"]],
     ["missing required key", { "k8s-gitops:cluster.domain": undefined }, ["k8s-gitops:cluster.domain: is required"]],
+    // The held-out class of issue 21: each used to reach resources.
+    [
+      "pin without its v, endpoint with a path, full ref as branch",
+      { "k8s-gitops:versions.talos": "1.13.9", "k8s-gitops:cluster.endpoint": "https://infra-k8s.monosense.io:6443/k8s", "k8s-gitops:flux.branch": "refs/heads/main" },
+      ["k8s-gitops:versions.talos: has no leading v", "k8s-gitops:cluster.endpoint: must not have a path", "k8s-gitops:flux.branch: is a full reference, not a branch name"],
+    ],
+    [
+      "two LoadBalancer services on one address, CoreDNS on the kubernetes Service's address",
+      { "k8s-gitops:cilium.gateways.internal": "10.25.11.110", "k8s-gitops:cilium.coredns.clusterIp": "10.245.0.1" },
+      ["k8s-gitops:cilium.gateways.internal: 10.25.11.110 is already cilium.gateways.external", "k8s-gitops:cilium.coredns.clusterIp: 10.245.0.1 is the first address of network.serviceCidr"],
+    ],
   ];
 
   it.each(cases)("%s", async (_name, config, expected) => {

@@ -2,7 +2,7 @@
 import { asRecord, isRecord } from "../lib/guards";
 import { RunError } from "@pulumi/pulumi";
 import { countProblems, formatProblems, ProjectError } from "../lib/problems";
-import { compareVersions, formatVersion, minorOf, parseVersion, readVersion } from "../lib/versions";
+import { compareVersions, exactTagProblem, formatVersion, isPrerelease, minorOf, parseVersion, readVersion, sameVersion } from "../lib/versions";
 import { ConfigError } from "../stacks/errors";
 import { MeshError } from "../components/clustermesh/peers";
 import { Day2PreflightError } from "../components/talos/day2/plan";
@@ -22,15 +22,16 @@ describe("guards", () => {
 });
 
 describe("versions", () => {
-  it("parses an exact version, with or without v and with a suffix, and refuses anything else by name", () => {
+  it("parses an exact version, with or without v, keeps the pre-release, and refuses anything else by name", () => {
     expect(parseVersion("v1.12.3")).toEqual({ major: 1, minor: 12, patch: 3 });
-    expect(parseVersion("1.12.3-alpha.1")).toEqual({ major: 1, minor: 12, patch: 3 });
+    expect(parseVersion("1.12.3-alpha.1")).toEqual({ major: 1, minor: 12, patch: 3, prerelease: ["alpha", 1] });
     expect(() => parseVersion("v1.12")).toThrow('"v1.12" is not a version such as v1.12.3');
+    expect(() => parseVersion("v1.12.03")).toThrow("is not a version");
   });
 
   it("reads the leading version leniently: a missing patch is 0, no version is undefined", () => {
     expect(readVersion("1.34")).toEqual({ major: 1, minor: 34, patch: 0 });
-    expect(readVersion("v1.13.9-beta")).toEqual({ major: 1, minor: 13, patch: 9 });
+    expect(readVersion("v1.13.9-beta")).toEqual({ major: 1, minor: 13, patch: 9, prerelease: ["beta"] });
     expect(readVersion("latest")).toBeUndefined();
   });
 
@@ -40,6 +41,32 @@ describe("versions", () => {
     expect(compareVersions(b, a)).toBeGreaterThan(0);
     expect(formatVersion(a)).toBe("v1.9.9");
     expect(minorOf(b)).toBe("v1.10");
+  });
+
+  it("orders pre-releases before their release and by SemVer identifiers (rc.2 < rc.10)", () => {
+    const rc1 = parseVersion("v1.14.0-rc.1");
+    expect(compareVersions(rc1, parseVersion("v1.14.0"))).toBeLessThan(0);
+    expect(compareVersions(rc1, parseVersion("v1.13.9"))).toBeGreaterThan(0);
+    expect(compareVersions(parseVersion("v1.14.0-rc.2"), parseVersion("v1.14.0-rc.10"))).toBeLessThan(0);
+    expect(compareVersions(parseVersion("v1.14.0-alpha.1"), parseVersion("v1.14.0-beta.0"))).toBeLessThan(0);
+    expect(sameVersion(rc1, parseVersion("v1.14.0"))).toBe(false);
+    expect(isPrerelease(rc1)).toBe(true);
+    expect(formatVersion(rc1)).toBe("v1.14.0-rc.1");
+  });
+
+  it.each([
+    ["v1.13.9", undefined],
+    ["v1.14.0-rc.1", undefined],
+    ["1.13.9", "no leading v"],
+    ["v1.13", "is not a pinned version"],
+    ["v1.13.x", "is not a pinned version"],
+    ["vlatest", "is not a pinned version"],
+    ["v1.13.9+build.1", "is not a pinned version"],
+    ["v01.13.9", "is not a pinned version"],
+  ])("exactTagProblem(%s)", (text, expected) => {
+    const problem = exactTagProblem(text);
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toContain(expected);
   });
 });
 

@@ -10,6 +10,7 @@
 import { isIP } from "net";
 import { isRecord } from "../../../lib/guards";
 import { Mapping, PatchDocument, V1ALPHA1 } from "../documents";
+import { celSelectorProblems } from "./cel";
 
 type Rule = (body: Mapping) => string[];
 
@@ -49,6 +50,8 @@ const SRC = {
   bond8023ad: "network/bond.go validateFor8023AD",
   vlan: "network/vlan.go VLANConfigV1Alpha1.Validate",
   alias: "network/link_alias.go LinkAliasConfigV1Alpha1.Validate",
+  aliasCel: "network/link_alias.go Selector.Match.ParseBool(celenv.LinkLocator())",
+  diskCel: "block/volume_config.go DiskSelectorSpec.Match.ParseBool(celenv.DiskLocator())",
   ethernet: "network/ethernet.go EthernetConfigV1Alpha1.Validate",
   hostname: "network/hostname.go HostnameConfigV1Alpha1.Validate",
   resolver: "network/resolver.go NameserverConfig.Address (netip.Addr)",
@@ -133,6 +136,7 @@ const linkAlias: Rule = (body) => {
   }
   const selector = isRecord(body.selector) ? str(body.selector.match) : undefined;
   if (!selector) problems.push(`selector.match: link selector is required${cite(SRC.alias)}`);
+  else for (const reason of celSelectorProblems(selector, "link")) problems.push(`selector.match: ${reason}${cite(SRC.aliasCel)}`);
   return problems;
 };
 
@@ -185,6 +189,7 @@ const userVolume: Rule = (body) => {
     const provisioning = isRecord(body.provisioning) ? body.provisioning : {};
     const selector = isRecord(provisioning.diskSelector) ? str(provisioning.diskSelector.match) : undefined;
     if (!selector) problems.push(`provisioning.diskSelector.match: disk selector is required${cite(SRC.userVolume)}`);
+    else for (const reason of celSelectorProblems(selector, "disk")) problems.push(`provisioning.diskSelector.match: ${reason}${cite(SRC.diskCel)}`);
     const fs = isRecord(body.filesystem) ? body.filesystem.type : undefined;
     if (fs !== undefined && fs !== "xfs" && fs !== "ext4") problems.push(`filesystem.type: unsupported filesystem type ${String(fs)}${cite(SRC.userVolume)}`);
   }
