@@ -123,8 +123,7 @@ export class Redactor {
     if (strict || isSecretKey(key, value)) return this.placeholder(value, where, path);
     if (typeof value === "number") return value;
     const text = String(value);
-    if (this.origins.isSecret(text)) return this.secretString(text, where, path);
-    if (looksLikeCredential(text) && this.origins.withMockIds(text) === text) return this.placeholder(text, where, path);
+    if (this.origins.isSecret(text) || (looksLikeCredential(text) && this.origins.withMockIds(text) === text)) return this.secretString(text, where, path);
     return this.relativise(this.origins.withMockIds(text));
   }
 
