@@ -1,6 +1,8 @@
 /**
- * Render redaction inside a secret is an allow-list: a realistic token the mocks never
- * marked still becomes a placeholder; only a certificate (public by nature) stays.
+ * Render redaction inside a secret goes leaf by leaf: a leaf the run knows as secret, one
+ * under a secret-named key and one that looks like a credential become placeholders (a
+ * realistic token the mocks never marked included); every other value stays in clear, and
+ * a certificate (public by nature) stays. Talos's wholly secret inputs keep the allow-list.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -8,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { MockSecret } from "../harness";
 import { OriginIndex } from "../tools/render/origins";
-import { isPublicCertificate, Redactor } from "../tools/render/redact";
+import { isPublicCertificate, isSecretKey, looksLikeCredential, Redactor, WhollySecret } from "../tools/render/redact";
 
 function certificate(): { cert: string; key: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redact-"));
@@ -39,6 +41,44 @@ describe("Redactor inside a secret", () => {
     expect(cleaned.immutable).toBe(true);
     expect(JSON.stringify(cleaned)).not.toContain(realisticToken);
     expect(redactor.placeholders).toBe(3);
+  });
+
+  it("shows every leaf that is not a secret: names, numbers, addresses, modes", () => {
+    const redactor = new Redactor(new OriginIndex(new Set()), ["/nowhere"]);
+    const cleaned = redactor.clean(
+      new MockSecret({ cluster: { name: "infra", id: 1 }, k8sServiceHost: "127.0.0.1", routingMode: "native", topologyKey: "kubernetes.io/hostname", tls: { ca: { key, cert } }, apiToken: "short" }),
+      'kubernetes:helm.sh/v3:Release "cilium"',
+      "values",
+    ) as Record<string, unknown> & { tls: { ca: Record<string, string> } };
+    expect(cleaned).toMatchObject({ cluster: { name: "infra", id: 1 }, k8sServiceHost: "127.0.0.1", routingMode: "native", topologyKey: "kubernetes.io/hostname" });
+    expect(cleaned.tls.ca.cert).toBe(cert);
+    expect(cleaned.tls.ca.key).toMatch(/^<secret at /);
+    expect(cleaned.apiToken).toMatch(/^<secret at /);
+    expect(redactor.placeholders).toBe(2);
+  });
+
+  it("shows a secret YAML text the program built leaf by leaf", () => {
+    const redactor = new Redactor(new OriginIndex(new Set()), ["/nowhere"]);
+    const text = `cluster:\n  name: infra\n  id: 1\ntls:\n  ca:\n    key: ${JSON.stringify(key)}\n`;
+    const cleaned = redactor.clean(new MockSecret({ stringData: { "values.yaml": new MockSecret(text) } }), 'kubernetes:core/v1:Secret "values"') as { stringData: Record<string, string> };
+    expect(cleaned.stringData["values.yaml"]).toMatch(/^cluster:\n {2}name: infra\n {2}id: 1\ntls:\n {2}ca:\n {4}key: <secret at /);
+    expect(cleaned.stringData["values.yaml"]).not.toContain("PRIVATE KEY");
+  });
+
+  it("keeps the allow-list for wholly secret inputs", () => {
+    const redactor = new Redactor(new OriginIndex(new Set()), ["/nowhere"]);
+    const cleaned = redactor.clean(new WhollySecret({ cluster: { id: "plain-looking", name: "infra" } }), "invoke x") as { cluster: Record<string, string> };
+    expect(cleaned.cluster.id).toMatch(/^<secret at /);
+    expect(cleaned.cluster.name).toMatch(/^<secret at /);
+  });
+
+  it("tells secret keys and credential-shaped values", () => {
+    for (const k of ["token", "apiToken", "ca.key", "client-key", "password", "pin", "clusterSecret", "privateKey"]) expect(isSecretKey(k, "x")).toBe(true);
+    for (const k of ["name", "publicKey", "k8sServiceHost", "routingMode"]) expect(isSecretKey(k, "x")).toBe(false);
+    expect(isSecretKey("topologyKey", "kubernetes.io/hostname")).toBe(false);
+    expect(looksLikeCredential(realisticToken)).toBe(true);
+    expect(looksLikeCredential("cilium-gateway-external.kube-system.svc.cluster.local")).toBe(false);
+    expect(looksLikeCredential("infra")).toBe(false);
   });
 
   it("knows a certificate from a key or a header alone", () => {

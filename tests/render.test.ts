@@ -8,7 +8,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { MOCK_SECRET_MARKER, MockSecret, PROJECT_ROOT, RunResult, programResources, reveal, runProgram, sharedRun, stackNames } from "../harness";
 import { renderResult } from "../tools/render/index";
 import { parseArgs } from "../tools/render/cli";
@@ -94,11 +94,11 @@ describe("render of a fixture program", () => {
     expect(content).toContain("# chart: oci://quay.io/cilium/charts/cilium\n# version: 0.0.0-fixture\n");
     expect(content).toContain("# ignoreChanges: chart, version, values");
     expect(body(content)).toEqual({
-      // The whole values map is secret (one leaf is): by the allow-list, every leaf that is
-      // not a parseable certificate is a placeholder, plain-looking ones included.
-      cluster: { id: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.id>', name: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.cluster.name>' },
+      // The whole values map is secret (one leaf is): only the secret leaves are replaced,
+      // the cluster name and id and the plain certificate text stay in clear.
+      cluster: { id: 1, name: "demo" },
       extraConfig: { "api-token": "<secret from stack config render-fixture:apiToken>" },
-      tls: { ca: { cert: '<secret at kubernetes:helm.sh/v3:Release "cilium" values.tls.ca.cert>', key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
+      tls: { ca: { cert: "plain certificate", key: '<secret from tls:index/privateKey:PrivateKey "mesh-ca-key" output privateKeyPem>' } },
     });
     expect(body(file("helm/releases.yaml"))).toEqual([
       expect.objectContaining({ release: "cilium", namespace: "kube-system", version: "0.0.0-fixture", values: "helm/kube-system-cilium.values.yaml" }),
@@ -203,14 +203,19 @@ describe.each(stackNames(PROJECT_ROOT))("render of stack %s", (stack) => {
     if (handlesSecrets) expect(all).toMatch(PLACEHOLDER);
   });
 
-  it("writes a patch file for every node the program configures", () => {
+  it("writes a patch file and a merged machine config for every node the program configures", () => {
     const applies = result.resources.filter((r) => r.type === CONFIGURATION_APPLY);
     for (const apply of applies) {
       const node = String(reveal(apply.inputs.node));
       expect(text(`talos/${node}.yaml`)).toContain(`Applied by ${subject(apply)}.`);
+      // The merged config is a YAML stream whose v1alpha1 document names the node's machine type.
+      const merged = parseAllDocuments(text(`talos/${node}.machineconfig.yaml`)).map((d) => d.toJS() as { machine?: { type?: string } });
+      expect(merged[0].machine?.type).toMatch(/^(controlplane|worker)$/);
     }
     const configs = result.invokes.filter((i) => i.token === GET_CONFIGURATION).length;
-    expect([...first.keys()].filter((f) => f.startsWith("talos/"))).toHaveLength(Math.max(applies.length, configs));
+    const talosFiles = [...first.keys()].filter((f) => f.startsWith("talos/"));
+    expect(talosFiles.filter((f) => !f.endsWith(".machineconfig.yaml"))).toHaveLength(Math.max(applies.length, configs));
+    expect(talosFiles.filter((f) => f.endsWith(".machineconfig.yaml"))).toHaveLength(configs);
   });
 
   it("writes a values file for every Helm release and a file for every Kubernetes object", () => {
@@ -340,5 +345,41 @@ describe("render: who owns the Helm releases", () => {
   it("renders no ownership section for a program without a bootstrap output", async () => {
     const result = await sharedRun({ stack: "dev", projectRoot: FIXTURE });
     expect(renderResult(result, FIXTURE).summary).not.toContain("## Who owns the Helm releases");
+  });
+});
+
+describe("render: what a reviewer sees of the real program", () => {
+  it("fresh infra cluster: Cilium's non-secret values in clear, its secret leaves redacted", async () => {
+    const result = await runProgram({ stack: "infra", ...generatingPki("infra", { "k8s-gitops:talos.bootstrapped": false }) });
+    expect(result.error).toBeUndefined();
+    const rendered = renderResult(result, PROJECT_ROOT);
+    const values = parse(rendered.files.get("helm/kube-system-cilium.values.yaml") ?? "") as Record<string, unknown> & { cluster: unknown; tls?: { ca?: { key?: unknown } } };
+    expect(values.cluster).toEqual({ name: "infra", id: 1 });
+    expect(values.k8sServiceHost).toBe("127.0.0.1");
+    expect(values.routingMode).toBe("native");
+    expect(String(values.tls?.ca?.key)).toMatch(/^<secret from tls:index\/privateKey:PrivateKey "clustermesh-ca-key" output privateKeyPem/);
+    for (const needle of secretNeedles(result)) expect([...rendered.files.values()].some((f) => f.includes(needle))).toBe(false);
+  });
+
+  it("adopted infra cluster: each node's merged machine config holds the generated base and the node's patches, the token redacted", async () => {
+    const result = await sharedRun({ stack: "infra" });
+    const files = renderResult(result, PROJECT_ROOT).files;
+    const docs = parseAllDocuments(files.get("talos/10.25.11.12.machineconfig.yaml") ?? "").map((d) => d.toJS() as Record<string, unknown>);
+    const v1alpha1 = docs[0] as { cluster: { clusterName: string; network: { podSubnets: string[] } }; machine: { type: string; token: string } };
+    // From the generated base.
+    expect(v1alpha1.cluster.clusterName).toBe("infra");
+    expect(v1alpha1.machine.type).toBe("controlplane");
+    expect(v1alpha1.machine.token).toMatch(/^<secret /);
+    // From the patches: derived from config and generated per node.
+    expect(v1alpha1.cluster.network.podSubnets).toEqual(["10.244.0.0/16"]);
+    expect(docs).toContainEqual({ apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "off", hostname: "infra-02" });
+    // The clustermesh values Secret: one YAML text, shown leaf by leaf.
+    const secret = parse(files.get("kubernetes/secret-kube-system-cilium-clustermesh-values.yaml") ?? "") as { stringData: Record<string, string> };
+    const meshValues = parse(secret.stringData["values.yaml"]) as { cluster: unknown; tls: { ca: { key: string } } };
+    expect(meshValues.cluster).toEqual({ name: "infra", id: 1 });
+    expect(meshValues.tls.ca.key).toMatch(/^<secret from tls:index\/privateKey:PrivateKey "clustermesh-ca-key"/);
+    // Mock identifiers are placeholders, not ids that look real.
+    expect(files.get("outputs.yaml")).toMatch(/<mock id: cloudflare:index\/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared "[^"]+" id>/);
+    for (const content of files.values()) expect(content).not.toMatch(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/);
   });
 });

@@ -3,6 +3,7 @@
  * RunResult always yields the same files, byte for byte.
  *
  *   talos/<node>.yaml              each node's machine-config patches
+ *   talos/<node>.machineconfig.yaml  each node's merged machine config (secrets redacted)
  *   helm/<ns>-<release>.values.yaml each release's values (chart and version in the header)
  *   helm/releases.yaml             every release with chart and version
  *   kubernetes/<kind>-<ns>-<name>.yaml  each Kubernetes object
@@ -45,6 +46,7 @@ export function renderResult(result: RunResult, projectRoot: string): Render {
   const kubernetes = renderKubernetes(result, redactor, names);
   const files = new Map<string, string>();
   for (const item of [...talos, ...helm, ...kubernetes]) files.set(item.file, item.content);
+  for (const node of talos) if (node.merged) files.set(node.merged.file, node.merged.content);
   if (helm.length > 0) files.set("helm/releases.yaml", helmIndex(helm));
   files.set("resources.yaml", resourcesFile(result, redactor));
   files.set("invokes.yaml", invokesFile(result, redactor));

@@ -26,6 +26,16 @@ export interface Leaf {
   readonly secret: boolean;
 }
 
+/** How the mocks' identifiers look (harness/mocks.ts hex/uuid): hex runs and UUIDs. */
+export const MOCK_ID_SHAPE = /^([0-9a-f]{16,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** Output paths that hold an identifier: `id`, `uuid`, `zoneId`, `account.id`, `items[x].id`. */
+const ID_PATH = /(^|\.|\])(id|uuid|[A-Za-z]+Id)$/;
+
+/** `text` with a hex-looking identifier replaced, for source descriptions. */
+function idless(text: string): string {
+  return MOCK_ID_SHAPE.test(text) ? "<id>" : text;
+}
+
 /** Strings shorter than this are too common ("true", "v1", names) to say where they came from. */
 const MIN_ORIGIN_LENGTH = 8;
 /** Only values at least this long are looked for inside longer strings (a PEM inside a kubeconfig). */
@@ -63,7 +73,7 @@ function scalarInputs(inputs: Record<string, unknown>): string {
     .sort((a, b) => rank(a) - rank(b) || compare(a, b))
     .slice(0, 2)
     .map((k) => {
-      const text = String(inputs[k]);
+      const text = idless(String(inputs[k]));
       return `${k}=${text.length > 24 ? `${text.slice(0, 23)}…` : text}`;
     })
     .join(" ");
@@ -85,6 +95,8 @@ export function invokeSource(invoke: Pick<Invocation, "token" | "inputs">): stri
 export class OriginIndex {
   private readonly exact = new Map<string, Origin>();
   private readonly embedded: [string, Origin][] = [];
+  /** Identifiers the mocks made up (resource ids, uuids, the offline account id) → where from. */
+  private readonly ids = new Map<string, Origin>();
   private secretPattern?: { readonly size: number; readonly pattern: RegExp };
 
   constructor(private readonly sensitiveValues: ReadonlySet<string>) {}
@@ -99,6 +111,7 @@ export class OriginIndex {
     }
     for (const [name, value] of Object.entries(OFFLINE_ENV).sort(([a], [b]) => compare(a, b))) {
       index.add(value, { source: `environment variable ${name}`, detail: "", secret: value.includes(MOCK_SECRET_MARKER) });
+      if (MOCK_ID_SHAPE.test(value)) index.ids.set(value, { source: `environment variable ${name}`, detail: "", secret: false });
     }
     // In the order the program asked: the first producer of a value is its origin, later
     // ones only pass it on.
@@ -114,6 +127,9 @@ export class OriginIndex {
     const echoed = new Set(leaves(reveal(inputs)).map((l) => l.value));
     for (const leaf of leaves(normalise(produced))) {
       if (echoed.has(leaf.value)) continue;
+      if (ID_PATH.test(leaf.path) && MOCK_ID_SHAPE.test(leaf.value) && !this.ids.has(leaf.value)) {
+        this.ids.set(leaf.value, { source, detail: `${kind} ${leaf.path}`, secret: false });
+      }
       this.add(leaf.value, { source, detail: `${kind} ${leaf.path}`, secret: leaf.secret || this.isSecretMatter(leaf.value) });
     }
   }
@@ -121,7 +137,7 @@ export class OriginIndex {
   private addResource(result: RunResult, resource: RegisteredResource): void {
     if (!resource.custom) return;
     try {
-      const { state } = result.world.newResource({
+      const { id, state } = result.world.newResource({
         type: resource.type,
         name: resource.name,
         inputs: reveal(resource.inputs) as Record<string, unknown>,
@@ -129,6 +145,7 @@ export class OriginIndex {
         id: undefined,
         custom: true,
       });
+      if (typeof id === "string" && MOCK_ID_SHAPE.test(id) && !this.ids.has(id)) this.ids.set(id, { source: subject(resource), detail: "id", secret: false });
       this.addProduced(state, resource.inputs, subject(resource), "output");
     } catch {
       // The mock refused (a missing stack, a missing item): the program got nothing from it.
@@ -160,6 +177,18 @@ export class OriginIndex {
     if (value.length < MIN_ORIGIN_LENGTH || this.exact.has(value)) return;
     this.exact.set(value, origin);
     if (value.length >= MIN_EMBEDDED_LENGTH) this.embedded.push([value, origin]);
+  }
+
+  /**
+   * `text` with every identifier the mocks made up replaced by `<mock id: SOURCE DETAIL>`,
+   * so a render never shows an id that looks real but names nothing.
+   */
+  withMockIds(text: string): string {
+    let out = text;
+    for (const [id, origin] of this.ids) {
+      if (out.includes(id)) out = out.split(id).join(`<mock id: ${origin.detail ? `${origin.source} ${origin.detail}` : origin.source}>`);
+    }
+    return out;
   }
 
   findExact(value: string): Origin | undefined {

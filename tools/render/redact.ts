@@ -10,16 +10,55 @@
  *   <secret at WHERE PATH>             no known source; WHERE/PATH is where it enters the plan
  *   <redacted plain value ...>         a plain (non-secret) value that holds secret material
  *
- * Inside a secret object the rule is an allow-list: every string or number leaf becomes a
- * placeholder unless it is known public: a PEM certificate (parsed, not a key), or the
- * base64 of one. Recognising secrets by what they look like would keep any realistic
- * token the mocks did not mark. Booleans and null carry no secret material and stay.
+ * Inside a secret object (Pulumi marks a whole map secret when one leaf is, e.g. Helm
+ * values or a Secret's YAML) each leaf is judged on its own, so a reviewer sees every value
+ * that is not a secret. A leaf is replaced when it is secret material the run knows of
+ * (what a mock returned as secret, a mock sensitive value, a `secure:` config value), when
+ * its key names a secret (`token`, `key`, `password`, `pin`, ...), or when it looks like a
+ * credential (a private key, a JWT, a long unbroken run of base64/hex with digits). A PEM
+ * certificate (parsed, not a key) stays. A secret string that the program built as a YAML
+ * or JSON document (no single source produced it) is shown as that document with the same
+ * rule applied to its leaves.
+ *
+ * Inputs that are secret through and through (Talos machine secrets and client
+ * configuration, WhollySecret) keep the stricter allow-list: every string or number leaf
+ * becomes a placeholder unless it is a certificate. Booleans and null carry no secret
+ * material and stay.
  */
+import { parse, stringify } from "yaml";
 import { MockSecret } from "../../harness";
+import { isRecord } from "../../lib/guards";
 import { parsePemCertificates } from "../../stacks/pem";
 import { Origin, OriginIndex, decodeBase64Text, joinPath } from "./origins";
 
 export const PLACEHOLDER = /<(secret (from|built from|at) |redacted plain value)[^>]*>/g;
+
+/** A value secret as a whole (every leaf), not merely marked secret because one leaf is. */
+export class WhollySecret extends MockSecret {}
+
+/** Keys whose value is a secret whatever it looks like (camelCase, kebab, snake or dotted suffix). */
+const SECRET_KEY = /(^|[-_.]|[a-z0-9])(key|token|secret|password|passwd|passphrase|credentials?|pin|privatekey)$/i;
+/** Keys that end like SECRET_KEY but hold public material. */
+const PUBLIC_KEY_NAMES = /(^|[-_.])(publickey|public-key|public_key|pubkey|keyid|key-id)$/i;
+
+/**
+ * Whether `key` names a secret for this `value`. A `...key` whose value is a qualified name
+ * (`topologyKey: kubernetes.io/hostname`, a selector's `key: io.cilium/bgp-announce`) is a
+ * label key, not key material.
+ */
+export function isSecretKey(key: string, value: unknown = undefined): boolean {
+  if (!SECRET_KEY.test(key) || PUBLIC_KEY_NAMES.test(key)) return false;
+  const labelKey = /key$/i.test(key) && typeof value === "string" && /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\/[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)?$/.test(value) && /[./]/.test(value);
+  return !labelKey;
+}
+
+/** Looks like credential material: a private key, a JWT, or a long unbroken base64/hex run with digits. */
+export function looksLikeCredential(value: string): boolean {
+  const text = decodeBase64Text(value) ?? value;
+  if (/PRIVATE KEY-----/.test(text)) return true;
+  if (/^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_=-]{20,}$/.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
 
 function describe(origin: Origin): string {
   return origin.detail ? `${origin.source} ${origin.detail}` : origin.source;
@@ -51,11 +90,12 @@ export class Redactor {
       const inner = value.value;
       // A secret object (Pulumi marks a whole map secret when one leaf is): keep the
       // structure, replace the leaves that are secret.
-      if (inner !== null && typeof inner === "object") return this.cleanSecret(inner, where, path);
+      if (inner !== null && typeof inner === "object") return this.cleanSecret(value, where, path);
+      if (typeof inner === "string" && !(value instanceof WhollySecret)) return this.secretString(inner, where, path);
       return this.placeholder(inner, where, path);
     }
     if (typeof value === "string") {
-      if (!this.origins.isSecret(value)) return this.relativise(value);
+      if (!this.origins.isSecret(value)) return this.relativise(this.origins.withMockIds(value));
       if (insideSecret) return this.placeholder(value, where, path);
       this.leaked.add(`${where} ${path}`.trim());
       const origins = this.secretOrigins(value);
@@ -68,16 +108,44 @@ export class Redactor {
     );
   }
 
-  /** A secret object's structure with every leaf not known to be public replaced. */
-  private cleanSecret(value: unknown, where: string, path: string): unknown {
-    if (value instanceof MockSecret) return this.cleanSecret(value.value, where, path);
-    if (Array.isArray(value)) return value.map((v, i) => this.cleanSecret(v, where, joinPath(path, i)));
+  /**
+   * A secret object's structure with its secret leaves replaced (see the module comment);
+   * `strict`: every leaf not known to be public (WhollySecret).
+   */
+  private cleanSecret(value: unknown, where: string, path: string, strict = false, key = ""): unknown {
+    if (value instanceof MockSecret) return this.cleanSecret(value.value, where, path, strict || value instanceof WhollySecret, key);
+    if (Array.isArray(value)) return value.map((v, i) => this.cleanSecret(v, where, joinPath(path, i), strict, key));
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.cleanSecret(v, where, joinPath(path, k))]));
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, this.cleanSecret(v, where, joinPath(path, k), strict, k)]));
     }
     if (typeof value === "boolean" || value === null || value === undefined) return value;
     if (typeof value === "string" && isPublicCertificate(value)) return this.relativise(value);
-    return this.placeholder(value, where, path);
+    if (strict || isSecretKey(key, value)) return this.placeholder(value, where, path);
+    if (typeof value === "number") return value;
+    const text = String(value);
+    if (this.origins.isSecret(text) || (looksLikeCredential(text) && this.origins.withMockIds(text) === text)) return this.secretString(text, where, path);
+    return this.relativise(this.origins.withMockIds(text));
+  }
+
+  /**
+   * A secret string: its source's placeholder when one source produced it; a document the
+   * program built (YAML or JSON mapping) shown with its leaves cleaned; else a placeholder.
+   */
+  private secretString(text: string, where: string, path: string): string {
+    if (this.origins.findExact(text) === undefined && /\n/.test(text.trim())) {
+      let doc: unknown;
+      try {
+        doc = parse(text);
+      } catch {
+        doc = undefined;
+      }
+      if (isRecord(doc) && Object.keys(doc).length > 0) {
+        const cleaned = this.cleanSecret(doc, where, path);
+        const out = stringify(cleaned, { lineWidth: 0 });
+        if (!this.origins.isSecretMatter(out)) return out;
+      }
+    }
+    return this.placeholder(text, where, path);
   }
 
   /** Where a plain value held secret material (a leak in the program), sorted. */

@@ -57,7 +57,7 @@ export function summary(input: SummaryInput): string {
     table(["function", "count"], [...invokesPerToken.entries()].sort(([a], [b]) => compare(a, b))),
   ];
   if (input.talos.length > 0) {
-    sections.push("", "## Talos nodes", "", table(["node", "machine type", "patches", "file"], input.talos.map((n) => [n.node, n.machineType, n.patches, n.file])));
+    sections.push("", "## Talos nodes", "", table(["node", "machine type", "patches", "file", "merged config"], input.talos.map((n) => [n.node, n.machineType, n.patches, n.file, n.merged?.file ?? "-"])));
   }
   if (input.helm.length > 0) {
     sections.push(

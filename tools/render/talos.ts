@@ -17,8 +17,9 @@ import type { NodePatch } from "../../components/talos/plan";
 import { Invocation, MockSecret, RegisteredResource, RunResult, normalise, reveal } from "../../harness";
 import { FileNames, naturalCompare, subject } from "./names";
 import { formatProblems, ProjectError } from "../../lib/problems";
-import { Redactor } from "./redact";
+import { Redactor, WhollySecret } from "./redact";
 import { comment, toYaml } from "./yaml";
+import { generatedBase, mergedMachineConfig } from "./machine-config";
 
 export const GET_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
 export const CONFIGURATION_APPLY = "talos:machine/configurationApply:ConfigurationApply";
@@ -41,7 +42,7 @@ export const TALOS_SECRET_INPUTS: Readonly<Record<string, readonly string[]>> = 
 /** `inputs` with the token's secret inputs wrapped as secrets. */
 export function markTalosSecrets(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const secret = TALOS_SECRET_INPUTS[token] ?? [];
-  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, secret.includes(k) && !(v instanceof MockSecret) ? new MockSecret(v) : v]));
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, secret.includes(k) ? new WhollySecret(v instanceof MockSecret ? v.value : v) : v]));
 }
 
 /** The plan and the program disagree about a node's patches. */
@@ -53,6 +54,8 @@ export interface TalosNodeRender {
   readonly patches: number;
   readonly file: string;
   readonly content: string;
+  /** The node's merged machine config (talos/<node>.machineconfig.yaml), when it has a generating invoke. */
+  readonly merged?: { readonly file: string; readonly content: string };
 }
 
 interface Pairing {
@@ -179,6 +182,21 @@ export function renderTalos(result: RunResult, redactor: Redactor, files: FileNa
       toYaml(otherInputs).replace(/\n$/, ""),
     ].join("\n");
     const content = comment(header) + patches.map(([label, patch]) => patchDocument(label, patch)).join("");
-    return { node, machineType, patches: patches.length, file: files.take("talos", node, ".yaml"), content };
+    const file = files.take("talos", node, ".yaml");
+    const base = invoke ? generatedBase(result, invoke) : undefined;
+    let merged: TalosNodeRender["merged"];
+    if (base !== undefined) {
+      const config = mergedMachineConfig(base, [...generated.patches, ...applied.patches], redactor, where);
+      const mergedHeader = [
+        `Machine configuration of node ${node} (${machineType}) as Talos holds it once the patches in`,
+        `${file} are merged over what getConfiguration generates, by Talos's merge rules`,
+        "(components/talos/rules/merge.ts: documents matched by apiVersion/kind/name; maps merged, lists appended,",
+        "scalars replaced). Secrets are placeholders, every other value is as the node receives it.",
+        "Under the mocks the generated base is a stand-in for the provider's full document.",
+        ...(config.unapplied.length > 0 ? ["", "Not applied here ($patch: delete, which Talos applies):", ...config.unapplied.map((u) => `  ${u}`)] : []),
+      ].join("\n");
+      merged = { file: files.take("talos", `${node}.machineconfig`, ".yaml"), content: comment(mergedHeader) + config.yaml };
+    }
+    return { node, machineType, patches: patches.length, file, content, merged };
   });
 }
