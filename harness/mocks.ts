@@ -53,6 +53,11 @@ export interface MockWorldOptions {
    * StackReference, a `get` and an `import` are read from the provider at preview too.
    */
   readonly unknownOutputs?: boolean;
+  /**
+   * The schematic ID Image Factory answers. Default: the SHA-256 of the posted text, which is
+   * the factory's answer when the program posts the canonical form the factory hashes.
+   */
+  readonly imageFactorySchematicId?: string;
 }
 
 export function hex(...parts: string[]): string {
@@ -217,7 +222,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
         };
       }
       case "talos:imageFactory/schematic:Schematic":
-        return { id: hex(String(inputs.schematic ?? "")), state: { ...inputs } };
+        return { id: this.options.imageFactorySchematicId ?? hex(String(inputs.schematic ?? "")), state: { ...inputs } };
       case "kubernetes:helm.sh/v3:Release":
         return {
           ...id(`${String(inputs.namespace ?? "default")}/${String(inputs.name ?? args.name)}`),

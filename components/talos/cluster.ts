@@ -285,6 +285,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.registerOutputs({
       nodes: this.nodes,
       schematicId: this.schematicId,
+      // Consumed here so the factory's answer is checked wherever it is known, previews included.
+      factorySchematicId: image.checkedSchematicId,
       installerImage: this.installerImage,
       kubeconfig: this.kubeconfig,
       talosconfig: this.talosconfig,
