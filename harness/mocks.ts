@@ -10,7 +10,8 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { PKI_FIELDS } from "../components/talos/rules/pki";
-import { sensitiveFormsOf, talosPkiItem as fixturePkiItem } from "./pki-fixtures";
+import { issueClientCertificate } from "../lib/x509";
+import { sensitiveFormsOf, talosPkiFixtures, talosPkiItem as fixturePkiItem } from "./pki-fixtures";
 import { secretEnvelope } from "./values";
 
 export const MOCK_SECRET_MARKER = "MOCK-SECRET";
@@ -45,6 +46,15 @@ export interface MockWorldOptions {
   readonly runningDefault?: { talos: string; kubernetes: string };
   /** etcd members beyond those of the answering control planes (e.g. a removed node's). */
   readonly extraEtcdMembers?: readonly { id: string; hostname: string; peerUrls: string[]; learner: boolean }[];
+  /**
+   * Whose PKI the running nodes hold: the certificates they present to the observation on
+   * their Talos API (50000) and Kubernetes API (6443) are signed by this fixture item's OS
+   * and Kubernetes CAs (harness/pki-fixtures.ts, e.g. `other-cluster`). Default: the Talos
+   * PKI item the program read, as on a cluster whose item is right.
+   */
+  readonly runningPki?: string;
+  /** What `tools/day2.ts observe` itself does: `fails` as a crash of the tool (not of talosctl) would. */
+  readonly observeTool?: "fails";
   /**
    * A first `pulumi preview`: every resource the run registers is a create, so the engine
    * answers with the inputs it was given and leaves the id and every computed output
@@ -116,10 +126,13 @@ export class MockWorld implements pulumi.runtime.Mocks {
     }
     if (custom) {
       // A test's own PKI item: its secret forms count for the leak scan like the default's.
-      if (/-talos$/.test(title)) for (const form of sensitiveFormsOf(custom)) this.sensitiveValues.add(form);
+      if (/-talos$/.test(title)) {
+        for (const form of sensitiveFormsOf(custom)) this.sensitiveValues.add(form);
+        this.readPki = custom;
+      }
       return custom;
     }
-    if (/-talos$/.test(title)) return this.talosPkiItem(title);
+    if (/-talos$/.test(title)) return (this.readPki = this.talosPkiItem(title));
     return {
       OP_CONNECT_TOKEN: this.sensitive(`${title}-connect-token`),
       credential: this.sensitive(`${title}-credential`),
@@ -301,8 +314,35 @@ export class MockWorld implements pulumi.runtime.Mocks {
     }
   }
 
+  /** The Talos PKI item last read: what the nodes hold unless `runningPki` says otherwise. */
+  private readPki?: Record<string, string>;
+  private readonly presented = new Map<string, string>();
+
+  /** The leaf a node presents on one port, signed by the CA the running nodes hold. */
+  private presentedCertificate(address: string, port: number): { certificate?: string; error?: string } {
+    const pki = this.options.runningPki ? talosPkiFixtures()[this.options.runningPki] : this.readPki;
+    if (!pki) return { error: "no Talos PKI in this world" };
+    const [crt, key] = port === 6443 ? ["CLUSTER_CA_CRT", "CLUSTER_CA_KEY"] : ["MACHINE_CA_CRT", "MACHINE_CA_KEY"];
+    const cacheKey = `${pki[crt]}|${address}|${port}`;
+    let pem = this.presented.get(cacheKey);
+    if (!pem) {
+      const decode = (v: string) => Buffer.from(v, "base64").toString("utf8");
+      pem = issueClientCertificate({
+        ca: { certificatePem: decode(pki[crt]), privateKeyPem: decode(pki[key]) },
+        organizations: [],
+        commonName: address,
+        keyUsage: ["digitalSignature"],
+        notBefore: new Date("2026-01-01T00:00:00Z"),
+        notAfter: new Date("2036-01-01T00:00:00Z"),
+        label: `mock-serving/${address}/${port}`,
+      }).certificatePem;
+      this.presented.set(cacheKey, pem);
+    }
+    return { certificate: pem };
+  }
+
   /** stdout of `tools/day2.ts observe` (components/talos/day2/runner.ts `observe`) for this world. */
-  private day2Observation(spec: { nodes: { address: string; role: string }[] }): string {
+  private day2Observation(spec: { nodes: { address: string; role: string }[]; certificates?: boolean }): string {
     const nodes = spec.nodes.map((n) => {
       const running = this.options.talosNodes?.[n.address] === undefined ? this.options.runningDefault : this.options.talosNodes[n.address];
       return running ? { address: n.address, talos: running.talos, kubernetes: running.kubernetes } : { address: n.address };
@@ -310,7 +350,12 @@ export class MockWorld implements pulumi.runtime.Mocks {
     const members = spec.nodes
       .filter((n, i) => n.role === "controlplane" && nodes[i].talos)
       .map((n) => ({ id: hex("member", n.address).slice(0, 16), hostname: n.address, peerUrls: [`https://${n.address}:2380`], learner: false }));
-    return JSON.stringify({ nodes, etcdMembers: [...members, ...(this.options.extraEtcdMembers ?? [])] });
+    const certificates = spec.certificates
+      ? spec.nodes
+          .filter((_, i) => nodes[i].talos)
+          .flatMap((n) => [50000, ...(n.role === "controlplane" ? [6443] : [])].map((port) => ({ address: n.address, port, ...this.presentedCertificate(n.address, port) })))
+      : undefined;
+    return JSON.stringify({ nodes, etcdMembers: [...members, ...(this.options.extraEtcdMembers ?? [])], ...(certificates ? { certificates } : {}) });
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -318,7 +363,11 @@ export class MockWorld implements pulumi.runtime.Mocks {
     switch (args.token) {
       case "command:local:run": {
         const env = (inputs.environment ?? {}) as Record<string, string>;
-        const spec = JSON.parse(env.DAY2_SPEC ?? "{}") as { action?: string; nodes: { address: string; role: string }[] };
+        const spec = JSON.parse(env.DAY2_SPEC ?? "{}") as { action?: string; nodes: { address: string; role: string }[]; certificates?: boolean };
+        // The command provider answers a non-zero exit as an error of the invoke.
+        if (spec.action === "observe" && this.options.observeTool === "fails") {
+          throw Object.assign(new Error("exit status 1"), { details: "exit status 1: Error: Cannot find module 'ts-node/dist/bin'" });
+        }
         const stdout = spec.action === "observe" ? this.day2Observation(spec) : "";
         return { ...inputs, stdout, stderr: "" };
       }

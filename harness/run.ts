@@ -92,6 +92,8 @@ export interface RunResult {
   readonly invokes: Invocation[];
   readonly outputs: Record<string, StackOutput>;
   readonly warnings: string[];
+  /** What the program logged as info (e.g. the day-2 preflight verdict). */
+  readonly infos: string[];
   /** What failed the run, as `pulumi up` would report it; undefined when it succeeded. */
   readonly error?: Error;
   readonly world: MockWorld;
@@ -318,10 +320,16 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     ? { ...Object.fromEntries(Object.keys(OFFLINE_ENV).concat(["OP_SERVICE_ACCOUNT_TOKEN"]).map((k) => [k, undefined])), ...options.env }
     : { OP_SERVICE_ACCOUNT_TOKEN: undefined, ...OFFLINE_ENV, ...options.env };
 
-  const log = pulumi.log as { warn: (msg: string, ...rest: unknown[]) => Promise<void> };
+  const infos: string[] = [];
+  const log = pulumi.log as { warn: (msg: string, ...rest: unknown[]) => Promise<void>; info: (msg: string, ...rest: unknown[]) => Promise<void> };
   const originalWarn = log.warn;
+  const originalInfo = log.info;
   log.warn = (msg: string) => {
     warnings.push(msg);
+    return Promise.resolve();
+  };
+  log.info = (msg: string) => {
+    infos.push(msg);
     return Promise.resolve();
   };
   const failures: Error[] = [];
@@ -360,6 +368,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
   } finally {
     restoreStackFrames();
     log.warn = originalWarn;
+    log.info = originalInfo;
     invokeSecrets.restore();
     hostProcess.off("unhandledRejection", onRejection);
     running = false;
@@ -377,6 +386,7 @@ export async function runProgram(options: RunOptions): Promise<RunResult> {
     invokes,
     outputs,
     warnings,
+    infos,
     error: failures[0],
     world,
     config,

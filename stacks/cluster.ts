@@ -8,7 +8,9 @@
  * bootstrap (phase 0 CRDs, phase 1 charts, phase 2 hand-off to Flux) → edge (tunnel,
  * scoped tokens) and the writes of generated material to 1Password.
  */
+import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
+import type { Day2Plan } from "../components/talos/day2/plan";
 import { CloudflareEdge } from "../components/cloudflare/edge";
 import { cloudflareProvider } from "../components/cloudflare/provider";
 import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
@@ -29,13 +31,20 @@ export interface ClusterOutputs {
   readonly [name: string]: unknown;
 }
 
-export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle): ClusterOutputs {
+/** What the program set up before composing the cluster (stacks/program.ts). */
+export interface Preflighted {
+  /** The 1Password provider, when 1Password is configured. */
+  readonly onepassword?: onepassword.Provider;
+  /** A running cluster's preflight plan (stacks/preflight.ts). */
+  readonly day2Plan?: Day2Plan;
+}
+
+export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle, early?: Preflighted): ClusterOutputs {
   const settings = clusterSettings(config);
 
-  // Secrets: 1Password provider and the reads the bootstrap needs.
-  const onepassword = config.credentials.onepassword
-    ? onePasswordProvider("onepassword", config.credentials.onepassword)
-    : undefined;
+  // Secrets: 1Password provider (made before the preflight when the program made it) and the reads the bootstrap needs.
+  const onepassword =
+    early?.onepassword ?? (config.credentials.onepassword ? onePasswordProvider("onepassword", config.credentials.onepassword) : undefined);
   // The vault external-secrets reads, where generated kubernetes/<cluster>/... items go.
   const clusterVault = onepassword ? vaultUuid(config.onepassword.clusterVault, onepassword) : undefined;
   // Secret: the token external-secrets reaches 1Password Connect with.
@@ -43,7 +52,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
-  const talos = new TalosCluster("talos", talosClusterArgs(config, lifecycle.recorded, onepassword));
+  const talos = new TalosCluster("talos", talosClusterArgs(config, lifecycle.recorded, onepassword, early?.day2Plan));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 

@@ -24,6 +24,8 @@ export interface Lifecycle {
   readonly recorded: RecordedLifecycle;
   /** Flux owns the bootstrap releases: the program registers none. */
   readonly fluxOwnsReleases: boolean;
+  /** The talosconfig the previous run exported (secret); absent on a stack that has none. */
+  readonly previousTalosconfig?: pulumi.Output<string>;
 }
 
 /** Where runs before the item record moved into `lifecycle` listed the items they wrote. */
@@ -36,11 +38,24 @@ export function selfStackName(): string {
 
 /** The previous run's `lifecycle` output; empty on a stack that never completed a run. */
 export async function readRecordedLifecycle(): Promise<RecordedLifecycle> {
+  return (await readPreviousRun()).recorded;
+}
+
+/** The `talosconfig` output the previous run exported: what the preflight observes a generated-PKI cluster with. */
+const TALOSCONFIG_OUTPUT = "talosconfig";
+
+/** The previous run's lifecycle and its talosconfig (secret), through one self StackReference. */
+async function readPreviousRun(): Promise<{ recorded: RecordedLifecycle; talosconfig?: pulumi.Output<string> }> {
   const self = selfStackName();
   const ref = new pulumi.StackReference("lifecycle-previous-run", { name: self });
   const details = await ref.getOutputDetails(LIFECYCLE_OUTPUT);
   const legacyItems = await ref.getOutputDetails(LEGACY_ITEMS_OUTPUT);
-  return withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value);
+  const talosconfig = await ref.getOutputDetails(TALOSCONFIG_OUTPUT);
+  const text = talosconfig.secretValue ?? talosconfig.value;
+  return {
+    recorded: withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value),
+    ...(typeof text === "string" && text !== "" ? { talosconfig: pulumi.secret(text) } : {}),
+  };
 }
 
 /**
@@ -48,7 +63,7 @@ export async function readRecordedLifecycle(): Promise<RecordedLifecycle> {
  * naming every problem before any other resource is registered.
  */
 export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> {
-  const recorded = await readRecordedLifecycle();
+  const { recorded, talosconfig } = await readPreviousRun();
   const problems = pkiSwitchProblems({
     configured: config.talos.pki,
     bootstrapped: config.talos.bootstrapped,
@@ -59,7 +74,11 @@ export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> 
   if (problems.length > 0) {
     throw new ConfigError(problems.map((p) => ({ path: configPath(p.path.split(".")), message: p.message })));
   }
-  return { recorded, fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded) };
+  return {
+    recorded,
+    fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded),
+    ...(talosconfig ? { previousTalosconfig: talosconfig } : {}),
+  };
 }
 
 /** Items a run writes in one vault: the vault's name, and each title once its item exists. */

@@ -4,6 +4,8 @@ import { resolveMeshPeers } from "../components/clustermesh/peers";
 import { buildCluster, ClusterOutputs } from "./cluster";
 import { loadStackConfig } from "./config";
 import { resolveLifecycle } from "./lifecycle";
+import { resolvePreflight } from "./preflight";
+import { onePasswordProvider } from "../components/onepassword/provider";
 
 export async function program(): Promise<ClusterOutputs> {
   // Throws one ConfigError naming every problem before any resource is registered.
@@ -14,5 +16,10 @@ export async function program(): Promise<ClusterOutputs> {
   const mesh = await resolveMeshPeers(config);
   // This stack's previous run: whether Flux owns the releases; refuses an unconfirmed PKI switch.
   const lifecycle = await resolveLifecycle(config);
-  return buildCluster(config, mesh, lifecycle);
+  // The 1Password provider (a provider: registering it writes nothing) and, on a running
+  // cluster, the day-2 preflight: observed and decided now, so a refusal (preview or up)
+  // and `up`'s "cannot observe" are thrown before any other resource is registered.
+  const onepassword = config.credentials.onepassword ? onePasswordProvider("onepassword", config.credentials.onepassword) : undefined;
+  const day2Plan = await resolvePreflight(config, lifecycle, onepassword);
+  return buildCluster(config, mesh, lifecycle, { onepassword, day2Plan });
 }

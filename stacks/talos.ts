@@ -2,9 +2,15 @@
 import type * as onepassword from "@1password/pulumi-onepassword";
 import { ownedTitles, type RecordedLifecycle } from "../bootstrap/lifecycle";
 import type { TalosClusterArgs } from "../components/talos";
+import type { Day2Plan } from "../components/talos/day2/plan";
 import type { StackConfig } from "./config";
 
-export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycle, provider?: onepassword.Provider): TalosClusterArgs {
+export function talosClusterArgs(
+  config: StackConfig,
+  recorded: RecordedLifecycle,
+  provider?: onepassword.Provider,
+  day2Plan?: Day2Plan,
+): TalosClusterArgs {
   return {
     projectRoot: config.projectRoot,
     cluster: { name: config.cluster.name, endpoint: config.cluster.endpoint, bootstrapNode: config.cluster.bootstrapNode },
@@ -24,5 +30,6 @@ export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycl
       ownedTitles: ownedTitles(recorded, config.onepassword.talosVault),
     },
     onepassword: provider,
+    ...(day2Plan ? { day2Plan } : {}),
   };
 }

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import { vaultUuid } from "../onepassword/items";
 import { TalosDay2 } from "./day2/component";
-import { rollOrder } from "./day2/plan";
+import { rollOrder, type Day2Plan } from "./day2/plan";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
 import { derivedKubeconfigOutput, observerTalosconfig, talosTarget } from "./derived-credentials";
@@ -58,6 +58,11 @@ export interface TalosClusterArgs extends NodePatchSettings {
     readonly applyTimeout: string;
     readonly healthTimeout: string;
   };
+  /**
+   * A running cluster's preflight plan, decided from the observation before anything was
+   * registered (stacks/preflight.ts); required when `talos.bootstrapped`.
+   */
+  readonly day2Plan?: Day2Plan;
   /**
    * The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it), and
    * the titles this stack recorded as written in its vault (generate's backup, once made).
@@ -147,7 +152,8 @@ export class TalosCluster extends pulumi.ComponentResource {
     // A running cluster: observe and refuse bad pins first, upgrade Talos node by node and
     // then Kubernetes, and only then apply configs one node at a time.
     // Fresh nodes in maintenance mode: every apply at once, nothing runs before them.
-    this.day2 = alreadyBootstrapped
+    if (alreadyBootstrapped && !args.day2Plan) throw new Error("TalosCluster: a bootstrapped cluster needs the preflight plan (day2Plan)");
+    this.day2 = alreadyBootstrapped && args.day2Plan
       ? new TalosDay2(
           "day2",
           {
@@ -156,6 +162,7 @@ export class TalosCluster extends pulumi.ComponentResource {
             talosconfig: this.talosconfig,
             installerImage: image.installerImage,
             targets: { talos: args.versions.talos, kubernetes: args.versions.kubernetes, contract: args.versions.talosContract },
+            preflight: args.day2Plan,
             timeout: args.talos.healthTimeout,
           },
           { parent: this },
@@ -239,7 +246,11 @@ export class TalosCluster extends pulumi.ComponentResource {
     );
     this.kubeconfig = pulumi.secret(kubeconfig.kubeconfigRaw.apply((raw) => renameKubeconfigContext(raw, cluster)));
 
-    const health = talos.cluster.getHealthOutput(
+    // A gate, not an observation: it runs at up only. At a preview it would gate nothing, and
+    // with no route to the nodes it would wait the whole healthTimeout before failing; what a
+    // preview shows of the running nodes is the preflight's observation (stacks/preflight.ts).
+    const preview = pulumi.runtime.isDryRun();
+    const health = preview ? undefined : talos.cluster.getHealthOutput(
       {
         clientConfiguration: this.clientConfiguration,
         controlPlaneNodes: addresses(controlPlanes),
@@ -250,7 +261,7 @@ export class TalosCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [...this.applies, ...this.rolled, this.bootstrap, kubeconfig] },
     );
-    this.healthy = health.id;
+    this.healthy = health ? health.id : pulumi.all([kubeconfig.id, ...this.applies.map((a) => a.id)]).apply(() => "not gated at preview");
 
     // The provider's identity is a constant, never derived from config. pulumi-kubernetes'
     // DiffConfig (provider/pkg/provider/provider.go) replaces the provider, and with it every
@@ -271,7 +282,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     this.observerTalosconfig = adopted ? observerTalosconfig(pki.fields, talosTarget(cluster, args.nodes)) : undefined;
     const derived = adopted ? derivedKubeconfigOutput(pki.fields, { cluster, endpoint: args.cluster.endpoint }) : undefined;
     const providerKubeconfig =
-      derived && pulumi.runtime.isDryRun() ? derived : pulumi.all([health.id, derived ?? this.kubeconfig]).apply(([, kc]) => kc);
+      derived && preview ? derived : pulumi.all([this.healthy, derived ?? this.kubeconfig]).apply(([, kc]) => kc);
     this.kubernetesProvider = new k8s.Provider(
       "kubernetes",
       {

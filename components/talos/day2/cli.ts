@@ -12,6 +12,7 @@ import {
   leaveEtcd,
   LeaveSpec,
   observe,
+  PeerCertificate,
   RollSpec,
   rollNode,
   RunnerContext,
@@ -34,7 +35,14 @@ interface CommonSpec {
 }
 
 export type Day2Spec =
-  | ({ readonly action: "observe"; readonly nodes: readonly RunnerNode[] } & CommonSpec)
+  | ({
+      readonly action: "observe";
+      readonly nodes: readonly RunnerNode[];
+      /** Bound of each talosctl call and TLS probe (`5s` at preview: no route answers quickly). */
+      readonly callTimeout?: string;
+      /** Read the certificates the nodes present, to compare with an adopted PKI. */
+      readonly certificates?: boolean;
+    } & CommonSpec)
   | ({ readonly action: "upgrade-talos" } & Omit<TalosUpgradeSpec, "image"> & { readonly image?: string } & CommonSpec)
   | ({ readonly action: "upgrade-kubernetes" } & KubernetesUpgradeSpec & CommonSpec)
   | ({ readonly action: "roll" } & RollSpec & CommonSpec)
@@ -49,6 +57,7 @@ export function runDay2(
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
   talosctl: Talosctl = spawnTalosctl,
+  peerCertificate?: PeerCertificate,
 ): string {
   return withTalosconfig(talosconfig, (path) => {
     const ctx: RunnerContext = { env, talosctl, talosconfig: path, timeout: spec.timeout, log };
@@ -56,7 +65,8 @@ export function runDay2(
       case "observe":
         // Never fails: the program decides (refuse at up, warn at preview).
         try {
-          return JSON.stringify(observe(ctx, spec.nodes));
+          const callTimeoutMs = spec.callTimeout === undefined ? undefined : durationMs(spec.callTimeout);
+          return JSON.stringify(observe({ ...ctx, callTimeoutMs, peerCertificate }, spec.nodes, spec.certificates === true));
         } catch (err) {
           return JSON.stringify({ nodes: [], etcdMembers: [], error: err instanceof Error ? err.message : String(err) });
         }
@@ -77,6 +87,13 @@ export function runDay2(
         return "healthy";
     }
   });
+}
+
+/** `90s`, `5m`, `1h` (the forms talosctl's timeouts take) in milliseconds. */
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new Day2StepError(`"${text}" is not a duration such as 5s or 10m`);
+  return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
 }
 
 /** `specVariable`: the environment variable holding the spec (DAY2_DELETE_SPEC on delete). */

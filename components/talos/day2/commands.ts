@@ -46,19 +46,19 @@ export function day2Step(name: string, args: Day2StepArgs, opts: pulumi.CustomRe
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const COMMAND_PLUGIN_VERSION = (require("@pulumi/command/package.json") as { version: string }).version.replace(/^v/, "");
 
+/** What the observation answered: its stdout, or why tools/day2.ts itself failed (not talosctl: that is in the stdout). */
+export type ObservationAnswer = { readonly stdout: string } | { readonly toolFailure: string };
+
 /**
- * The observation step: runs at preview and at up (an invoke), before any resource
- * changes. Called through invokeOutput rather than local.runOutput, which unwraps its
- * arguments and would hand the talosconfig to the engine unmarked.
+ * The observation: `tools/day2.ts` with an `observe` spec, run by the command provider's
+ * `local:run` invoke, which runs at preview and at up. Awaited by the program before any
+ * resource is registered (stacks/preflight.ts). The talosconfig is stdin, a secret. A
+ * failure of the tool itself (no ts-node, a crash, a non-zero exit) is an answer too: the
+ * program warns at preview and refuses at up.
  */
-export function observeCluster(
-  projectRoot: string,
-  talosconfig: pulumi.Input<string>,
-  spec: Day2Spec,
-  opts: pulumi.InvokeOutputOptions,
-): pulumi.Output<string> {
-  return pulumi.runtime
-    .invokeOutput<command.local.RunResult>(
+export async function observeCluster(projectRoot: string, talosconfig: pulumi.Input<string>, spec: Day2Spec): Promise<ObservationAnswer> {
+  try {
+    const result = await pulumi.runtime.invoke(
       "command:local:run",
       {
         command: DAY2_COMMAND,
@@ -66,7 +66,10 @@ export function observeCluster(
         environment: { DAY2_SPEC: JSON.stringify(spec) },
         stdin: pulumi.secret(talosconfig),
       },
-      { version: COMMAND_PLUGIN_VERSION, ...opts },
-    )
-    .apply((result) => result.stdout ?? "");
+      { version: COMMAND_PLUGIN_VERSION },
+    );
+    return { stdout: String((result as { stdout?: unknown }).stdout ?? "") };
+  } catch (err) {
+    return { toolFailure: err instanceof Error ? err.message : String(err) };
+  }
 }

@@ -1,16 +1,15 @@
 /**
- * TalosDay2: what a running cluster needs around its machine-config applies. Before
- * anything changes: one observation of every node (versions, etcd members) and the
- * preflight plan. Then Talos upgrades node after node (control planes first), one
- * Kubernetes upgrade after them, and after each node's apply a roll step (reboot into a
+ * TalosDay2: what a running cluster needs around its machine-config applies, following the
+ * preflight plan the program decided before registering anything (stacks/preflight.ts).
+ * Talos upgrades node after node (control planes first), one Kubernetes upgrade after them, and after each node's apply a roll step (reboot into a
  * staged config, health gate) that the next node's apply waits for. A control plane's
  * etcd membership is a step whose delete leaves etcd before the apply resets the node.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { observeCluster, day2Step } from "./commands";
+import { day2Step } from "./commands";
 import type { Day2Spec } from "./cli";
-import { assumedAtPins, ClusterObservation, Day2Plan, Day2Targets, observationGap, planDay2, PlannedNode, rollOrder } from "./plan";
+import { Day2Plan, Day2Targets, PlannedNode, rollOrder } from "./plan";
 import type { RunnerNode } from "./runner";
 
 export interface TalosDay2Args {
@@ -21,6 +20,11 @@ export interface TalosDay2Args {
   /** Image Factory installer image of the pinned Talos. */
   readonly installerImage: pulumi.Output<string>;
   readonly targets: Day2Targets;
+  /**
+   * The preflight plan, decided from the observation of the running nodes before anything
+   * was registered (stacks/preflight.ts): observed state as plain input data.
+   */
+  readonly preflight: Day2Plan;
   /** Timeout of an upgrade, a reboot, a health gate. */
   readonly timeout: string;
 }
@@ -34,7 +38,7 @@ export interface AppliedNode extends pulumi.Resource {
 const runnerNode = (n: PlannedNode): RunnerNode => ({ address: n.address, role: n.role });
 
 export class TalosDay2 extends pulumi.ComponentResource {
-  /** The preflight plan; fails the run (preview included) when the pins are refused. */
+  /** The preflight plan the steps follow (a refused run never gets here). */
   readonly plan: pulumi.Output<Day2Plan>;
   readonly talosUpgrades: command.local.Command[];
   readonly kubernetesUpgrade: command.local.Command;
@@ -44,24 +48,8 @@ export class TalosDay2 extends pulumi.ComponentResource {
     super("k8s-gitops:talos:Day2", name, {}, opts);
     this.args = args;
     const { nodes, targets, timeout } = args;
-    const observation = observeCluster(
-      args.projectRoot,
-      args.talosconfig,
-      { action: "observe", nodes: nodes.map(runnerNode), timeout },
-      { parent: this },
-    );
-    this.plan = pulumi.unsecret(observation).apply((text) => {
-      const observed = parseObservation(text);
-      const gap = observationGap(observed);
-      if (!gap) return planDay2(nodes, observed, targets);
-      const message =
-        `day-2 preflight could not observe the running cluster: ${gap} ` +
-        `(is talosctl on PATH and the nodes' Talos API, port 50000, reachable from here?)`;
-      // `pulumi up` never proceeds blind; a preview (e.g. CI without a route to the nodes) warns.
-      if (!pulumi.runtime.isDryRun()) throw new Error(message);
-      void pulumi.log.warn(`${message}; this preview assumes every node runs the pinned versions, pulumi up checks them`, this);
-      return planDay2(nodes, assumedAtPins(nodes, targets), targets);
-    });
+    // Decided before any resource was registered (stacks/preflight.ts): plain data here.
+    this.plan = pulumi.output(args.preflight);
 
     let previous: pulumi.Resource[] = [];
     this.talosUpgrades = rollOrder(nodes).map((node) => {
@@ -148,15 +136,5 @@ export class TalosDay2 extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn },
     );
-  }
-}
-
-function parseObservation(text: string): ClusterObservation {
-  try {
-    const parsed = JSON.parse(text) as ClusterObservation;
-    if (!Array.isArray(parsed.nodes) || !Array.isArray(parsed.etcdMembers)) throw new Error("missing nodes or etcdMembers");
-    return parsed;
-  } catch (err) {
-    throw new Error(`day-2 observation of the running nodes is unreadable (${err instanceof Error ? err.message : String(err)})`);
   }
 }

@@ -21,6 +21,18 @@ export interface ObservedNode {
   readonly address: string;
   readonly talos?: string;
   readonly kubernetes?: string;
+  /** Why the node did not answer (talosctl's last line), when it did not. */
+  readonly reason?: string;
+}
+
+/** The certificate a node presents on one of its APIs, as the observation read it (public). */
+export interface PresentedCertificate {
+  readonly address: string;
+  readonly port: number;
+  /** Leaf certificate, PEM. */
+  readonly certificate?: string;
+  /** Why none was read. */
+  readonly error?: string;
 }
 
 export interface EtcdMember {
@@ -36,6 +48,8 @@ export interface ClusterObservation {
   readonly etcdMembers: readonly EtcdMember[];
   /** Why nothing could be observed (talosctl missing, ...). */
   readonly error?: string;
+  /** What each node presents on its Talos and Kubernetes APIs (adopted PKI only). */
+  readonly certificates?: readonly PresentedCertificate[];
 }
 
 /** Why an observation cannot ground a plan: nothing was read, or no node answered. */

@@ -29,12 +29,16 @@ export interface TalosctlResult {
   readonly error?: Error;
 }
 
-/** Runs talosctl with these arguments and environment, to completion. */
-export type Talosctl = (args: readonly string[], env: NodeJS.ProcessEnv) => TalosctlResult;
+/** Runs talosctl with these arguments and environment, to completion (or until `timeoutMs`). */
+export type Talosctl = (args: readonly string[], env: NodeJS.ProcessEnv, options?: { readonly timeoutMs?: number }) => TalosctlResult;
 
 /** The real thing: the `talosctl` that PATH names, as a child process. */
-export const spawnTalosctl: Talosctl = (args, env) => {
-  const run = spawnSync("talosctl", args, { env, encoding: "utf8" });
+export const spawnTalosctl: Talosctl = (args, env, options) => {
+  const run = spawnSync("talosctl", args, { env, encoding: "utf8", ...(options?.timeoutMs ? { timeout: options.timeoutMs } : {}) });
+  // Killed at the deadline: the node did not answer in time, which is no failure to start.
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+    return { status: null, stdout: run.stdout ?? "", stderr: `no answer within ${options?.timeoutMs ?? 0} ms` };
+  }
   return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "", error: run.error };
 };
 
@@ -48,6 +52,10 @@ export interface RunnerContext {
   /** Timeout of every gate, as talosctl takes it (e.g. 10m). */
   readonly timeout: string;
   readonly log: (line: string) => void;
+  /** Bound of one talosctl call (observation: a short one at preview, so no route means a quick answer). */
+  readonly callTimeoutMs?: number;
+  /** How the observation reads the certificate a TLS endpoint presents: spawnPeerCertificate, or the tests' fake. */
+  readonly peerCertificate?: PeerCertificate;
 }
 
 export class Day2StepError extends ProjectError {}
@@ -71,7 +79,7 @@ interface Result {
 }
 
 function talosctl(ctx: RunnerContext, args: readonly string[]): Result {
-  const run = ctx.talosctl(args, { ...ctx.env, TALOSCONFIG: ctx.talosconfig });
+  const run = ctx.talosctl(args, { ...ctx.env, TALOSCONFIG: ctx.talosconfig }, ctx.callTimeoutMs ? { timeoutMs: ctx.callTimeoutMs } : undefined);
   if (run.error) throw new Day2StepError(`talosctl could not run: ${run.error.message}`);
   return { ok: run.status === 0, stdout: run.stdout, stderr: run.stderr };
 }
@@ -89,8 +97,11 @@ function must(ctx: RunnerContext, args: readonly string[], what: string): string
  */
 export function talosVersion(ctx: RunnerContext, address: string): string | undefined {
   const result = talosctl(ctx, ["--nodes", address, "version", "--json"]);
-  if (!result.ok) return undefined;
-  for (const line of result.stdout.split("\n")) {
+  return result.ok ? versionTag(result.stdout) : undefined;
+}
+
+function versionTag(stdout: string): string | undefined {
+  for (const line of stdout.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
     const message = JSON.parse(line) as { version?: { tag?: string } };
     if (message.version?.tag) return message.version.tag;
@@ -132,15 +143,76 @@ export function etcdMembers(ctx: RunnerContext, via: string): EtcdMember[] {
   return parseEtcdMembers(must(ctx, ["--nodes", via, "etcd", "members"], `reading etcd members from ${via}`));
 }
 
-/** Versions of every node and the etcd membership as one answering control plane sees it. */
-export function observe(ctx: RunnerContext, nodes: readonly RunnerNode[]): ClusterObservation {
+/** The last line talosctl printed: the reason a node did not answer. */
+const lastLine = (text: string) => text.trim().split("\n").pop()?.trim() ?? "";
+
+/** A failure of the TLS handshake itself: the node and the credential do not share a CA. */
+export const TLS_TRUST_FAILURE = /x509:|tls:|certificate/i;
+
+/**
+ * Versions of every node (a node that does not answer carries the reason), the etcd
+ * membership as one answering control plane sees it, and with `certificates` the
+ * certificate each node presents on its Talos API (50000) and, for control planes, its
+ * Kubernetes API (6443): plain data the program compares with the adopted CAs. Every
+ * call the observation makes is a read (os:reader is enough: siderolabs/talos
+ * internal/app/machined/pkg/system/services/machined.go rules allow Version,
+ * EtcdMemberList and COSI reads of non-sensitive resources to Reader).
+ */
+export function observe(ctx: RunnerContext, nodes: readonly RunnerNode[], certificates = false): ClusterObservation {
   const observed: ObservedNode[] = nodes.map((n) => {
-    const talos = talosVersion(ctx, n.address);
-    return talos ? { address: n.address, talos, kubernetes: kubernetesVersion(ctx, n.address) } : { address: n.address };
+    const answer = talosctl(ctx, ["--nodes", n.address, "version", "--json"]);
+    const talos = answer.ok ? versionTag(answer.stdout) : undefined;
+    if (!talos) return { address: n.address, reason: lastLine(answer.stderr) || lastLine(answer.stdout) || "no version in the answer" };
+    return { address: n.address, talos, kubernetes: kubernetesVersion(ctx, n.address) };
   });
   const via = observed.find((o, i) => o.talos && nodes[i].role === "controlplane");
-  return { nodes: observed, etcdMembers: via ? etcdMembers(ctx, via.address) : [] };
+  const observation: ClusterObservation = { nodes: observed, etcdMembers: via ? etcdMembers(ctx, via.address) : [] };
+  if (!certificates) return observation;
+  // Nodes that answered, and those whose handshake failed (a CA mismatch); not the silent ones.
+  const probed = nodes.filter((_, i) => observed[i].talos || TLS_TRUST_FAILURE.test(observed[i].reason ?? ""));
+  const read = ctx.peerCertificate ?? spawnPeerCertificate;
+  const timeoutMs = ctx.callTimeoutMs ?? PEER_CERTIFICATE_TIMEOUT_MS;
+  const presented = probed.flatMap((n) =>
+    [TALOS_API_PORT, ...(n.role === "controlplane" ? [KUBERNETES_API_PORT] : [])].map((port) => ({ address: n.address, port, ...read(n.address, port, timeoutMs) })),
+  );
+  return { ...observation, certificates: presented };
 }
+
+export const TALOS_API_PORT = 50000;
+export const KUBERNETES_API_PORT = 6443;
+const PEER_CERTIFICATE_TIMEOUT_MS = 10_000;
+
+/** The leaf certificate a TLS endpoint presents (PEM), or why none was read. */
+export type PeerCertificate = (host: string, port: number, timeoutMs: number) => { readonly certificate?: string; readonly error?: string };
+
+/**
+ * Node's TLS client in a child process (the runner is synchronous): connects without
+ * verifying (the program verifies against the adopted CA), offers h2 as gRPC servers
+ * require, and prints the peer's leaf certificate. Under TLS 1.3 the client has the server
+ * certificate before the server judges the (absent) client certificate.
+ */
+const PEER_CERTIFICATE_SCRIPT = `
+const tls = require("tls");
+const [host, port, ms] = process.argv.slice(1);
+let done = false;
+const finish = (code, text) => { if (done) return; done = true; process.stdout.write(text); process.exit(code); };
+const socket = tls.connect({ host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
+  const cert = socket.getPeerCertificate(false);
+  if (!cert || !cert.raw) return finish(1, "no certificate presented");
+  finish(0, "-----BEGIN CERTIFICATE-----\\n" + cert.raw.toString("base64").match(/.{1,64}/g).join("\\n") + "\\n-----END CERTIFICATE-----\\n");
+});
+socket.setTimeout(Number(ms), () => finish(1, "no answer within " + ms + " ms"));
+socket.on("error", (err) => finish(1, err.message));
+`;
+
+export const spawnPeerCertificate: PeerCertificate = (host, port, timeoutMs) => {
+  const run = spawnSync(process.execPath, ["-e", PEER_CERTIFICATE_SCRIPT, host, String(port), String(timeoutMs)], {
+    encoding: "utf8",
+    timeout: timeoutMs + 5_000,
+  });
+  if (run.status === 0) return { certificate: run.stdout };
+  return { error: run.stdout.trim() || run.stderr.trim() || run.error?.message || `exit ${String(run.status)}` };
+};
 
 /**
  * The cluster is healthy: `talosctl health` runs Talos' default cluster checks (etcd
