@@ -34,6 +34,8 @@ export interface MockWorldOptions {
    * the program writes (`kubernetes/...`) hold no item yet, as before a first run.
    */
   readonly onepasswordItems?: Record<string, Record<string, string> | null | number>;
+  /** Tags of the items of `onepasswordItems` by title (getItem's `tags`); none by default. */
+  readonly onepasswordTags?: Record<string, readonly string[]>;
   /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
   readonly cloudflarePermissionGroups?: readonly string[];
   /**
@@ -380,6 +382,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
           vault: inputs.vault,
           title,
           category: "login",
+          tags: [...(this.options.onepasswordTags?.[title] ?? [])],
           password: fields.password ?? "",
           credential: fields.credential ?? "",
           sections: [

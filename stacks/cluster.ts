@@ -14,14 +14,13 @@ import { cloudflareProvider } from "../components/cloudflare/provider";
 import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
 import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
 import { readItemField, vaultUuid } from "../components/onepassword/items";
-import { onePasswordProvider } from "../components/onepassword/provider";
 import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
 import { talosClusterArgs } from "./talos";
 import { StackConfig } from "./config";
-import { ownedTitles } from "../bootstrap/lifecycle";
 import { lifecycleOutput, type Lifecycle, type WrittenItems } from "./lifecycle";
+import { edgeEnabled, vaultOwnership } from "./ownership";
 import { clusterSettings } from "./settings";
 
 export interface ClusterOutputs {
@@ -32,10 +31,9 @@ export interface ClusterOutputs {
 export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle): ClusterOutputs {
   const settings = clusterSettings(config);
 
-  // Secrets: 1Password provider and the reads the bootstrap needs.
-  const onepassword = config.credentials.onepassword
-    ? onePasswordProvider("onepassword", config.credentials.onepassword)
-    : undefined;
+  // Secrets: 1Password provider (registered by the ownership check) and the reads the bootstrap needs.
+  const ownership = lifecycle.ownership;
+  const onepassword = ownership?.provider;
   // The vault external-secrets reads, where generated kubernetes/<cluster>/... items go.
   const clusterVault = onepassword ? vaultUuid(config.onepassword.clusterVault, onepassword) : undefined;
   // Secret: the token external-secrets reaches 1Password Connect with.
@@ -43,7 +41,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
-  const talos = new TalosCluster("talos", talosClusterArgs(config, lifecycle.recorded, onepassword));
+  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword, ownership && vaultOwnership(ownership, config.onepassword.talosVault)));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 
@@ -71,16 +69,15 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const cloudflare = config.credentials.cloudflare ? cloudflareProvider("cloudflare", config.credentials.cloudflare) : undefined;
   const { accountId, zone, zoneId, tunnel } = config.cloudflare;
   const edge =
-    cloudflare && accountId
+    cloudflare && accountId && edgeEnabled(config)
       ? new CloudflareEdge("edge", { provider: cloudflare, cluster: config.cluster.name, accountId, zone, zoneId, tunnel, dnsTokenConsumers: DNS_TOKEN_CONSUMERS })
       : undefined;
   const written =
-    onepassword && clusterVault
+    onepassword && clusterVault && ownership
       ? new ClusterSecrets("cluster-secrets", {
           provider: onepassword,
           vault: clusterVault,
-          vaultName: config.onepassword.clusterVault,
-          ownedTitles: ownedTitles(lifecycle.recorded, config.onepassword.clusterVault),
+          ownership: vaultOwnership(ownership, config.onepassword.clusterVault),
           cluster: config.cluster.name,
           talosconfig: talos.talosconfig,
           kubeconfig: talos.kubeconfig,

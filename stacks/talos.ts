@@ -1,10 +1,11 @@
 /** Maps the validated stack config to TalosCluster's args: the only place that knows both shapes. */
 import type * as onepassword from "@1password/pulumi-onepassword";
-import { ownedTitles, type RecordedLifecycle } from "../bootstrap/lifecycle";
+import type { ItemOwnership } from "../components/onepassword/ownership";
 import type { TalosClusterArgs } from "../components/talos";
 import type { StackConfig } from "./config";
 
-export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycle, provider?: onepassword.Provider): TalosClusterArgs {
+/** `pkiOwnership`: what the ownership check decided for the PKI's vault (generate mode backs up there). */
+export function talosClusterArgs(config: StackConfig, provider?: onepassword.Provider, pkiOwnership?: ItemOwnership): TalosClusterArgs {
   return {
     projectRoot: config.projectRoot,
     cluster: { name: config.cluster.name, endpoint: config.cluster.endpoint, bootstrapNode: config.cluster.bootstrapNode },
@@ -21,7 +22,7 @@ export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycl
     pkiItem: {
       vault: config.onepassword.talosVault,
       title: config.onepassword.talosItem,
-      ownedTitles: ownedTitles(recorded, config.onepassword.talosVault),
+      ownership: pkiOwnership,
     },
     onepassword: provider,
   };
