@@ -22,7 +22,20 @@ export interface RecordedLifecycle {
    * recorded title is the stack's own; any other is not overwritten or duplicated.
    */
   readonly onepasswordItems?: readonly RecordedItem[];
+  /**
+   * LIFECYCLE_REVISION of the program that wrote the record; absent before it: that
+   * program protected the PKI's Secrets, its backup item and the mesh CA key.
+   */
+  readonly revision?: number;
+  /** The previous run meshed this cluster (it exported the ClusterMesh contract, so it holds a mesh CA). */
+  readonly meshed?: boolean;
 }
+
+/**
+ * 2: no resource is protected that a mode switch removes (the generated PKI only while
+ * the state holds its only copy).
+ */
+export const LIFECYCLE_REVISION = 2;
 
 export interface RecordedItem {
   /** The vault's name, as config names it. */
@@ -42,6 +55,7 @@ export function parseRecordedLifecycle(raw: unknown): RecordedLifecycle {
     ...(r.pki === "adopt" || r.pki === "generate" ? { pki: r.pki } : {}),
     ...(typeof r.pkiItem === "string" ? { pkiItem: r.pkiItem } : {}),
     ...(Array.isArray(r.onepasswordItems) ? { onepasswordItems: r.onepasswordItems.filter(isRecordedItem) } : {}),
+    ...(typeof r.revision === "number" ? { revision: r.revision } : {}),
   };
 }
 
@@ -121,4 +135,78 @@ export function pkiSwitchProblems(input: PkiSwitchInput): LifecycleProblem[] {
     });
   }
   return problems;
+}
+
+/** What a mode switch compares: the config now and the previous run's record. */
+export interface ModeSwitchInput {
+  readonly configured: PkiMode;
+  /** 1Password is on this run. */
+  readonly onepassword: boolean;
+  /** The mesh is on this run (`clustermesh.enabled`). */
+  readonly meshed: boolean;
+  readonly recorded: RecordedLifecycle;
+  /** URN of the generated PKI's Secrets resource, for the unprotect command. */
+  readonly pkiSecretsUrn: string;
+}
+
+export interface ModeSwitchReport {
+  /** Switches this run cannot finish: refused before anything is registered. */
+  readonly problems: LifecycleProblem[];
+  /** What a switch that goes ahead removes, keeps, or needs from a person: shown in the preview. */
+  readonly notices: string[];
+}
+
+const ONCE_UNCHANGED =
+  "run `pulumi up` once with this setting unchanged first: this program no longer protects it, so that run clears the protection and the switch then finishes in one run";
+
+/** The generated PKI had a backup item on the recorded run (in any vault, by the recorded title). */
+function pkiBackedUp(recorded: RecordedLifecycle): boolean {
+  return recorded.pkiItem !== undefined && (recorded.onepasswordItems ?? []).some((i) => i.title === recorded.pkiItem);
+}
+
+/**
+ * Mode switches that remove resources: generate -> adopt (the generated Secrets and the
+ * backup item leave the program), 1Password off (every item leaves), the mesh off (its CA
+ * leaves). Each finishes in one run, keeping what must stay (the items are retained in
+ * 1Password), provided nothing that leaves is protected in the state: a protected resource
+ * that leaves the program fails every run. Records from before LIFECYCLE_REVISION mean
+ * the state still protects them: refused, with the run that clears it. A generated PKI
+ * without a backup is protected on purpose (the state is its only copy): a person decides.
+ */
+export function modeSwitchReport(input: ModeSwitchInput): ModeSwitchReport {
+  const { configured, recorded } = input;
+  const problems: LifecycleProblem[] = [];
+  const notices: string[] = [];
+  const older = recorded.pki !== undefined && recorded.revision === undefined;
+  const toAdopt = recorded.pki === "generate" && configured === "adopt";
+  const backupLeaves = recorded.pki === "generate" && pkiBackedUp(recorded) && (toAdopt || !input.onepassword);
+  const meshOff = recorded.meshed === true && !input.meshed;
+  if (older && toAdopt) {
+    problems.push({ path: "talos.pki", message: `is adopt, but the generated PKI's Secrets resource is still protected by the program that last ran this stack; ${ONCE_UNCHANGED}` });
+  } else if (older && backupLeaves) {
+    problems.push({ path: "onepassword.enabled", message: `is false, but the generated PKI's backup item is still protected by the program that last ran this stack; ${ONCE_UNCHANGED}` });
+  }
+  if (older && meshOff) {
+    problems.push({ path: "clustermesh.enabled", message: `is false, but the mesh CA key is still protected by the program that last ran this stack; ${ONCE_UNCHANGED}` });
+  }
+  if (toAdopt) {
+    notices.push(
+      pkiBackedUp(recorded)
+        ? `talos.pki generate -> adopt: the generated PKI's Secrets resource leaves the state, and its backup item "${recorded.pkiItem}" stays in 1Password (retained; adopt reads onepassword.talosItem)`
+        : "talos.pki generate -> adopt: the generated PKI had no 1Password backup, so its Secrets resource is protected (the state held its only copy) and this run fails removing it. " +
+            "Decide first: to keep that PKI, back it up (run once in generate mode with 1Password on); to discard it, " +
+            `\`pulumi state unprotect '${input.pkiSecretsUrn}'\` (README "PKI mode switches")`,
+    );
+  }
+  if (!input.onepassword && (recorded.onepasswordItems ?? []).length > 0) {
+    const titles = (recorded.onepasswordItems ?? []).map((i) => `"${i.vault}/${i.title}"`).join(", ");
+    notices.push(
+      `1Password off: the items this stack wrote (${titles}) leave the program and stay in 1Password (retained), no longer updated` +
+        (configured === "generate" ? "; the generated PKI now lives only in the state, so its Secrets resource is protected from here on" : ""),
+    );
+  }
+  if (meshOff) {
+    notices.push("clustermesh off: this cluster's mesh CA (key and certificate) leaves the state; peers drop it on their next run, and turning the mesh on again makes a new CA");
+  }
+  return { problems, notices };
 }

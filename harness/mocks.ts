@@ -35,6 +35,8 @@ export interface MockWorldOptions {
    * the program writes (`kubernetes/...`) hold no item yet, as before a first run.
    */
   readonly onepasswordItems?: Record<string, Record<string, string> | null | number>;
+  /** Tags of the items of `onepasswordItems` by title (getItem's `tags`); none by default. */
+  readonly onepasswordTags?: Record<string, readonly string[]>;
   /** Names of the API token permission groups Cloudflare offers; a realistic subset by default. */
   readonly cloudflarePermissionGroups?: readonly string[];
   /**
@@ -256,8 +258,11 @@ export class MockWorld implements pulumi.runtime.Mocks {
       case "kubernetes:yaml/v2:ConfigFile":
         // Remote components: the provider expands the files into objects; here they stay one resource.
         return { id: undefined, state: { ...inputs, resources: [] } };
-      case "onepassword:index/item:Item":
-        return { ...id(uuid(args.type, args.name)), state: { ...inputs, uuid: hex(args.name).slice(0, 26), category: inputs.category ?? "login" } };
+      case "onepassword:index/item:Item": {
+        // The provider's id is `vaults/<vault>/items/<item>`; the item's uuid is the one getItem answers for its title.
+        const itemUuid = hex("item", String(inputs.title ?? args.name)).slice(0, 26);
+        return { ...id(`vaults/${String(inputs.vault)}/items/${itemUuid}`), state: { ...inputs, uuid: itemUuid, category: inputs.category ?? "login" } };
+      }
       case "tls:index/privateKey:PrivateKey": {
         const algorithm = String(inputs.algorithm ?? "RSA");
         const kind = algorithm === "ECDSA" ? "EC PRIVATE KEY" : algorithm === "ED25519" ? "ED25519 PRIVATE KEY" : "RSA PRIVATE KEY";
@@ -434,6 +439,7 @@ export class MockWorld implements pulumi.runtime.Mocks {
           vault: inputs.vault,
           title,
           category: "login",
+          tags: [...(this.options.onepasswordTags?.[title] ?? [])],
           password: fields.password ?? "",
           credential: fields.credential ?? "",
           sections: [

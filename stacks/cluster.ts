@@ -8,7 +8,6 @@
  * bootstrap (phase 0 CRDs, phase 1 charts, phase 2 hand-off to Flux) → edge (tunnel,
  * scoped tokens) and the writes of generated material to 1Password.
  */
-import type * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import type { Day2Plan } from "../components/talos/day2/plan";
 import { CloudflareEdge } from "../components/cloudflare/edge";
@@ -16,14 +15,13 @@ import { cloudflareProvider } from "../components/cloudflare/provider";
 import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
 import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
 import { readItemField, vaultUuid } from "../components/onepassword/items";
-import { onePasswordProvider } from "../components/onepassword/provider";
 import { ClusterBootstrap } from "../components/bootstrap";
 import { ClusterMesh, MeshPeers } from "../components/clustermesh";
 import { TalosCluster } from "../components/talos";
 import { talosClusterArgs } from "./talos";
 import { StackConfig } from "./config";
-import { ownedTitles } from "../bootstrap/lifecycle";
 import { lifecycleOutput, type Lifecycle, type WrittenItems } from "./lifecycle";
+import { edgeEnabled, vaultOwnership } from "./ownership";
 import { clusterSettings } from "./settings";
 
 export interface ClusterOutputs {
@@ -31,10 +29,8 @@ export interface ClusterOutputs {
   readonly [name: string]: unknown;
 }
 
-/** What the program set up before composing the cluster (stacks/program.ts). */
+/** What the program decided before composing the cluster (stacks/program.ts). */
 export interface Preflighted {
-  /** The 1Password provider, when 1Password is configured. */
-  readonly onepassword?: onepassword.Provider;
   /** A running cluster's preflight plan (stacks/preflight.ts). */
   readonly day2Plan?: Day2Plan;
 }
@@ -42,9 +38,9 @@ export interface Preflighted {
 export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle, early?: Preflighted): ClusterOutputs {
   const settings = clusterSettings(config);
 
-  // Secrets: 1Password provider (made before the preflight when the program made it) and the reads the bootstrap needs.
-  const onepassword =
-    early?.onepassword ?? (config.credentials.onepassword ? onePasswordProvider("onepassword", config.credentials.onepassword) : undefined);
+  // Secrets: 1Password provider (registered by the ownership check) and the reads the bootstrap needs.
+  const ownership = lifecycle.ownership;
+  const onepassword = ownership?.provider;
   // The vault external-secrets reads, where generated kubernetes/<cluster>/... items go.
   const clusterVault = onepassword ? vaultUuid(config.onepassword.clusterVault, onepassword) : undefined;
   // Secret: the token external-secrets reaches 1Password Connect with.
@@ -52,7 +48,8 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const connectToken = onepassword && clusterVault ? readItemField(clusterVault, connectItem, connectField, onepassword) : undefined;
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
-  const talos = new TalosCluster("talos", talosClusterArgs(config, lifecycle.recorded, onepassword, early?.day2Plan));
+  const pkiOwnership = ownership && vaultOwnership(ownership, config.onepassword.talosVault);
+  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword, pkiOwnership, early?.day2Plan));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 
@@ -80,16 +77,15 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const cloudflare = config.credentials.cloudflare ? cloudflareProvider("cloudflare", config.credentials.cloudflare) : undefined;
   const { accountId, zone, zoneId, tunnel } = config.cloudflare;
   const edge =
-    cloudflare && accountId
+    cloudflare && accountId && edgeEnabled(config)
       ? new CloudflareEdge("edge", { provider: cloudflare, cluster: config.cluster.name, accountId, zone, zoneId, tunnel, dnsTokenConsumers: DNS_TOKEN_CONSUMERS })
       : undefined;
   const written =
-    onepassword && clusterVault
+    onepassword && clusterVault && ownership
       ? new ClusterSecrets("cluster-secrets", {
           provider: onepassword,
           vault: clusterVault,
-          vaultName: config.onepassword.clusterVault,
-          ownedTitles: ownedTitles(lifecycle.recorded, config.onepassword.clusterVault),
+          ownership: vaultOwnership(ownership, config.onepassword.clusterVault),
           cluster: config.cluster.name,
           talosconfig: talos.talosconfig,
           kubeconfig: talos.kubeconfig,

@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   fluxOwnsReleases,
   LIFECYCLE_OUTPUT,
+  LIFECYCLE_REVISION,
+  modeSwitchReport,
   parseRecordedLifecycle,
   withLegacyItems,
   pkiSwitchProblems,
@@ -16,8 +18,10 @@ import {
   type RecordedItem,
   type RecordedLifecycle,
 } from "../bootstrap/lifecycle";
+import { CONTRACT_OUTPUT } from "../components/clustermesh/contract";
 import type { StackConfig } from "./config";
 import { ConfigError, configPath } from "./errors";
+import { resolveOwnership, type Ownership } from "./ownership";
 
 /** Decisions of this run derived from config and the recorded lifecycle. */
 export interface Lifecycle {
@@ -26,6 +30,8 @@ export interface Lifecycle {
   readonly fluxOwnsReleases: boolean;
   /** The talosconfig the previous run exported (secret); absent on a stack that has none. */
   readonly previousTalosconfig?: pulumi.Output<string>;
+  /** With 1Password on: its provider and what this run may write (stacks/ownership.ts). */
+  readonly ownership?: Ownership;
 }
 
 /** Where runs before the item record moved into `lifecycle` listed the items they wrote. */
@@ -51,32 +57,54 @@ async function readPreviousRun(): Promise<{ recorded: RecordedLifecycle; talosco
   const details = await ref.getOutputDetails(LIFECYCLE_OUTPUT);
   const legacyItems = await ref.getOutputDetails(LEGACY_ITEMS_OUTPUT);
   const talosconfig = await ref.getOutputDetails(TALOSCONFIG_OUTPUT);
+  const contract = await ref.getOutputDetails(CONTRACT_OUTPUT);
   const text = talosconfig.secretValue ?? talosconfig.value;
+  const recorded = withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value);
   return {
-    recorded: withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value),
+    recorded: (contract.value ?? contract.secretValue) === undefined ? recorded : { ...recorded, meshed: true },
     ...(typeof text === "string" && text !== "" ? { talosconfig: pulumi.secret(text) } : {}),
   };
 }
 
+/** The generated PKI's Secrets resource, as `pulumi state unprotect` names it. */
+function pkiSecretsUrn(): string {
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::k8s-gitops:talos:Cluster$talos:machine/secrets:Secrets::machine-secrets`;
+}
+
 /**
- * Reads the recorded lifecycle and checks the config against it. Throws one ConfigError
- * naming every problem before any other resource is registered.
+ * Reads the recorded lifecycle and checks the config against it, then decides the
+ * 1Password items this run writes (stacks/ownership.ts). Throws one ConfigError naming
+ * every problem, or one OwnershipError, before any resource but the 1Password provider is
+ * registered; a mode switch that goes ahead is explained in the preview first.
  */
 export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> {
   const { recorded, talosconfig } = await readPreviousRun();
-  const problems = pkiSwitchProblems({
+  const switches = modeSwitchReport({
     configured: config.talos.pki,
-    bootstrapped: config.talos.bootstrapped,
-    confirmed: config.talos.confirmPkiSwitch,
-    item: config.onepassword.talosItem,
+    onepassword: config.credentials.onepassword !== undefined,
+    meshed: config.clustermesh.enabled,
     recorded,
+    pkiSecretsUrn: pkiSecretsUrn(),
   });
+  const problems = [
+    ...pkiSwitchProblems({
+      configured: config.talos.pki,
+      bootstrapped: config.talos.bootstrapped,
+      confirmed: config.talos.confirmPkiSwitch,
+      item: config.onepassword.talosItem,
+      recorded,
+    }),
+    ...switches.problems,
+  ];
   if (problems.length > 0) {
     throw new ConfigError(problems.map((p) => ({ path: configPath(p.path.split(".")), message: p.message })));
   }
+  for (const notice of switches.notices) void pulumi.log.warn(notice);
+  const ownership = await resolveOwnership(config, recorded);
   return {
     recorded,
     fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded),
+    ownership,
     ...(talosconfig ? { previousTalosconfig: talosconfig } : {}),
   };
 }
@@ -97,7 +125,7 @@ export function lifecycleOutput(
   config: StackConfig,
   handedOff: pulumi.Output<boolean>,
   written?: readonly WrittenItems[],
-): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string; onepasswordItems?: RecordedItem[] }> {
+): pulumi.Output<{ fluxOwnsReleases: boolean; pki: PkiMode; pkiItem: string; revision: number; onepasswordItems?: RecordedItem[] }> {
   const items: pulumi.Output<RecordedItem[]> = pulumi.all(
     (written ?? []).flatMap(({ vault, titles }) => titles.map((title) => title.apply((t): RecordedItem => ({ vault, title: t })))),
   );
@@ -105,6 +133,7 @@ export function lifecycleOutput(
     fluxOwnsReleases: fluxOwns,
     pki: config.talos.pki,
     pkiItem: config.onepassword.talosItem,
+    revision: LIFECYCLE_REVISION,
     ...(written ? { onepasswordItems: recorded } : {}),
   }));
 }

@@ -5,7 +5,6 @@ import { buildCluster, ClusterOutputs } from "./cluster";
 import { loadStackConfig } from "./config";
 import { resolveLifecycle } from "./lifecycle";
 import { resolvePreflight } from "./preflight";
-import { onePasswordProvider } from "../components/onepassword/provider";
 
 export async function program(): Promise<ClusterOutputs> {
   // Throws one ConfigError naming every problem before any resource is registered.
@@ -14,12 +13,12 @@ export async function program(): Promise<ClusterOutputs> {
   // Reads the mesh peers' outputs (StackReferences only) and throws one MeshError on a
   // failed cross-stack check, before any other resource is registered.
   const mesh = await resolveMeshPeers(config);
-  // This stack's previous run: whether Flux owns the releases; refuses an unconfirmed PKI switch.
+  // This stack's previous run: whether Flux owns the releases; refuses an unconfirmed PKI switch;
+  // decides which 1Password items this run may write (registers only the 1Password provider).
   const lifecycle = await resolveLifecycle(config);
-  // The 1Password provider (a provider: registering it writes nothing) and, on a running
-  // cluster, the day-2 preflight: observed and decided now, so a refusal (preview or up)
-  // and `up`'s "cannot observe" are thrown before any other resource is registered.
-  const onepassword = config.credentials.onepassword ? onePasswordProvider("onepassword", config.credentials.onepassword) : undefined;
-  const day2Plan = await resolvePreflight(config, lifecycle, onepassword);
-  return buildCluster(config, mesh, lifecycle, { onepassword, day2Plan });
+  // On a running cluster, the day-2 preflight (through the 1Password provider the ownership
+  // check registered; a provider writes nothing): observed and decided now, so a refusal
+  // (preview or up) and `up`'s "cannot observe" are thrown before any other resource is registered.
+  const day2Plan = await resolvePreflight(config, lifecycle, lifecycle.ownership?.provider);
+  return buildCluster(config, mesh, lifecycle, { day2Plan });
 }

@@ -1,14 +1,18 @@
 /** Maps the validated stack config to TalosCluster's args: the only place that knows both shapes. */
 import type * as onepassword from "@1password/pulumi-onepassword";
-import { ownedTitles, type RecordedLifecycle } from "../bootstrap/lifecycle";
+import type { ItemOwnership } from "../components/onepassword/ownership";
 import type { TalosClusterArgs } from "../components/talos";
 import type { Day2Plan } from "../components/talos/day2/plan";
 import type { StackConfig } from "./config";
 
+/**
+ * `pkiOwnership`: what the ownership check decided for the PKI's vault (generate mode backs up there);
+ * `day2Plan`: a running cluster's preflight plan (stacks/preflight.ts).
+ */
 export function talosClusterArgs(
   config: StackConfig,
-  recorded: RecordedLifecycle,
   provider?: onepassword.Provider,
+  pkiOwnership?: ItemOwnership,
   day2Plan?: Day2Plan,
 ): TalosClusterArgs {
   return {
@@ -27,7 +31,7 @@ export function talosClusterArgs(
     pkiItem: {
       vault: config.onepassword.talosVault,
       title: config.onepassword.talosItem,
-      ownedTitles: ownedTitles(recorded, config.onepassword.talosVault),
+      ownership: pkiOwnership,
     },
     onepassword: provider,
     ...(day2Plan ? { day2Plan } : {}),

@@ -334,7 +334,7 @@ describe("adoption and hand-off: Flux owns the releases, Pulumi never touches th
     expect(out.releaseOwner).toBe("flux");
     expect(Object.keys(out.releases).sort()).toEqual([...RELEASES].sort());
     for (const { release, chart } of loadBootstrapCharts(repoRoot, fixture(stack), 3)) expect(out.releases[release.name]).toBe(chart.version);
-    expect(lifecycleOf(result)).toEqual({ fluxOwnsReleases: true, pki: "adopt", pkiItem: expect.any(String), onepasswordItems: expect.any(Array) });
+    expect(lifecycleOf(result)).toEqual({ fluxOwnsReleases: true, pki: "adopt", pkiItem: expect.any(String), revision: expect.any(Number), onepasswordItems: expect.any(Array) });
     // CRDs, namespaces and cluster-settings are still applied (server-side, over what exists), and retained.
     expect(ofType(result, T.crd).length).toBeGreaterThan(0);
     expect(named(result, T.provider, "kubernetes").inputs.upsertExistingObjects).toBe("true");

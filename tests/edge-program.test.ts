@@ -66,7 +66,8 @@ describe.each(["infra", "apps"])("stack %s with Cloudflare", (stack) => {
     expect(tunnels).toHaveLength(1);
     expect(tunnels[0].inputs).toEqual({ accountId: ENV_ACCOUNT, name: `kubernetes-${stack}`, configSrc: "cloudflare" });
     expect(tunnels[0].inputs.tunnelSecret).toBeUndefined();
-    expect(tunnels[0].options.deleteBeforeReplace).toBe(true);
+    // Retained, so never delete-first: that would skip the delete and fail creating a second tunnel of the name.
+    expect([tunnels[0].options.retainOnDelete, tunnels[0].options.deleteBeforeReplace]).toEqual([true, false]);
     expect(result.outputs.cloudflareTunnel?.value).toMatchObject({ name: `kubernetes-${stack}`, id: tunnels[0].id });
   });
 

@@ -8,7 +8,11 @@ import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { MockWorld } from "../harness/mocks";
 import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
-import { BASE64_SECTION, clusterItemTitle, itemFields, KEEP_ON_DESTROY, readItemField, readItemFields, secretItem } from "../components/onepassword/items";
+import { BASE64_SECTION, clusterItemTitle, itemFields, ITEM_CATEGORY, readItemField, readItemFields } from "../components/onepassword/items";
+import type { ItemOwnership } from "../components/onepassword/ownership";
+
+/** Every title free: what the ownership check decides on an empty vault. */
+const creating = (...titles: string[]): ItemOwnership => ({ tag: "k8s-gitops:organization/k8s-gitops/test", verdicts: Object.fromEntries(titles.map((t) => [t, { kind: "create" as const }])) });
 
 /** The value of an Output, rejecting when the Output failed. Uses the SDK's own promise. */
 function settled<T>(output: pulumi.Output<T>): Promise<T> {
@@ -91,6 +95,13 @@ describe("ClusterSecrets", () => {
     secrets = new ClusterSecrets("cluster-secrets", {
       provider,
       vault: "vault-uuid",
+      ownership: creating(
+        "kubernetes/infra/talos/talosconfig",
+        "kubernetes/infra/kubernetes/kubeconfig",
+        "kubernetes/infra/cloudflared/tunnel",
+        "kubernetes/infra/cert-manager/cloudflare",
+        "kubernetes/infra/external-dns/cloudflare",
+      ),
       cluster: "infra",
       // Plain strings on purpose: the component must make them secret itself.
       talosconfig: "MOCK-SECRET-talosconfig",
@@ -136,20 +147,14 @@ describe("ClusterSecrets", () => {
     expect(settledSections[0].fields?.map((f) => [f.label, f.type, f.value])).toEqual([[label, "CONCEALED", Buffer.from(value).toString("base64")]]);
   });
 
-  it("writes nothing it was not given; keeps items on destroy and replaces them delete-first", () => {
-    const only = new ClusterSecrets("only-kubeconfig", { provider, vault: "vault-uuid", cluster: "apps", kubeconfig: "MOCK-SECRET-k" });
+  it("writes nothing it was not given; keeps items on destroy, never replaces them delete-first, category constant", async () => {
+    const only = new ClusterSecrets("only-kubeconfig", { provider, vault: "vault-uuid", ownership: creating("kubernetes/apps/kubernetes/kubeconfig"), cluster: "apps", kubeconfig: "MOCK-SECRET-k" });
     expect(only.titles).toEqual(["kubernetes/apps/kubernetes/kubeconfig"]);
-    const items = registrations.filter((r) => r.type === "onepassword:index/item:Item" && r.name !== "pki");
+    const items = registrations.filter((r) => r.type === "onepassword:index/item:Item");
     expect(items.length).toBeGreaterThan(0);
-    for (const r of items) expect([r.name, r.protect, r.retainOnDelete, r.deleteBeforeReplace]).toEqual([r.name, false, true, true]);
-  });
-});
-
-describe("items whose loss loses a cluster", () => {
-  it("are protected and retained on destroy with KEEP_ON_DESTROY", async () => {
-    const item = secretItem("pki", { vault: "vault-uuid", title: "kubernetes/infra/talos/pki", fields: { CLUSTER_CA_KEY: "MOCK-SECRET-ca" } }, { provider, ...KEEP_ON_DESTROY });
-    await settled(item.urn);
-    expect(registrations.find((r) => r.name === "pki")).toMatchObject({ protect: true, retainOnDelete: true });
+    // Retained and delete-first together would leave a second item of the title on a replacement.
+    for (const r of items) expect([r.name, r.protect, r.retainOnDelete, r.deleteBeforeReplace]).toEqual([r.name, false, true, false]);
+    for (const item of Object.values(secrets.items)) expect(await settled(item.category)).toBe(ITEM_CATEGORY);
   });
 });
 

@@ -200,16 +200,17 @@ describe.each(["infra", "apps"])("stack %s generating its Talos PKI", (stack) =>
     const backups = ofType(result, ITEM).filter((r) => r.inputs.title === `${stack}-talos`);
     expect(backups).toHaveLength(1);
     expect(backups[0].inputs.vault).toBe(vaultUuidOf(result, "Prod"));
-    expect(backups[0].options).toMatchObject({ retainOnDelete: true, protect: true });
+    // Retained, not protected: a switch to adopt or turning 1Password off drops it from the program in one run.
+    expect(backups[0].options).toMatchObject({ retainOnDelete: true, protect: false, deleteBeforeReplace: false });
     expect(backups[0].inputs.sections).toBeInstanceOf(MockSecret);
     expect(Object.keys(item(result, `${stack}-talos`).fields)).toHaveLength(14);
   });
 
-  it("keeps the written items on destroy (the running cluster reads them), unprotected, replaced delete-first", () => {
+  it("keeps the written items on destroy (the running cluster reads them), unprotected, never replaced delete-first", () => {
     const written = ofType(result, ITEM).filter((r) => r.parent?.includes("ClusterSecrets"));
     expect(written.length).toBe(5);
     for (const r of written) {
-      expect([r.inputs.title, r.options.retainOnDelete, r.options.protect, r.options.deleteBeforeReplace]).toEqual([r.inputs.title, true, false, true]);
+      expect([r.inputs.title, r.options.retainOnDelete, r.options.protect, r.options.deleteBeforeReplace]).toEqual([r.inputs.title, true, false, false]);
     }
   });
 });

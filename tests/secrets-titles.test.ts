@@ -1,45 +1,19 @@
 /**
- * Writes never add a second item to a title that several items already hold: every reader
- * by title fails on duplicates. The lookup's error decides (pure classifier), and
- * ClusterSecrets refuses such a title before the item is registered.
+ * How a title is decided before it is written (components/onepassword/ownership.ts): the
+ * lookup's error classified (titles.ts), then free, this stack's own (adopt by import id)
+ * or refused. And ClusterSecrets writes only titles that were decided, each with the
+ * stack's owner tag and, when adopted, its import id.
  */
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import { MockWorld } from "../harness/mocks";
-import { ClusterSecrets } from "../components/onepassword/cluster-secrets";
-import { checkTitle, classifyLookupError } from "../components/onepassword/titles";
+import { ClusterSecrets, clusterSecretTitles } from "../components/onepassword/cluster-secrets";
+import { adoptionNotice, decideItem, ownerTag, type ItemQuestion } from "../components/onepassword/ownership";
+import { classifyLookupError } from "../components/onepassword/titles";
 
 function settled<T>(output: pulumi.Output<T>): Promise<T> {
   return (output as unknown as { promise(): Promise<T> }).promise();
 }
-
-const DUPLICATED = "kubernetes/infra/kubernetes/kubeconfig";
-const ABSENT = "kubernetes/infra/talos/talosconfig";
-
-/** The mock world, recording which items get registered. */
-class RecordingWorld extends MockWorld {
-  readonly created: string[] = [];
-
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    if (args.type === "onepassword:index/item:Item") this.created.push(String((args.inputs as Record<string, unknown>).title));
-    return super.newResource(args);
-  }
-}
-
-/**
- * What Connect answers, classified (the mock runtime drops an invoke's error text, so the
- * answers come through the component's lookup seam; the real lookup is getItem).
- */
-const answers: Record<string, string> = {
-  [DUPLICATED]: `Found 2 item(s) in vault "vault-uuid" with title "${DUPLICATED}"`,
-  [ABSENT]: `Found 0 item(s) in vault "vault-uuid" with title "${ABSENT}"`,
-  "kubernetes/infra/cloudflared/tunnel": `Found 0 item(s) in vault "vault-uuid" with title "kubernetes/infra/cloudflared/tunnel"`,
-};
-const lookups: string[] = [];
-const lookupTitle = (vault: string, title: string) => {
-  lookups.push(`${vault}/${title}`);
-  return Promise.resolve(classifyLookupError(answers[title]));
-};
 
 describe("classifyLookupError", () => {
   it.each([
@@ -55,59 +29,87 @@ describe("classifyLookupError", () => {
   });
 });
 
-const HELD = "kubernetes/infra/cloudflared/tunnel";
-const target = { name: "cloudflared-tunnel", parent: "cluster-secrets=urn:parent", provider: "onepassword=urn:provider" };
-const owning = (...titles: string[]) => ({ owned: new Set(titles), importTarget: () => Promise.resolve(target) });
-const heldLookup = () => Promise.resolve({ kind: "one" as const, uuid: "itemuuid" });
+const TAG = ownerTag("org/k8s-gitops/infra");
+const TITLE = "kubernetes/infra/cloudflared/tunnel";
+const question = (recorded = false): ItemQuestion => ({ title: TITLE, vaultUuid: "vaultuuid", vaultName: "Infra", tag: TAG, recorded });
+const one = (tags: string[]) => ({ kind: "one" as const, uuid: "itemuuid", tags });
 
-describe("checkTitle", () => {
-  it("refuses a title several items hold, naming vault and title and what to do, even when recorded", async () => {
-    await expect(checkTitle(DUPLICATED, "vault-uuid", "Infra", lookupTitle, owning(DUPLICATED))).rejects.toThrow(
-      `1Password vault "Infra" already holds 2 items titled "${DUPLICATED}"`,
-    );
+describe("decideItem", () => {
+  it("creates a free title", () => {
+    expect(decideItem(question(), { kind: "absent" })).toEqual({ kind: "create" });
   });
 
-  it("passes an absent title, and one held once by an item this stack recorded as its own", async () => {
-    expect(await checkTitle(ABSENT, "vault-uuid", "Infra", lookupTitle, owning())).toBe(ABSENT);
-    expect(await checkTitle(HELD, "vault-uuid", "Infra", heldLookup, owning(HELD))).toBe(HELD);
+  it("adopts an item carrying this stack's tag, recorded or not, by its import id", () => {
+    const adopt = { kind: "adopt", importId: "vaults/vaultuuid/items/itemuuid", uuid: "itemuuid", tagged: true };
+    expect(decideItem(question(), one(["pulumi", TAG]))).toEqual({ ...adopt, recorded: false });
+    expect(decideItem(question(true), one([TAG]))).toEqual({ ...adopt, recorded: true });
   });
 
-  it("refuses a title one unrecorded item holds, naming vault, title and the import that adopts it", async () => {
-    const refusal = checkTitle(HELD, "vault-uuid", "Infra", heldLookup, owning("kubernetes/infra/talos/talosconfig"));
-    await expect(refusal).rejects.toThrow(`1Password vault "Infra" already holds an item titled "${HELD}" that this stack did not write`);
-    await expect(refusal).rejects.toThrow(
-      "pulumi import onepassword:index/item:Item cloudflared-tunnel vaults/vault-uuid/items/itemuuid --parent 'cluster-secrets=urn:parent' --provider 'onepassword=urn:provider'",
-    );
+  it("adopts an untagged item only when this stack recorded it (written before owner tags)", () => {
+    expect(decideItem(question(true), one(["pulumi"]))).toMatchObject({ kind: "adopt", tagged: false, recorded: true });
+    const refusal = decideItem(question(false), one(["pulumi"]));
+    expect(refusal).toMatchObject({ kind: "refused" });
+    expect(refusal.kind === "refused" && refusal.reason).toContain(`op item edit itemuuid --vault 'Infra' --tags 'pulumi,${TAG}'`);
   });
 
-  it("fails on a lookup it cannot classify rather than guess", async () => {
-    await expect(checkTitle("t", "v", "Infra", () => Promise.resolve(classifyLookupError("connection refused")), owning())).rejects.toThrow(
-      'looking up "t" before writing it failed: connection refused',
-    );
+  it("refuses another stack's item, even one this stack recorded", () => {
+    const other = ownerTag("org/k8s-gitops/apps");
+    const refusal = decideItem(question(true), one([other]));
+    expect(refusal.kind === "refused" && refusal.reason).toContain(`1Password vault "Infra" holds "${TITLE}" (item itemuuid) written by another stack (tag ${other})`);
+  });
+
+  it("refuses duplicates and lookups it cannot classify rather than guess", () => {
+    expect(decideItem(question(true), { kind: "duplicates", count: 2 })).toMatchObject({ kind: "refused", reason: expect.stringContaining(`already holds 2 items titled "${TITLE}"`) });
+    expect(decideItem(question(), { kind: "unknown", reason: "connection refused" })).toMatchObject({
+      kind: "refused",
+      reason: expect.stringContaining(`looking up "${TITLE}" before writing it failed: connection refused`),
+    });
+  });
+
+  it("announces only the adoptions the record does not explain", () => {
+    const q = question();
+    const adopted = decideItem(q, one([TAG]));
+    expect(adoptionNotice(q, adopted)).toContain("adopts it with the import option (id vaults/vaultuuid/items/itemuuid)");
+    expect(adoptionNotice(q, decideItem(question(true), one([TAG])))).toBeUndefined();
+    expect(adoptionNotice(q, { kind: "create" })).toBeUndefined();
   });
 });
 
 describe("ClusterSecrets", () => {
-  const world = new RecordingWorld();
-
+  const created: { title: string; tags: unknown; id?: string }[] = [];
+  class RecordingWorld extends MockWorld {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+      const inputs = args.inputs as Record<string, unknown>;
+      if (args.type === "onepassword:index/item:Item") created.push({ title: String(inputs.title), tags: inputs.tags, id: args.id || undefined });
+      return super.newResource(args);
+    }
+  }
+  let provider: onepassword.Provider;
   beforeAll(async () => {
-    await pulumi.runtime.setMocks(world, "k8s-gitops", "test", false, "organization");
+    await pulumi.runtime.setMocks(new RecordingWorld(), "k8s-gitops", "test", false, "organization");
+    provider = new onepassword.Provider("onepassword", { url: "http://connect.invalid", token: pulumi.secret("MOCK-SECRET-token") });
   });
 
-  it("looks every title up in the vault before the item is registered with it", async () => {
-    lookups.length = 0;
-    const provider = new onepassword.Provider("onepassword", { url: "http://connect.invalid", token: pulumi.secret("MOCK-SECRET-token") });
+  it("writes each decided title with the owner tag, importing the adopted one", async () => {
+    const [talosconfig, , tunnel] = clusterSecretTitles({ cluster: "infra", tunnel: true, cloudflareApps: [] });
     const secrets = new ClusterSecrets("cluster-secrets", {
       provider,
       vault: "vault-uuid",
-      vaultName: "Infra",
-      lookupTitle,
+      ownership: { tag: TAG, verdicts: { [talosconfig]: { kind: "create" }, [tunnel]: { kind: "adopt", importId: "vaults/v/items/i", uuid: "i", recorded: false, tagged: true } } },
       cluster: "infra",
       talosconfig: "MOCK-SECRET-talosconfig",
       tunnel: { id: "tunnel-uuid", token: "MOCK-SECRET-tunnel" },
     });
     for (const item of Object.values(secrets.items)) await settled(item.urn);
-    expect(lookups.sort()).toEqual(["kubernetes/infra/cloudflared/tunnel", ABSENT].map((t) => `vault-uuid/${t}`));
-    expect(world.created.sort()).toEqual(["kubernetes/infra/cloudflared/tunnel", ABSENT]);
+    expect(created.sort((a, b) => a.title.localeCompare(b.title))).toEqual([
+      { title: tunnel, tags: ["pulumi", "k8s-gitops", TAG], id: "vaults/v/items/i" },
+      { title: talosconfig, tags: ["pulumi", "k8s-gitops", TAG], id: undefined },
+    ]);
+  });
+
+  it("refuses to write a title nobody decided", () => {
+    expect(() => new ClusterSecrets("unchecked", { provider, vault: "vault-uuid", ownership: { tag: TAG, verdicts: {} }, cluster: "infra", kubeconfig: "MOCK-SECRET-k" })).toThrow(
+      '1Password item "kubernetes/infra/kubernetes/kubeconfig" was not checked before writing',
+    );
   });
 });

@@ -10,6 +10,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { tunnelIngress } from "./ingress";
 import { DNS_EDIT_PERMISSION_GROUPS, oneZone, permissionGroupId } from "./tokens";
 
+/**
+ * The tunnel's config source. The provider replaces a tunnel when its account or config
+ * source changes (terraform-provider-cloudflare v5 zero_trust_tunnel_cloudflared
+ * schema.go: RequiresReplace on account_id and config_src; the name updates in place), so
+ * the source is this constant.
+ */
+export const TUNNEL_CONFIG_SRC = "cloudflare";
+
+/** The tunnel's name, unique per account: one per cluster name, never derived from anything else. */
+export function tunnelName(cluster: string): string {
+  return `kubernetes-${cluster}`;
+}
+
 export interface CloudflareEdgeArgs {
   readonly provider: cloudflare.Provider;
   readonly cluster: string;
@@ -47,13 +60,16 @@ export class CloudflareEdge extends pulumi.ComponentResource {
         ? pulumi.output(args.zoneId)
         : cloudflare.getZoneOutput({ filter: { name: args.zone, account: { id: accountId } } }, invokeOpts).id;
 
-    this.tunnelName = `kubernetes-${args.cluster}`;
+    this.tunnelName = tunnelName(args.cluster);
     const tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
       "tunnel",
-      { accountId, name: this.tunnelName, configSrc: "cloudflare" },
-      // Tunnel names are unique per account: a replacement must free the name first.
+      { accountId, name: this.tunnelName, configSrc: TUNNEL_CONFIG_SRC },
       // Kept on destroy: the running cluster's cloudflared still connects with its token.
-      { provider, parent: this, deleteBeforeReplace: true, retainOnDelete: true },
+      // No deleteBeforeReplace: a retained tunnel's delete-first replacement skips the
+      // delete and then fails to create a second tunnel of the name. The only replacement
+      // left is an account change, which creates the tunnel in the new account and keeps
+      // the old one in the old account (README "Edge").
+      { provider, parent: this, retainOnDelete: true },
     );
     this.tunnelId = tunnel.id;
 

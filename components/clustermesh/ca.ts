@@ -6,8 +6,12 @@
  *
  * Renewal: inside the last `CA_EARLY_RENEWAL_HOURS` the provider re-issues the certificate
  * on the next `pulumi up`, with the same key and subject, so certificates signed under
- * the old one still verify; peers trust the new one after their next `up`. The key is
- * protected: replacing it is a planned mesh outage (see README).
+ * the old one still verify; peers trust the new one after their next `up`. Replacing the
+ * key is a planned mesh outage (see README): nothing the program changes replaces it (its
+ * algorithm and size are constants, and ignored besides). It is not `protect`ed: turning
+ * the mesh off must drop it in the same run, and a protected resource that leaves the
+ * program fails every run until `pulumi state unprotect`. The key lives only in the state
+ * and in the cluster, so there is nothing to retain.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -26,7 +30,7 @@ export interface MeshCa {
 /** Creates the CA under `parent`. */
 export function generateMeshCa(clusterName: string, parent: pulumi.Resource): MeshCa {
   // RSA: every consumer (Helm's buildCustomCert in any Helm 3 release, certgen) parses it.
-  const key = new tls.PrivateKey("clustermesh-ca-key", { algorithm: "RSA", rsaBits: 4096 }, { parent, protect: true });
+  const key = new tls.PrivateKey("clustermesh-ca-key", { algorithm: "RSA", rsaBits: 4096 }, { parent, ignoreChanges: ["algorithm", "rsaBits"] });
   const cert = new tls.SelfSignedCert(
     "clustermesh-ca",
     {

@@ -5,9 +5,8 @@
  */
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterItemTitle, secretItem } from "./items";
-import { importTarget, providerLookup } from "./lookup";
-import { checkTitle, TitleLookupFn } from "./titles";
+import { clusterItemTitle, ITEM_TAGS, secretItem } from "./items";
+import { verdictOf, type ItemOwnership } from "./ownership";
 
 /**
  * Field labels of the items, as ExternalSecrets and `op read` refer to them. talosconfig
@@ -27,15 +26,11 @@ export interface ClusterSecretsArgs {
   readonly provider: onepassword.Provider;
   /** UUID of the vault external-secrets reads (config onepassword.clusterVault). */
   readonly vault: pulumi.Input<string>;
-  /** The vault's name, for messages. */
-  readonly vaultName?: string;
-  /** How a title is looked up before it is written; defaults to the provider's getItem. */
-  readonly lookupTitle?: TitleLookupFn;
   /**
-   * Titles this stack recorded as written in this vault by its previous runs: an existing
-   * item of such a title is its own; an existing item of any other title is refused.
+   * Decided before anything is registered (stacks/ownership.ts): each title's verdict
+   * (create, or adopt by import) and the owner tag every item carries.
    */
-  readonly ownedTitles?: readonly string[];
+  readonly ownership: ItemOwnership;
   readonly cluster: string;
   readonly talosconfig?: pulumi.Input<string>;
   readonly kubeconfig?: pulumi.Input<string>;
@@ -53,6 +48,24 @@ interface ItemSpec {
   readonly fields: Record<string, pulumi.Input<string>>;
   readonly multilineFields?: Record<string, pulumi.Input<string>>;
   readonly plainFields?: Record<string, pulumi.Input<string>>;
+}
+
+/** Which items a cluster's run writes, without their values: what the ownership check looks up. */
+export interface ClusterSecretsPlan {
+  readonly cluster: string;
+  readonly tunnel: boolean;
+  /** Apps given a scoped Cloudflare token. */
+  readonly cloudflareApps: readonly string[];
+}
+
+/** The titles ClusterSecrets writes for a plan, in the order it writes them. */
+export function clusterSecretTitles(plan: ClusterSecretsPlan): string[] {
+  return [
+    clusterItemTitle(plan.cluster, "talos", "talosconfig"),
+    clusterItemTitle(plan.cluster, "kubernetes", "kubeconfig"),
+    ...(plan.tunnel ? [clusterItemTitle(plan.cluster, "cloudflared", "tunnel")] : []),
+    ...plan.cloudflareApps.map((app) => clusterItemTitle(plan.cluster, app, "cloudflare")),
+  ];
 }
 
 function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
@@ -82,33 +95,6 @@ function itemSpecs(args: ClusterSecretsArgs): ItemSpec[] {
   return specs;
 }
 
-interface PlannedItem {
-  readonly title: string;
-  /** The Item resource's name. */
-  readonly name: string;
-}
-
-/**
- * Every title, once lookups in the vault show no write adds a second item of it (see
- * titles.ts checkTitle): absent, or this stack's own by its record. All or nothing: one
- * refused title stops every write, with one error naming each refusal and the
- * `pulumi import` that adopts the item as its resource.
- */
-function checkedTitles(planned: readonly PlannedItem[], args: ClusterSecretsArgs, parent: pulumi.ComponentResource, parentName: string): pulumi.Output<string[]> {
-  const lookup = args.lookupTitle ?? providerLookup(args.provider);
-  const owned = new Set(args.ownedTitles ?? []);
-  return pulumi.output(args.vault).apply(async (vault) => {
-    const verdicts = await Promise.allSettled(
-      planned.map((p) =>
-        checkTitle(p.title, vault, args.vaultName ?? vault, lookup, { owned, importTarget: importTarget(p.name, parent, parentName, args.provider) }),
-      ),
-    );
-    const refusals = verdicts.flatMap((v) => (v.status === "rejected" ? [v.reason instanceof Error ? v.reason.message : String(v.reason)] : []));
-    if (refusals.length > 0) throw new Error(refusals.join("\n"));
-    return planned.map((p) => p.title);
-  });
-}
-
 export class ClusterSecrets extends pulumi.ComponentResource {
   /** Written items by title. */
   readonly items: Readonly<Record<string, onepassword.Item>>;
@@ -117,18 +103,24 @@ export class ClusterSecrets extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:onepassword:ClusterSecrets", name, {}, opts);
     const items: Record<string, onepassword.Item> = {};
-    const specs = itemSpecs(args).map((spec) => ({ spec, title: clusterItemTitle(args.cluster, spec.app, spec.purpose), name: `${spec.app}-${spec.purpose}` }));
-    const checked = checkedTitles(specs, args, this, name);
-    specs.forEach(({ spec, title, name: resourceName }, i) => {
+    for (const spec of itemSpecs(args)) {
+      const title = clusterItemTitle(args.cluster, spec.app, spec.purpose);
+      const verdict = verdictOf(args.ownership, title);
       items[title] = secretItem(
-        resourceName,
-        { vault: args.vault, title: checked.apply((titles) => titles[i]), fields: spec.fields, multilineFields: spec.multilineFields, plainFields: spec.plainFields },
+        `${spec.app}-${spec.purpose}`,
+        {
+          vault: args.vault,
+          title,
+          fields: spec.fields,
+          multilineFields: spec.multilineFields,
+          plainFields: spec.plainFields,
+          tags: [...ITEM_TAGS, args.ownership.tag],
+        },
         // Kept on `pulumi destroy`, like the nodes: the running cluster's cloudflared and
-        // external-secrets keep reading them. A later `up` after a destroy finds them
-        // unrecorded and refuses, naming the `pulumi import` that adopts them.
-        { provider: args.provider, parent: this, retainOnDelete: true },
+        // external-secrets keep reading them; their owner tag lets a later run adopt them.
+        { provider: args.provider, parent: this, retainOnDelete: true, import: verdict.kind === "adopt" ? verdict.importId : undefined },
       );
-    });
+    }
     this.items = items;
     this.titles = Object.keys(items);
     this.registerOutputs({ titles: this.titles });

@@ -100,14 +100,26 @@ export interface SecretItemArgs {
 const toBase64 = (value: pulumi.Input<string>) => pulumi.output(value).apply((text) => Buffer.from(text, "utf8").toString("base64"));
 
 /**
+ * The category of every item the program writes. The provider replaces an item when its
+ * category or vault changes (terraform-provider-onepassword v2 onepassword_item_resource.go:
+ * RequiresReplace on both), and a replacement of a retained item leaves a second item of
+ * the title, so the category is this constant, never derived from anything that changes.
+ */
+export const ITEM_CATEGORY = "secure_note";
+
+/** Tags of every item the program writes, before its owner tag (ownership.ts ownerTag). */
+export const ITEM_TAGS: readonly string[] = ["pulumi", "k8s-gitops"];
+
+/**
  * An item whose fields are concealed (unless listed as plain), so external-secrets can
  * read each field by its label as a property.
  *
- * Replacements delete the old item first: 1Password titles are not unique, and every
- * reader by title (Connect's GetItemByTitle, `op item get`, external-secrets) fails when
- * two items share one (1Password/connect-sdk-go connect/client.go GetItemByTitle: "Found
- * %d item(s) ... with title"), so a create-before-delete replacement would break them
- * until the old one is gone.
+ * No `deleteBeforeReplace`: the items are retained on delete, and a retained item's
+ * delete-first replacement skips the delete and creates a second item of its title, on
+ * which every reader by title (Connect's GetItemByTitle: "Found %d item(s) ... with
+ * title", `op item get`, external-secrets) fails. What replaces an item (category, vault)
+ * the program keeps constant per title: the category is ITEM_CATEGORY, and a vault change
+ * writes the item into the other vault, leaving one there and the old one in the old vault.
  */
 export function secretItem(
   name: string,
@@ -122,22 +134,13 @@ export function secretItem(
     {
       vault: args.vault,
       title: args.title,
-      category: "secure_note",
-      tags: args.tags ?? ["pulumi", "k8s-gitops"],
+      category: ITEM_CATEGORY,
+      tags: args.tags ?? [...ITEM_TAGS],
       sections: [
         { label: "fields", fields: [...concealed, ...plain] },
         { label: BASE64_SECTION, fields: multiline },
       ].filter((section) => section.fields.length > 0),
     },
-    { deleteBeforeReplace: true, ...opts },
+    opts,
   );
 }
-
-/**
- * Options for an item whose loss loses a cluster (the Talos PKI backup): `pulumi destroy`
- * leaves it in 1Password, and Pulumi refuses to replace or delete it while protected.
- */
-export const KEEP_ON_DESTROY: Readonly<Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete">> = {
-  protect: true,
-  retainOnDelete: true,
-};

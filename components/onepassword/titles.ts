@@ -9,7 +9,8 @@
 
 export type TitleLookup =
   | { readonly kind: "absent" }
-  | { readonly kind: "one"; readonly uuid?: string }
+  /** One item holds the title: its uuid and tags when the lookup returned them. */
+  | { readonly kind: "one"; readonly uuid?: string; readonly tags?: readonly string[] }
   | { readonly kind: "duplicates"; readonly count?: number }
   | { readonly kind: "unknown"; readonly reason: string };
 
@@ -38,65 +39,3 @@ export function duplicateTitleError(title: string, vaultName: string, count?: nu
 
 /** How a title is looked up in a vault. */
 export type TitleLookupFn = (vault: string, title: string) => Promise<TitleLookup>;
-
-/** What the refusal of an unrecorded item needs to name the resource to import it as. */
-export interface ImportTarget {
-  /** The Item resource's name in the program. */
-  readonly name: string;
-  /** `name=urn` of its parent component and of its provider, as `pulumi import` takes them. */
-  readonly parent: string;
-  readonly provider: string;
-}
-
-/**
- * The `pulumi import` command that makes an existing item this stack's own. The id is
- * `vaults/<vault uuid>/items/<item uuid>` (the "## Import" section of
- * @1password/pulumi-onepassword's Item, from the Terraform provider's item resource);
- * `--parent` and `--provider` give it the URN the program registers, without which the
- * next `up` would see a different resource, create a second item and delete the imported one.
- */
-export function importCommand(target: ImportTarget, vaultUuid: string, itemUuid: string): string {
-  return `pulumi import onepassword:index/item:Item ${target.name} vaults/${vaultUuid}/items/${itemUuid} --parent '${target.parent}' --provider '${target.provider}'`;
-}
-
-/**
- * The error that stops a write to a title an item already holds that this stack did not
- * write (made by hand, or kept by an earlier `pulumi destroy`): writing would add a second
- * item of the title, and every reader by title would then fail. Adopting it with the
- * `import` resource option instead is not an option: Pulumi fails an import whose inputs
- * differ from the item's (pulumi/pulumi pkg/resource/deploy/step.go ImportStep.Apply:
- * "inputs to import do not match the existing resource"), and a hand-made item's fields,
- * tags and sections never match exactly.
- */
-export function unrecordedItemError(title: string, vaultName: string, command: string): Error {
-  return new Error(
-    `1Password vault "${vaultName}" already holds an item titled "${title}" that this stack did not write; writing would add a second ` +
-      "item of that title, on which every reader by title (external-secrets, Connect, `op item get`) fails. Either make it this " +
-      `stack's own (the next \`pulumi up\` then updates its fields to the program's): ${command}; or delete or rename it in 1Password. ` +
-      "Then run `pulumi up` again. (If the import answers that the resource already exists, a failed earlier run of this stack " +
-      "created the item: delete it in 1Password, run `pulumi refresh`, then `pulumi up`.)",
-  );
-}
-
-
-export interface TitleOwnership {
-  /** Titles this stack recorded as written in this vault (its previous runs' record). */
-  readonly owned: ReadonlySet<string>;
-  /** The resource an unrecorded item would be imported as; resolved only for the message. */
-  readonly importTarget: () => Promise<ImportTarget>;
-}
-
-/**
- * The title, once the lookup shows the write adds no second item of it: absent, or held
- * by one item this stack recorded as its own. Otherwise the error that stops the write,
- * before anything is written. An item with no uuid in the lookup is named by its title.
- */
-export async function checkTitle(title: string, vault: string, vaultName: string, lookup: TitleLookupFn, ownership: TitleOwnership): Promise<string> {
-  const verdict = await lookup(vault, title);
-  if (verdict.kind === "duplicates") throw duplicateTitleError(title, vaultName, verdict.count);
-  if (verdict.kind === "unknown") throw new Error(`1Password: looking up "${title}" before writing it failed: ${verdict.reason}`);
-  if (verdict.kind === "one" && !ownership.owned.has(title)) {
-    throw unrecordedItemError(title, vaultName, importCommand(await ownership.importTarget(), vault, verdict.uuid ?? "<item uuid>"));
-  }
-  return title;
-}

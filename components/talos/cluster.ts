@@ -11,6 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
 import { vaultUuid } from "../onepassword/items";
+import type { ItemOwnership } from "../onepassword/ownership";
 import { TalosDay2 } from "./day2/component";
 import { rollOrder, type Day2Plan } from "./day2/plan";
 import { installerImage } from "./image";
@@ -65,9 +66,9 @@ export interface TalosClusterArgs extends NodePatchSettings {
   readonly day2Plan?: Day2Plan;
   /**
    * The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it), and
-   * the titles this stack recorded as written in its vault (generate's backup, once made).
+   * in generate mode the backup's verdict and owner tag (stacks/ownership.ts).
    */
-  readonly pkiItem: { readonly vault: string; readonly title: string; readonly ownedTitles: readonly string[] };
+  readonly pkiItem: { readonly vault: string; readonly title: string; readonly ownership?: ItemOwnership };
   /** Needed to adopt the PKI, and to back up a generated one. */
   readonly onepassword?: onepassword.Provider;
 }
@@ -124,7 +125,7 @@ export class TalosCluster extends pulumi.ComponentResource {
     const controlPlanes = args.nodes.filter((n) => n.role === "controlplane");
     const workers = args.nodes.filter((n) => n.role === "worker");
 
-    const pki = this.createPki(name, args);
+    const pki = this.createPki(args);
     this.pkiFields = pki.fields;
     this.clientConfiguration = pki.clientConfiguration;
     this.pkiBackup = pki.backup;
@@ -305,18 +306,13 @@ export class TalosCluster extends pulumi.ComponentResource {
     });
   }
 
-  private createPki(name: string, args: TalosClusterArgs): Pki {
+  private createPki(args: TalosClusterArgs): Pki {
     const { onepassword: provider, pkiItem } = args;
     const vault = provider ? vaultUuid(pkiItem.vault, provider) : undefined;
     if (args.talos.pki === "generate") {
-      return generatePki(
-        {
-          talosVersion: args.versions.talos,
-          backup: provider && vault ? { vault, vaultName: pkiItem.vault, title: pkiItem.title, ownedTitles: pkiItem.ownedTitles, provider } : undefined,
-        },
-        this,
-        name,
-      );
+      const backup = provider && vault && pkiItem.ownership ? { vault, vaultName: pkiItem.vault, title: pkiItem.title, ownership: pkiItem.ownership, provider } : undefined;
+      if (provider && !backup) throw new Error("talos.pki generate with 1Password: the backup item's ownership was not decided");
+      return generatePki({ talosVersion: args.versions.talos, backup }, this);
     }
     if (!provider || !vault) throw new Error("talos.pki adopt reads the Talos PKI from 1Password, but 1Password is not configured");
     return adoptPki({ vault, vaultName: pkiItem.vault, title: pkiItem.title, provider }, this);

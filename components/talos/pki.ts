@@ -7,8 +7,8 @@
 import * as onepassword from "@1password/pulumi-onepassword";
 import * as pulumi from "@pulumi/pulumi";
 import * as talos from "../../sdks/talos";
-import { readItemFields, secretItem } from "../onepassword/items";
-import { checkedTitle } from "../onepassword/lookup";
+import { ITEM_TAGS, readItemFields, secretItem } from "../onepassword/items";
+import { verdictOf, type ItemOwnership } from "../onepassword/ownership";
 import { adminClientConfiguration, type ClientConfiguration } from "./admin-cert";
 import { PKI_FIELDS, pkiFieldProblems, type PkiField, type PkiFields } from "./rules/pki";
 
@@ -111,37 +111,42 @@ export interface PkiBackup {
   readonly vault: pulumi.Input<string>;
   readonly vaultName: string;
   readonly title: string;
-  /** Titles this stack recorded as written in that vault: the backup's own, once it exists. */
-  readonly ownedTitles: readonly string[];
+  /** The title's verdict (create, or adopt the stack's own item) and the owner tag, decided before anything is registered. */
+  readonly ownership: ItemOwnership;
   readonly provider: onepassword.Provider;
 }
 
 /** The backup item's resource name. */
 const BACKUP_ITEM = "talos-pki";
 
-export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource, parentName: string): Pki {
-  // Created once: protect refuses deletion, retainOnDelete keeps it if unprotected, and
-  // ignoring talosVersion means a later Talos upgrade (or lowering the contract, which the
-  // provider answers with a replacement) never produces a new PKI.
+export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki {
+  // Created once: ignoring talosVersion means a later Talos upgrade (or lowering the
+  // contract, which the provider answers with a replacement) never produces a new PKI.
+  // Protected only while the state holds its only copy (no 1Password backup): then
+  // `pulumi destroy` or dropping it stops until a person runs `pulumi state unprotect`
+  // (README "PKI mode switches"). With a backup the item keeps the PKI, and a confirmed
+  // switch to adopt (which reads that item) removes this resource in one run.
   const secrets = new talos.machine.Secrets(
     "machine-secrets",
     { talosVersion: versionContract(args.talosVersion) },
-    { parent, protect: true, retainOnDelete: true, ignoreChanges: ["talosVersion"] },
+    { parent, protect: args.backup === undefined, retainOnDelete: true, ignoreChanges: ["talosVersion"] },
   );
   const fields = pulumi.secret(secrets.machineSecrets.apply(fieldsFromMachineSecrets));
-  // Written only where it adds no second item of its title: adopting the PKI later reads
-  // the item by title, and a title two items hold cannot be read (titles.ts).
+  const verdict = args.backup ? verdictOf(args.backup.ownership, args.backup.title) : undefined;
+  // Written only where it adds no second item of its title (stacks/ownership.ts decided):
+  // adopting the PKI later reads the item by title, and a title two items hold cannot be read.
   const backup = args.backup
     ? secretItem(
         BACKUP_ITEM,
         {
           vault: args.backup.vault,
-          title: checkedTitle({ ...args.backup, itemName: BACKUP_ITEM, parent, parentName }),
+          title: args.backup.title,
           fields: Object.fromEntries(PKI_FIELDS.map((f) => [f, fields.apply((all) => all[f])])),
-          tags: ["pulumi", "k8s-gitops", "talos"],
+          tags: [...ITEM_TAGS, "talos", args.backup.ownership.tag],
         },
-        // Losing the item loses the only copy outside the stack state.
-        { provider: args.backup.provider, parent, protect: true, retainOnDelete: true },
+        // Retained, never protected: `pulumi destroy`, turning 1Password off and a switch to
+        // adopt all leave the item in 1Password, the PKI's copy outside the state.
+        { provider: args.backup.provider, parent, retainOnDelete: true, import: verdict?.kind === "adopt" ? verdict.importId : undefined },
       )
     : undefined;
   return { fields, clientConfiguration: pulumi.secret(secrets.clientConfiguration), secrets, backup };
