@@ -51,14 +51,16 @@ export type ObservationCredential =
 /** The 14 fields of the adopted item, read by invokes and awaited (secret values stay in memory only). */
 async function adoptedFields(config: StackConfig, provider: onepassword.Provider) {
   const { talosVault: vaultName, talosItem: title } = config.onepassword;
+  let item: onepassword.GetItemResult;
   try {
     const vault = await onepassword.getVault({ name: vaultName }, { provider });
-    const item = await onepassword.getItem({ vault: vault.uuid, title }, { provider });
-    return checkedPkiFields(itemFields(item), { vaultName, title });
+    item = await onepassword.getItem({ vault: vault.uuid, title }, { provider });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new PreflightPkiError(`day-2 preflight could not read the adopted Talos PKI (1Password item "${title}" in vault "${vaultName}"): ${reason}`);
   }
+  // A malformed item is refused as it is everywhere else: its error names vault, item and fields.
+  return checkedPkiFields(itemFields(item), { vaultName, title });
 }
 
 export async function observationCredential(config: StackConfig, lifecycle: Lifecycle, provider?: onepassword.Provider): Promise<ObservationCredential> {
