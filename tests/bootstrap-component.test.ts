@@ -6,6 +6,7 @@
  * (namespaces with Pod Security labels, the Connect token, cluster-settings) and the one
  * Flux sync.
  */
+import { PROGRAM_WRITE_ANNOTATIONS, RECONCILE_DISABLED } from "../bootstrap/handoff-objects";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -242,7 +243,7 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
 
   test("cluster-settings holds the seed's values, and every variable the tree uses is a key", () => {
     const cm = named(result, T.configMap, "cluster-settings");
-    expect(get(cm.inputs, "metadata")).toEqual({ name: "cluster-settings", namespace: "flux-system" });
+    expect(get(cm.inputs, "metadata")).toEqual({ name: "cluster-settings", namespace: "flux-system", annotations: { ...PROGRAM_WRITE_ANNOTATIONS, ...RECONCILE_DISABLED } });
     expect(cm.inputs.data).toEqual(settings);
     const used = new Set(
       walk(path.join(repoRoot, "kubernetes")).flatMap((f) => referencedVariables(fs.readFileSync(f, "utf8"))),
@@ -256,7 +257,7 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
     const [store] = readTree("kubernetes/infrastructure/security/external-secrets/stores/clustersecretstore.yaml");
     const ref = get(store, "spec.provider.onepassword.auth.secretRef.connectTokenSecretRef") as { name: string; namespace: string; key: string };
     const secret = named(result, T.secret, "onepassword-connect-token");
-    expect(get(secret.inputs, "metadata")).toEqual({ name: ref.name, namespace: ref.namespace });
+    expect(get(secret.inputs, "metadata")).toEqual({ name: ref.name, namespace: ref.namespace, annotations: PROGRAM_WRITE_ANNOTATIONS });
     const data = secret.inputs.stringData;
     expect(data instanceof MockSecret || get(data, ref.key) instanceof MockSecret).toBe(true);
     expect(reveal(data)).toEqual({ [ref.key]: "MOCK-SECRET-shared-1password-connect-token" });

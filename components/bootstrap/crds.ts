@@ -15,6 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VendoredCrd } from "../../bootstrap/crd-files";
+import { PROGRAM_WRITE_ANNOTATIONS } from "../../bootstrap/handoff-objects";
 
 export interface KubernetesOptions {
   readonly provider: k8s.Provider;
@@ -30,8 +31,9 @@ export function installCrds(crds: readonly VendoredCrd[], opts: KubernetesOption
     const { apiVersion, kind, metadata, spec } = crd.object;
     const resource = new k8s.apiextensions.v1.CustomResourceDefinition(
       crd.name,
-      // The vendored object as verified by loadVendoredCrds (checksum, kind, name).
-      { apiVersion, kind, metadata, spec } as CrdArgs,
+      // The vendored object as verified by loadVendoredCrds (checksum, kind, name), written
+      // over a kubectl-applied older bundle with force (bootstrap/handoff-objects.ts).
+      { apiVersion, kind, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), ...PROGRAM_WRITE_ANNOTATIONS } }, spec } as CrdArgs,
       { provider: opts.provider, parent: opts.parent, retainOnDelete: true },
     );
     bySet.set(crd.set, [...(bySet.get(crd.set) ?? []), resource]);

@@ -12,12 +12,9 @@ import type { NamespaceManifest } from "../../bootstrap/namespaces";
 import type { Settings } from "../../bootstrap/substitute";
 import type { KubernetesOptions } from "./crds";
 import { isRecord } from "../../lib/guards";
+import { CLUSTER_SETTINGS, CONNECT_TOKEN, PROGRAM_WRITE_ANNOTATIONS, RECONCILE_DISABLED } from "../../bootstrap/handoff-objects";
 
-/** Named by every Flux Kustomization's postBuild.substituteFrom. */
-export const CLUSTER_SETTINGS = { name: "cluster-settings", namespace: "flux-system" } as const;
-
-/** Named by the onepassword ClusterSecretStore (kubernetes/.../external-secrets/stores). */
-export const CONNECT_TOKEN = { name: "onepassword-connect-token", namespace: "external-secrets", key: "token" } as const;
+export { CLUSTER_SETTINGS, CONNECT_TOKEN } from "../../bootstrap/handoff-objects";
 
 export interface FluxSync {
   readonly kind: string;
@@ -34,7 +31,7 @@ export function createNamespaces(manifests: readonly NamespaceManifest[], opts: 
     manifests.map((m) => [
       m.name,
       // Deleting a namespace deletes everything in it.
-      new k8s.core.v1.Namespace(m.name, { metadata: { name: m.name, labels: { ...m.labels } } }, { ...opts, ...RETAIN }),
+      new k8s.core.v1.Namespace(m.name, { metadata: { name: m.name, labels: { ...m.labels }, annotations: { ...PROGRAM_WRITE_ANNOTATIONS } } }, { ...opts, ...RETAIN }),
     ]),
   );
 }
@@ -54,7 +51,10 @@ export function createClusterSettings(
   const namespace = namespaceOf(namespaces, CLUSTER_SETTINGS.namespace, "ConfigMap cluster-settings");
   return new k8s.core.v1.ConfigMap(
     CLUSTER_SETTINGS.name,
-    { metadata: { name: CLUSTER_SETTINGS.name, namespace: CLUSTER_SETTINGS.namespace }, data: { ...settings } },
+    {
+      metadata: { name: CLUSTER_SETTINGS.name, namespace: CLUSTER_SETTINGS.namespace, annotations: { ...PROGRAM_WRITE_ANNOTATIONS, ...RECONCILE_DISABLED } },
+      data: { ...settings },
+    },
     { ...opts, ...RETAIN, dependsOn: [namespace] },
   );
 }
@@ -80,7 +80,7 @@ export function createConnectToken(
   const ns = namespaceOf(namespaces, namespace, `Secret ${name}`);
   return new k8s.core.v1.Secret(
     name,
-    { metadata: { name, namespace }, type: "Opaque", stringData: { [key]: pulumi.secret(token) } },
+    { metadata: { name, namespace, annotations: { ...PROGRAM_WRITE_ANNOTATIONS } }, type: "Opaque", stringData: { [key]: pulumi.secret(token) } },
     { ...opts, ...RETAIN, dependsOn: [ns] },
   );
 }
