@@ -135,7 +135,7 @@ describe("install-tools.sh", () => {
 });
 
 describe("install-tools.sh plugins", () => {
-  const PLUGINS = "alpha@1.2.3@example/pulumi-alpha beta@4.5.6@other/beta-provider";
+  const PLUGINS = "alpha@1.2.3@example/pulumi-alpha,beta@4.5.6@other/beta-provider";
   const archive = (name: string, version: string) => `pulumi-resource-${name}-v${version}-linux-${ARCH.arch}.tar.gz`;
 
   /** A sandbox whose PATH has a fake `pulumi` that logs its arguments (the CLI on the runner). */
@@ -201,7 +201,7 @@ describe("plugins.ts", () => {
     // A github:// server names the repository; the rest come from the package's repository field.
     expect(plugins.find((p) => p.name === "onepassword")?.repo).toBe("1Password/pulumi-onepassword");
     expect(plugins.find((p) => p.name === "kubernetes")?.repo).toBe("pulumi/pulumi-kubernetes");
-    expect(pluginsEnv(plugins).split(" ")).toHaveLength(plugins.length);
+    expect(pluginsEnv(plugins).split(",")).toHaveLength(plugins.length);
   });
 
   it("refuses when the packages are not installed", () => {

@@ -9,7 +9,7 @@
 # artifact is the checksums.txt name, <tool>-<version>-<platform>; name-in-list is empty
 # when the list holds one bare hash (kubectl's .sha256). ARCH is amd64 or arm64; versions
 # come from the environment (tools/ci/tool-versions.ts): TALOS_VERSION, KUBERNETES_VERSION,
-# FLUX_CLI_VERSION, PULUMI_VERSION, PULUMI_PLUGINS (name@version@owner/repo, space-separated).
+# FLUX_CLI_VERSION, PULUMI_VERSION, PULUMI_PLUGINS (name@version@owner/repo, comma-separated).
 # Asset names: Talos releases talosctl-linux-<arch> and sha256sum.txt (siderolabs/talos
 # .drone.jsonnet `release`); flux {binary}_{version}_{os}_{arch}.tar.gz (fluxcd/flux2
 # .goreleaser.yml); the Pulumi CLI pulumi-v<version>-linux-<x64|arm64>.tar.gz with
@@ -55,7 +55,7 @@ artifact_rows() {
         ;;
       plugins)
         pinned PULUMI_PLUGINS
-        for plugin in $v; do
+        for plugin in ${v//,/ }; do
           IFS=@ read -r name version repo <<<"$plugin"
           if [[ -z "$name" || ! "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ || ! "$repo" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; then
             echo "::error title=bad plugin pin::PULUMI_PLUGINS entry '${plugin}' is not name@X.Y.Z@owner/repo"

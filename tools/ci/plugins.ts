@@ -61,9 +61,9 @@ export function providerPlugins(projectRoot: string): ProviderPlugin[] {
   return plugins.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The PULUMI_PLUGINS value install-tools.sh reads: name@version@owner/repo, space-separated. */
+/** The PULUMI_PLUGINS value install-tools.sh reads: name@version@owner/repo, comma-separated (one shell word, so the env file sources as it is). */
 export function pluginsEnv(plugins: readonly ProviderPlugin[]): string {
-  return plugins.map((p) => `${p.name}@${p.version}@${p.repo}`).join(" ");
+  return plugins.map((p) => `${p.name}@${p.version}@${p.repo}`).join(",");
 }
 
 if (require.main === module) {
