@@ -513,3 +513,27 @@ describe("render diff summary", () => {
     expect(text.split("\n").filter((l) => l.startsWith("-a")).length).toBeLessThan(100);
   });
 });
+
+describe("preview comment", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "preview-comment.mjs");
+  function comment(log: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-comment-"));
+    fs.writeFileSync(path.join(dir, "preview.log"), log);
+    return execFileSync(process.execPath, [script, "--stack", "infra", "--log", path.join(dir, "preview.log")], { encoding: "utf8" });
+  }
+
+  it("explains Helm release deletes as the hand-off to Flux, naming how many", () => {
+    const text = comment(
+      ["Previewing update (org/k8s-gitops/infra):", " -   ├─ kubernetes:helm.sh/v3:Release  cilium   delete", " -   ├─ kubernetes:helm.sh/v3:Release  coredns  delete", "Resources:", "    - 2 to delete"].join("\n"),
+    );
+    expect(text).toMatch(/^<!-- k8s-gitops pulumi preview: infra -->\n## `pulumi preview` of infra: succeeded/);
+    expect(text).toContain("**2 Helm release deletion(s) below are the hand-off to Flux, not an uninstall.**");
+    expect(text).toContain("retainOnDelete");
+    expect(text).toContain("kubernetes:helm.sh/v3:Release  cilium   delete");
+  });
+
+  it("adds no note when no release is deleted, or one is only replaced", () => {
+    expect(comment(" ~   ├─ kubernetes:helm.sh/v3:Release  cilium  update\n +-  ├─ kubernetes:helm.sh/v3:Release  x  replace\n")).not.toContain("hand-off");
+    expect(comment(" -   ├─ kubernetes:core/v1:Namespace  flux-system  delete\n")).not.toContain("hand-off");
+  });
+});
