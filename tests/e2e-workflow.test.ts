@@ -37,7 +37,7 @@ const scriptsDir = path.join(PROJECT_ROOT, "tools", "e2e");
 const scripts = fs.readdirSync(scriptsDir).filter((f) => f.endsWith(".sh"));
 const read = (file: string) => fs.readFileSync(path.join(scriptsDir, file), "utf8");
 /** The shared installer under tools/ci/ the run uses (tests/install-tools.test.ts tests its behaviour). */
-const SHARED_SCRIPTS = ["install-tools.sh", "pin-checksums.sh"];
+const SHARED_SCRIPTS = ["install-tools.sh", "artifacts.sh", "pin-checksums.sh"];
 const codeLines = (source: string) =>
   source
     .split("\n")
@@ -100,14 +100,16 @@ describe("e2e workflow", () => {
     expect(read("wait-ready.sh")).toContain("@sha1:$E2E_COMMIT");
   });
 
-  it("installs its four tools with the shared fail-closed installer, and runs when the installer or its pins change", () => {
+  it("installs its four tools and the provider plugins with the shared fail-closed installer, and runs when the installer or its pins change", () => {
     const install = stepNamed(/install pinned tools/i);
-    expect(install.run).toContain('bash tools/ci/install-tools.sh "$RUNNER_TEMP/bin" talosctl kubectl flux pulumi');
+    expect(install.run).toContain('bash tools/ci/install-tools.sh "$RUNNER_TEMP/bin" talosctl kubectl flux pulumi plugins');
+    // The plugin list comes from the installed packages and sdks/talos, none is written here.
+    expect(install.run).toContain('PULUMI_PLUGINS="$(npx ts-node --transpile-only tools/ci/plugins.ts)"');
     expect(install.run).toContain('echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"');
     // The versions it installs reach the job's env from the plan step before it (tools/ci/tool-versions.ts).
     expect(steps.indexOf(stepNamed(/plan from the e2e stack config/i))).toBeLessThan(steps.indexOf(install));
     const paths = workflow.on.pull_request?.paths ?? [];
-    for (const file of ["tools/ci/install-tools.sh", "tools/ci/tool-versions.ts", "tools/ci/checksums.txt"]) expect(paths).toContain(file);
+    for (const file of ["tools/ci/install-tools.sh", "tools/ci/artifacts.sh", "tools/ci/plugins.ts", "tools/ci/tool-versions.ts", "tools/ci/checksums.txt"]) expect(paths).toContain(file);
   });
 
   it("requires no change from a second up and a preview", () => {

@@ -14,6 +14,7 @@ import * as path from "path";
 import { PROJECT_ROOT, deployedStacks } from "../harness";
 import { ToolVersionsError, envFileVersions, envLines, toolVersions } from "../tools/ci/tool-versions";
 import { PINS } from "./helpers/pins";
+import { pluginsEnv, providerPlugins } from "../tools/ci/plugins";
 
 const CI_DIR = path.join(PROJECT_ROOT, "tools", "ci");
 /** The installer's names for this machine's architecture (it reads `uname -m`). */
@@ -26,7 +27,7 @@ function sandbox(checksums: string, served: Record<string, string | Buffer> = {}
   const fakeBin = path.join(dir, "fake-bin");
   const files = path.join(dir, "served");
   for (const d of [ci, fakeBin, files]) fs.mkdirSync(d);
-  fs.copyFileSync(path.join(CI_DIR, "install-tools.sh"), path.join(ci, "install-tools.sh"));
+  for (const script of ["install-tools.sh", "artifacts.sh"]) fs.copyFileSync(path.join(CI_DIR, script), path.join(ci, script));
   fs.writeFileSync(path.join(ci, "checksums.txt"), checksums);
   for (const [name, content] of Object.entries(served)) fs.writeFileSync(path.join(files, name), content);
   const log = path.join(dir, "curl.log");
@@ -111,7 +112,7 @@ describe("install-tools.sh", () => {
     expect(unset.stdout).toContain("::error title=unpinned tool::KUBERNETES_VERSION is not set");
     const unknown = box.run(["helm"], { TALOS_VERSION: TALOS });
     expect(unknown.status).toBe(2);
-    expect(unknown.stdout).toContain("installs talosctl, kubectl, flux or pulumi, not helm");
+    expect(unknown.stdout).toContain("installs talosctl, kubectl, flux, pulumi or plugins, not helm");
     expect(box.run([]).status).toBe(2);
     expect(box.fetched()).toEqual([]);
   });
@@ -127,7 +128,86 @@ describe("install-tools.sh", () => {
 
   it("keeps every checksum line well-formed: <sha256>  <tool>-<version>-<platform>", () => {
     const lines = fs.readFileSync(path.join(CI_DIR, "checksums.txt"), "utf8").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
-    for (const line of lines) expect(line).toMatch(/^[0-9a-f]{64} {2}(talosctl|kubectl|flux|pulumi)-v?\d+\.\d+\.\d+-linux-(amd64|arm64|x64)(\.tar\.gz)?$/);
+    for (const line of lines) {
+      expect(line).toMatch(/^[0-9a-f]{64} {2}((talosctl|kubectl|flux|pulumi)-v?\d+\.\d+\.\d+-linux-(amd64|arm64|x64)(\.tar\.gz)?|pulumi-resource-[a-z0-9-]+-v\d+\.\d+\.\d+-linux-(amd64|arm64)\.tar\.gz)$/);
+    }
+  });
+});
+
+describe("install-tools.sh plugins", () => {
+  const PLUGINS = "alpha@1.2.3@example/pulumi-alpha,beta@4.5.6@other/beta-provider";
+  const archive = (name: string, version: string) => `pulumi-resource-${name}-v${version}-linux-${ARCH.arch}.tar.gz`;
+
+  /** A sandbox whose PATH has a fake `pulumi` that logs its arguments (the CLI on the runner). */
+  function pluginBox(checksums: (served: Record<string, string>) => string) {
+    const served = { [archive("alpha", "1.2.3")]: "alpha plugin bytes", [archive("beta", "4.5.6")]: "beta plugin bytes" };
+    const box = sandbox("", served);
+    fs.writeFileSync(path.join(box.dir, "ci", "checksums.txt"), checksums(served));
+    const log = path.join(box.dir, "pulumi.log");
+    fs.writeFileSync(path.join(box.dir, "fake-bin", "pulumi"), `#!/usr/bin/env bash\necho "$*" >> "${log}"\n`, { mode: 0o755 });
+    const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : []);
+    return { ...box, calls };
+  }
+
+  it("downloads each plugin from its GitHub release, verifies it, and installs it from the file so the engine downloads none", () => {
+    const box = pluginBox((served) => Object.entries(served).map(([name, bytes]) => `${sha256(bytes)}  ${name}\n`).join(""));
+    const run = box.run(["plugins"], { PULUMI_PLUGINS: PLUGINS });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(box.fetched()).toEqual([
+      `https://github.com/example/pulumi-alpha/releases/download/v1.2.3/${archive("alpha", "1.2.3")}`,
+      `https://github.com/other/beta-provider/releases/download/v4.5.6/${archive("beta", "4.5.6")}`,
+    ]);
+    expect(box.calls().map((c) => c.replace(/--file \S+\//, "--file <work>/"))).toEqual([
+      `plugin install resource alpha 1.2.3 --file <work>/${archive("alpha", "1.2.3")}`,
+      `plugin install resource beta 4.5.6 --file <work>/${archive("beta", "4.5.6")}`,
+    ]);
+  });
+
+  it("installs no plugin when one differs from its checksum, and none when one has no line", () => {
+    const tampered = pluginBox((served) => `${sha256(served[archive("alpha", "1.2.3")])}  ${archive("alpha", "1.2.3")}\n${sha256("other")}  ${archive("beta", "4.5.6")}\n`);
+    const bad = tampered.run(["plugins"], { PULUMI_PLUGINS: PLUGINS });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain(`checksum mismatch::${archive("beta", "4.5.6")}`);
+    expect(tampered.calls()).toEqual([]);
+    const unpinned = pluginBox((served) => `${sha256(served[archive("alpha", "1.2.3")])}  ${archive("alpha", "1.2.3")}\n`);
+    const missing = unpinned.run(["plugins"], { PULUMI_PLUGINS: PLUGINS });
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toContain(`no sha256 for ${archive("beta", "4.5.6")}`);
+    expect(unpinned.fetched()).toEqual([]);
+    expect(unpinned.calls()).toEqual([]);
+  });
+
+  it("refuses a plugin pin that is not name@X.Y.Z@owner/repo", () => {
+    const box = pluginBox(() => "");
+    const run = box.run(["plugins"], { PULUMI_PLUGINS: "alpha@latest@example/pulumi-alpha" });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("PULUMI_PLUGINS entry 'alpha@latest@example/pulumi-alpha' is not name@X.Y.Z@owner/repo");
+    expect(box.fetched()).toEqual([]);
+  });
+});
+
+describe("plugins.ts", () => {
+  it("lists every provider plugin the program's packages declare, at their versions, and the Talos binding's", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const plugins = providerPlugins(PROJECT_ROOT);
+    for (const [dep, version] of Object.entries(pkg.dependencies)) {
+      const block = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "node_modules", dep, "package.json"), "utf8")) as { pulumi?: { resource?: boolean; name?: string } }).pulumi;
+      if (block?.resource !== true) continue;
+      const name = block.name ?? dep.replace(/^@[^/]+\//, "");
+      expect(plugins.find((p) => p.name === name)?.version).toBe(version);
+    }
+    expect(plugins.find((p) => p.name === "talos")).toEqual({ name: "talos", version: PINS.talosProvider, repo: "pulumiverse/pulumi-talos" });
+    // A github:// server names the repository; the rest come from the package's repository field.
+    expect(plugins.find((p) => p.name === "onepassword")?.repo).toBe("1Password/pulumi-onepassword");
+    expect(plugins.find((p) => p.name === "kubernetes")?.repo).toBe("pulumi/pulumi-kubernetes");
+    expect(pluginsEnv(plugins).split(",")).toHaveLength(plugins.length);
+  });
+
+  it("refuses when the packages are not installed", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "plugins-"));
+    fs.writeFileSync(path.join(root, "package.json"), JSON.stringify({ dependencies: { "@pulumi/kubernetes": "1.0.0" } }));
+    expect(() => providerPlugins(root)).toThrow("@pulumi/kubernetes is not installed (run npm ci first)");
   });
 });
 
@@ -141,7 +221,7 @@ describe("tool-versions.ts", () => {
   it("prints KEY=value lines for $GITHUB_ENV", () => {
     const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", "ci", "tool-versions.ts"), "infra"], { cwd: PROJECT_ROOT, encoding: "utf8" });
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(envLines(toolVersions(PROJECT_ROOT, "infra")).map((l) => `${l}\n`).join(""));
+    expect(run.stdout).toBe([...envLines(toolVersions(PROJECT_ROOT, "infra")), `PULUMI_PLUGINS=${pluginsEnv(providerPlugins(PROJECT_ROOT))}`].map((l) => `${l}\n`).join(""));
   });
 
   it("refuses, in one error naming each, versions that are no exact release or are missing", () => {
@@ -199,4 +279,101 @@ describe("pin-checksums.sh fails closed", () => {
     expect(r.stdout.trim()).toBe("");
     expect(r.stderr).toMatch(/no sha256 for /);
   });
+});
+
+/**
+ * pin-checksums.sh end to end in a copy of the project: a fake curl serves each publisher's
+ * checksum list and each artifact at the URLs tools/ci/artifacts.sh names; the script
+ * prints and writes a line for every download of every stack, both architectures, the
+ * plugins included; and the installer then accepts what it wrote.
+ */
+describe("pin-checksums.sh fills checksums.txt from the publishers' lists", () => {
+  function project() {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "pin-project-"));
+    fs.mkdirSync(path.join(root, "tools", "ci"), { recursive: true });
+    for (const f of fs.readdirSync(CI_DIR)) fs.copyFileSync(path.join(CI_DIR, f), path.join(root, "tools", "ci", f));
+    for (const f of fs.readdirSync(PROJECT_ROOT).filter((f) => /^Pulumi\..*yaml$|^Pulumi\.yaml$|^\.pulumi\.version$|^package\.json$|^tsconfig\.json$/.test(f))) {
+      fs.copyFileSync(path.join(PROJECT_ROOT, f), path.join(root, f));
+    }
+    for (const link of ["node_modules", "harness", "sdks", "lib", path.join("tools", "e2e")]) fs.symlinkSync(path.join(PROJECT_ROOT, link), path.join(root, link));
+    return root;
+  }
+
+  /** Every row artifact_rows gives for both architectures, with the env tool-versions.ts prints. */
+  function rows(root: string): string[][] {
+    const script = `set -euo pipefail; source tools/ci/artifacts.sh; while IFS= read -r l; do export "$l"; done < <(npx ts-node --transpile-only tools/ci/tool-versions.ts infra); for a in amd64 arm64; do artifact_rows $a talosctl kubectl flux pulumi plugins; done 3>&1`;
+    const run = spawnSync("bash", ["-c", script], { cwd: root, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    return run.stdout.trim().split("\n").map((l) => l.split("\t"));
+  }
+
+  function serve(root: string, table: string[][], tamper?: string) {
+    const served = path.join(root, "served");
+    fs.mkdirSync(served);
+    const key = (url: string) => sha256(url);
+    const lists = new Map<string, string>();
+    for (const [, artifact, url, list, name] of table) {
+      const bytes = `bytes of ${artifact}`;
+      fs.writeFileSync(path.join(served, key(url)), url === tamper ? "tampered" : bytes);
+      lists.set(list, `${lists.get(list) ?? ""}${sha256(bytes)}${name ? `  ${name}` : ""}\n`);
+    }
+    for (const [list, text] of lists) fs.writeFileSync(path.join(served, key(list)), text);
+    const fakeBin = path.join(root, "fake-bin");
+    fs.mkdirSync(fakeBin);
+    fs.writeFileSync(
+      path.join(fakeBin, "curl"),
+      [
+        "#!/usr/bin/env bash",
+        'out=""; url=""',
+        'while (($#)); do case "$1" in --output) out=$2; shift 2 ;; --max-time|--retry) shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done',
+        `f="${served}/$(printf %s "$url" | sha256sum | cut -c1-64)"`,
+        '[[ -f "$f" ]] || { echo "curl: (22) 404 $url" >&2; exit 22; }',
+        'if [[ -n "$out" ]]; then cp "$f" "$out"; else cat "$f"; fi',
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return (args: string[]) =>
+      spawnSync("bash", [path.join(root, "tools", "ci", "pin-checksums.sh"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH ?? ""}` } });
+  }
+
+  it("prints and writes one verified line per download, keeps the file's comments, and the installer then accepts them", () => {
+    const root = project();
+    const table = rows(root);
+    const plugins = providerPlugins(PROJECT_ROOT);
+    // Four tools and every plugin, for two architectures.
+    expect(table).toHaveLength((4 + plugins.length) * 2);
+    const pin = serve(root, table);
+    const run = pin(["--verify", "--write"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const expected = table.map(([, artifact]) => `${sha256(`bytes of ${artifact}`)}  ${artifact}`).sort((a, b) => a.split("  ")[1].localeCompare(b.split("  ")[1]));
+    expect(run.stdout.trim().split("\n").sort()).toEqual([...expected].sort());
+    const written = fs.readFileSync(path.join(root, "tools", "ci", "checksums.txt"), "utf8");
+    const comments = fs.readFileSync(path.join(CI_DIR, "checksums.txt"), "utf8").split("\n").filter((l) => l.startsWith("#"));
+    expect(written.split("\n").filter((l) => l.startsWith("#"))).toEqual(comments);
+    expect(written.split("\n").filter((l) => l && !l.startsWith("#")).sort()).toEqual([...expected].sort());
+    for (const plugin of plugins) expect(written).toContain(`  pulumi-resource-${plugin.name}-v${plugin.version}-linux-${ARCH.arch}.tar.gz`);
+    // What the workflow wrote is what install-tools.sh checks: talosctl of the pinned release now installs.
+    const install = spawnSync("bash", [path.join(root, "tools", "ci", "install-tools.sh"), path.join(root, "bin"), "talosctl"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${path.join(root, "fake-bin")}${path.delimiter}${process.env.PATH ?? ""}`, TALOS_VERSION: PINS.talos },
+    });
+    expect(install.stdout).not.toContain("::error");
+    expect(install.status).toBe(0);
+    expect(fs.readFileSync(path.join(root, "bin", "talosctl"), "utf8")).toBe(`bytes of talosctl-${PINS.talos}-linux-${ARCH.arch}`);
+  }, 120_000);
+
+  it("with --verify, refuses a download that differs from its publisher's list, printing and writing nothing", () => {
+    const root = project();
+    const table = rows(root);
+    const kubernetesPlugin = table.find(([tool]) => tool.startsWith("plugin:kubernetes:"));
+    const pin = serve(root, table, kubernetesPlugin?.[2]);
+    const before = fs.readFileSync(path.join(root, "tools", "ci", "checksums.txt"), "utf8");
+    const run = pin(["--verify", "--write"]);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`${kubernetesPlugin?.[2]} does not match its publisher's sha256 in ${kubernetesPlugin?.[3]}`);
+    expect(fs.readFileSync(path.join(root, "tools", "ci", "checksums.txt"), "utf8")).toBe(before);
+  }, 120_000);
 });

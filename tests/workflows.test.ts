@@ -23,6 +23,7 @@ interface Step {
 
 interface Job {
   if?: string;
+  "runs-on"?: string;
   needs?: string | string[];
   permissions?: Record<string, string>;
   environment?: string;
@@ -46,12 +47,38 @@ function workflow(name: string): Workflow {
 }
 
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
-const pulumiSteps = (w: Workflow) => steps(w).filter((s) => s.uses?.startsWith("pulumi/actions@"));
+/** Steps that run the Pulumi CLI with credentials: through tools/ci/pulumi-oidc.mjs, the one holder of the Pulumi token. */
+const PULUMI_RUN = /node tools\/ci\/pulumi-oidc\.mjs [^\n]*--team "\$PULUMI_TEAM"[\s\S]*?-- (\w+) --stack "\$PULUMI_ORG\/k8s-gitops\/\$STACK"/;
+const pulumiSteps = (w: Workflow) => steps(w).filter((s) => PULUMI_RUN.test(s.run ?? "") || s.uses?.startsWith("pulumi/actions@"));
+const pulumiCommand = (step: Step) => PULUMI_RUN.exec(step.run ?? "")?.[1];
 
 /** Node LTS lines under support (Node 20 left support in April 2026). */
 const SUPPORTED_NODE_LTS = [22, 24];
-/** Secrets a preview may hold: each must be a read-only credential (README "Workflows and tokens"). */
-const READ_ONLY_PREVIEW_SECRETS = ["OP_CONNECT_TOKEN", "CLOUDFLARE_API_TOKEN"];
+/**
+ * The trust model (docs/delivery.md "Trust model"; README "Workflows and tokens" says what
+ * each credential can reach). Credentials are environment secrets and the Pulumi team
+ * tokens minted by OIDC; each environment holds its own. Reading the stacks' state (stack
+ * "read") decrypts their secrets, and the preview's 1Password token reads the Talos PKI, so
+ * even the preview set yields cluster admin: only an approved job may hold any of it.
+ */
+const CREDENTIALS: Record<string, { secrets: string[]; team: string }> = {
+  preview: { secrets: ["CLOUDFLARE_API_TOKEN", "OP_CONNECT_TOKEN"], team: "PULUMI_PREVIEW_TEAM" },
+  "${{ inputs.stack }}": { secrets: ["CLOUDFLARE_API_TOKEN", "OP_CONNECT_TOKEN"], team: "PULUMI_DEPLOY_TEAM" },
+};
+/** Environments whose jobs may run pull-request code once a reviewer approved. */
+const PULL_REQUEST_ENVIRONMENTS = ["preview"];
+/** The guard that fails a credentialed job whose environment lost its required reviewers. */
+const REVIEWER_GUARD = /node tools\/ci\/require-reviewers\.mjs (preview|"\$STACK")\n\s*bash tools\/ci\/runner-guard\.sh (preview|up)/;
+
+/** Does the workflow run code that a pull request or a pushed branch other than main chose? */
+function runsBranchCode(w: Workflow): boolean {
+  if ("pull_request" in w.on || "pull_request_target" in w.on) return true;
+  const push = w.on.push as { branches?: string[] } | null | undefined;
+  return "push" in w.on && !(push?.branches && push.branches.every((b) => b === "main"));
+}
+
+/** Does the job hold a credential: a secret, or an OIDC token it can exchange for one? */
+const credentialed = (job: Job) => secretsUsed(job).length > 0 || job.permissions?.["id-token"] === "write";
 
 /** Names of the secrets a job's text refers to. */
 function secretsUsed(job: Job): string[] {
@@ -127,15 +154,52 @@ describe("workflow files", () => {
     }
   });
 
-  it("give no secret to a job a pull request triggers, except read-only ones in the preview environment", () => {
+  it("give no credential to a job that runs pull-request or branch code, unless a reviewer's approval gates it", () => {
+    let gated = 0;
     for (const [name, w] of workflows) {
-      if (!("pull_request" in w.on) && !("pull_request_target" in w.on)) continue;
       expect({ name, pull_request_target: "pull_request_target" in w.on }).toEqual({ name, pull_request_target: false });
+      if (!runsBranchCode(w)) continue;
       for (const [jobName, job] of Object.entries(w.jobs)) {
-        const used = secretsUsed(job);
-        if (used.length === 0) continue;
-        expect({ name, jobName, environment: job.environment }).toEqual({ name, jobName, environment: "preview" });
-        expect(used.filter((s) => !READ_ONLY_PREVIEW_SECRETS.includes(s))).toEqual([]);
+        if (!credentialed(job)) continue;
+        gated++;
+        // The environment's required reviewers hold the job; its first code is the guard that refuses an environment without them.
+        expect({ name, jobName, environment: job.environment, gated: PULL_REQUEST_ENVIRONMENTS.includes(job.environment ?? "") }).toEqual({ name, jobName, environment: job.environment, gated: true });
+        const firstRun = job.steps.findIndex((st) => st.run !== undefined);
+        expect({ name, jobName, guard: job.steps[firstRun]?.run }).toEqual({ name, jobName, guard: expect.stringMatching(REVIEWER_GUARD) });
+        expect(job.steps.slice(0, firstRun).every((st) => st.uses?.startsWith("actions/checkout@"))).toBe(true);
+        // Only that environment's credentials, never up's.
+        const allowed = CREDENTIALS[job.environment ?? ""];
+        expect(secretsUsed(job).filter((x) => !allowed.secrets.includes(x))).toEqual([]);
+        expect(JSON.stringify(job)).not.toMatch(/PULUMI_DEPLOY_TEAM/);
+      }
+    }
+    expect(gated).toBeGreaterThan(0);
+  });
+
+  it("give jobs that run pull-request or branch code without approval no secret and no OIDC token", () => {
+    for (const [name, w] of workflows) {
+      if (!runsBranchCode(w)) continue;
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (job.environment !== undefined) continue;
+        expect({ name, jobName, secrets: secretsUsed(job), idToken: job.permissions?.["id-token"] }).toEqual({ name, jobName, secrets: [], idToken: undefined });
+        // ... and a GitHub-hosted runner: a fresh VM, reachable by nothing that runs later.
+        expect({ name, jobName, runsOn: job["runs-on"] }).toEqual({ name, jobName, runsOn: expect.stringMatching(/^ubuntu-\d+\.\d+$/) });
+      }
+    }
+  });
+
+  it("hold the write credentials only in the stacks' environments, reachable by hand from main alone", () => {
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (!JSON.stringify(job).includes("PULUMI_DEPLOY_TEAM")) continue;
+        expect({ name, jobName, environment: job.environment, on: Object.keys(w.on), if: job.if }).toEqual({
+          name,
+          jobName,
+          environment: "${{ inputs.stack }}",
+          on: ["workflow_dispatch"],
+          if: "github.ref == 'refs/heads/main'",
+        });
+        expect(job.steps.find((st) => st.run !== undefined)?.run).toMatch(REVIEWER_GUARD);
       }
     }
   });
@@ -149,15 +213,13 @@ describe("workflow files", () => {
     }
   });
 
-  it("hand secrets only to the step that needs them, never to a job's env or to npm", () => {
+  it("hand secrets only to the step that runs Pulumi, never to a job's env or to npm", () => {
     for (const [name, w] of workflows) {
       for (const [jobName, job] of Object.entries(w.jobs)) {
-        expect({ name, jobName, jobEnv: JSON.stringify(job.env ?? {}) }).toEqual({ name, jobName, jobEnv: expect.not.stringMatching(/secrets\.|pulumi-access-token/) });
-        const credentialed = secretsUsed(job).length > 0 || job.permissions?.["id-token"] === "write";
+        expect({ name, jobName, jobEnv: JSON.stringify(job.env ?? {}) }).toEqual({ name, jobName, jobEnv: expect.not.stringMatching(/secrets\.|PULUMI_ACCESS_TOKEN/) });
         for (const step of job.steps) {
-          const holdsCredentials = /secrets\.|pulumi-access-token/.test(JSON.stringify(step.env ?? {}));
-          if (holdsCredentials) expect({ name, jobName, uses: step.uses }).toEqual({ name, jobName, uses: expect.stringMatching(/^pulumi\/actions@/) });
-          if (credentialed && step.run && /\bnpm (ci|install|i)\b/.test(step.run)) {
+          if (/secrets\./.test(JSON.stringify(step))) expect({ name, jobName, run: step.run }).toEqual({ name, jobName, run: expect.stringMatching(PULUMI_RUN) });
+          if (credentialed(job) && step.run && /\bnpm (ci|install|i)\b/.test(step.run)) {
             expect({ name, jobName, run: step.run }).toEqual({ name, jobName, run: expect.stringContaining("--ignore-scripts") });
           }
         }
@@ -165,16 +227,51 @@ describe("workflow files", () => {
     }
   });
 
-  it("pin the Pulumi CLI through the version file every pulumi/actions step reads", () => {
-    const pinned = fs.readFileSync(path.join(PROJECT_ROOT, ".pulumi.version"), "utf8").trim();
-    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+  it("give the Pulumi token to the one process that needs it: no pulumi/auth-actions, no PULUMI_ACCESS_TOKEN in any env", () => {
+    // pulumi/auth-actions v2.1.0 exports the token to every later step whatever export-environment-variables says
+    // (src/main.ts: `core.getBooleanInput('export-environment-variables') || true`).
     for (const [name, w] of workflows) {
-      for (const step of pulumiSteps(w)) expect({ name, file: step.with?.["pulumi-version-file"], version: step.with?.["pulumi-version"] }).toEqual({ name, file: ".pulumi.version", version: undefined });
+      expect({ name, authActions: steps(w).some((st) => st.uses?.startsWith("pulumi/auth-actions@")) }).toEqual({ name, authActions: false });
+      expect({ name, token: JSON.stringify(w).includes("PULUMI_ACCESS_TOKEN") }).toEqual({ name, token: false });
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (job.permissions?.["id-token"] !== "write") continue;
+        // The OIDC exchange happens inside the Pulumi step; nothing else in the job names a team.
+        const teamSteps = job.steps.filter((st) => /PULUMI_(PREVIEW|DEPLOY)_TEAM/.test(JSON.stringify(st)));
+        expect({ name, jobName, teamSteps: teamSteps.map((st) => st.name) }).toEqual({ name, jobName, teamSteps: [expect.stringMatching(/^pulumi (preview|up)$/)] });
+        expect(teamSteps[0].run).toMatch(PULUMI_RUN);
+      }
+    }
+  });
+
+  it("give the workflow token to every Pulumi run, for any github:// plugin download", () => {
+    for (const [name, w] of workflows) {
+      for (const step of pulumiSteps(w)) expect({ name, token: step.env?.GITHUB_TOKEN }).toEqual({ name, token: "${{ github.token }}" });
+    }
+  });
+
+  it("run Pulumi only after installing the pinned CLI and every provider plugin, verified, and restore no cache where credentials are", () => {
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        const run = job.steps.findIndex((st) => PULUMI_RUN.test(st.run ?? ""));
+        if (run < 0) continue;
+        const install = job.steps.findIndex((st) => /bash tools\/ci\/install-tools\.sh "\$RUNNER_TEMP\/bin" pulumi plugins\b/.test(st.run ?? ""));
+        expect({ name, jobName, installBeforeRun: install >= 0 && install < run }).toEqual({ name, jobName, installBeforeRun: true });
+        expect(job.steps[install].run).toContain('tools/ci/tool-versions.ts "$STACK"');
+        for (const st of job.steps.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect({ name, jobName, cache: st.with?.cache }).toEqual({ name, jobName, cache: undefined });
+        expect({ name, jobName, cache: job.steps.some((x) => x.uses?.startsWith("actions/cache")) }).toEqual({ name, jobName, cache: false });
+      }
     }
   });
 
   it("declare their token permissions, read-only unless a job needs more", () => {
     for (const [name, w] of workflows) expect({ name, permissions: w.permissions }).toEqual({ name, permissions: { contents: "read" } });
+    // Write access to the repository only where the pins are proposed, and never with a secret.
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (job.permissions?.contents !== "write") continue;
+        expect({ name, jobName, secrets: secretsUsed(job) }).toEqual({ name: "checksums.yml", jobName: "pin", secrets: [] });
+      }
+    }
   });
 
   it("mint an OIDC token only in jobs behind an environment", () => {
@@ -189,8 +286,8 @@ describe("workflow files", () => {
     for (const [name, w] of workflows) {
       const automatic = Object.keys(w.on).some((event) => event !== "workflow_dispatch");
       if (!automatic) continue;
-      for (const step of pulumiSteps(w)) expect({ name, command: step.with?.command }).toEqual({ name, command: "preview" });
-      for (const step of steps(w)) expect({ name, run: step.run ?? "" }).not.toEqual({ name, run: expect.stringMatching(/pulumi\s+(up|destroy|refresh|import|state)\b/) });
+      for (const step of pulumiSteps(w)) expect({ name, command: pulumiCommand(step) }).toEqual({ name, command: "preview" });
+      for (const step of steps(w)) expect({ name, run: step.run ?? "" }).not.toEqual({ name, run: expect.stringMatching(/(pulumi|--)\s+(up|destroy|refresh|import|state)\b/) });
     }
   });
 });
@@ -222,18 +319,30 @@ describe("ci workflow", () => {
 describe("preview workflow", () => {
   const preview = workflow("preview.yml");
 
-  it("previews every stack on pull requests with read-only credentials from the preview environment", () => {
+  it("previews every stack of a pull request once the preview environment's reviewers approve, with the preview team's token", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
     const job = preview.jobs.preview;
     expect(job.environment).toBe("preview");
-    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write", "id-token": "write" });
+    expect(job.permissions).toEqual({ contents: "read", actions: "read", "pull-requests": "write", "id-token": "write" });
     expect(job.strategy?.matrix).toEqual({ stack: "${{ fromJSON(needs.stacks.outputs.stacks) }}" });
     expect(pulumiSteps(preview)).toHaveLength(1);
-    expect(pulumiSteps(preview)[0].with).toMatchObject({ command: "preview", "comment-on-pr": true });
+    const step = pulumiSteps(preview)[0];
+    expect(pulumiCommand(step)).toBe("preview");
+    expect(step.env).toMatchObject({ STACK: "${{ matrix.stack }}", PULUMI_ORG: "${{ vars.PULUMI_ORG }}", PULUMI_TEAM: "${{ vars.PULUMI_PREVIEW_TEAM }}" });
     expect(secretsUsed(job)).toEqual(["CLOUDFLARE_API_TOKEN", "OP_CONNECT_TOKEN"]);
-    const auth = job.steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"));
-    expect(auth?.with).toMatchObject({ "requested-token-type": "urn:pulumi:token-type:access_token:team", scope: "team:${{ vars.PULUMI_PREVIEW_TEAM }}", "export-environment-variables": false });
-    expect(pulumiSteps(preview)[0].env?.PULUMI_ACCESS_TOKEN).toBe("${{ steps.pulumi-auth.outputs.pulumi-access-token }}");
+    expect(job.steps.find((st) => /require-reviewers/.test(st.run ?? ""))?.run).toMatch(/require-reviewers\.mjs preview\n/);
+  });
+
+  it("comments each stack's preview on the pull request, explaining the hand-off deletes, even when the preview fails", () => {
+    const job = preview.jobs.preview;
+    const at = job.steps.findIndex((st) => /preview-comment\.mjs/.test(st.run ?? ""));
+    const comment = job.steps[at];
+    expect(at).toBe(job.steps.length - 1);
+    expect(comment.if).toBe("always() && steps.preview.outcome != 'skipped'");
+    expect(comment.run).toBe('node tools/ci/preview-comment.mjs --stack "$STACK" --log "$RUNNER_TEMP/preview.log" --outcome "$OUTCOME" --post');
+    expect(comment.env).toEqual({ STACK: "${{ matrix.stack }}", OUTCOME: "${{ steps.preview.outcome }}", PR_NUMBER: "${{ github.event.pull_request.number }}", GITHUB_TOKEN: "${{ github.token }}" });
+    expect(pulumiSteps(preview)[0].run).toContain('--log "$RUNNER_TEMP/preview.log"');
+    expect(pulumiSteps(preview)[0].id).toBe("preview");
   });
 
   it("skips pull requests from forks with a notice in the job summary", () => {
@@ -260,13 +369,58 @@ describe("up workflow", () => {
     expect([...input.options].sort()).toEqual(deployedStacks(PROJECT_ROOT));
     expect(up.jobs.up.environment).toBe("${{ inputs.stack }}");
     expect(up.jobs.up.if).toBe("github.ref == 'refs/heads/main'");
-    expect(pulumiSteps(up).map((s) => s.with?.command)).toEqual(["up"]);
+    expect(pulumiSteps(up).map(pulumiCommand)).toEqual(["up"]);
   });
 
   it("uses write credentials of its own, never the preview environment's", () => {
     expect(up.jobs.up.environment).not.toBe("preview");
-    const auth = up.jobs.up.steps.find((s) => s.uses?.startsWith("pulumi/auth-actions@"));
-    expect(auth?.with?.scope).toBe("team:${{ vars.PULUMI_DEPLOY_TEAM }}");
+    expect(pulumiSteps(up)[0].env).toMatchObject({ STACK: "${{ inputs.stack }}", PULUMI_TEAM: "${{ vars.PULUMI_DEPLOY_TEAM }}" });
+    expect(JSON.stringify(up)).not.toContain("PULUMI_PREVIEW_TEAM");
+  });
+});
+
+/**
+ * Separated runners: `up` never runs where a pull request ran. Each job names its own
+ * runner variable (unset: a GitHub-hosted runner, a fresh VM per job), and both jobs run
+ * tools/ci/runner-guard.sh, which refuses a shared label or the bare `self-hosted` one.
+ */
+describe("separated runners", () => {
+  const runner = (file: string, job: string) => workflow(file).jobs[job]["runs-on"];
+
+  it("preview and up name different runner variables, GitHub-hosted by default, and nothing else names up's", () => {
+    expect(runner("preview.yml", "preview")).toBe("${{ vars.PULUMI_PREVIEW_RUNNER || 'ubuntu-24.04' }}");
+    expect(runner("up.yml", "up")).toBe("${{ vars.PULUMI_UP_RUNNER || 'ubuntu-24.04' }}");
+    for (const [name, w] of workflows) {
+      for (const [jobName, job] of Object.entries(w.jobs)) {
+        if (name === "up.yml") continue;
+        expect({ name, jobName, runsOn: job["runs-on"] }).toEqual({ name, jobName, runsOn: expect.not.stringContaining("PULUMI_UP_RUNNER") });
+      }
+    }
+  });
+
+  it.each([
+    ["preview.yml", "preview", "preview"],
+    ["up.yml", "up", "up"],
+  ])("%s runs the runner guard with both variables before any other code", (file, jobName, arg) => {
+    const job = workflow(file).jobs[jobName];
+    const guard = job.steps.find((st) => st.run !== undefined);
+    expect(guard?.run).toContain(`bash tools/ci/runner-guard.sh ${arg}`);
+    expect(guard?.env).toMatchObject({ PREVIEW_RUNNER: "${{ vars.PULUMI_PREVIEW_RUNNER }}", UP_RUNNER: "${{ vars.PULUMI_UP_RUNNER }}" });
+  });
+
+  const guard = (env: Record<string, string>) =>
+    spawnSync("bash", [path.join(PROJECT_ROOT, "tools", "ci", "runner-guard.sh"), "up"], { env: { PATH: process.env.PATH, ...env }, encoding: "utf8" });
+
+  it("runner-guard.sh accepts GitHub-hosted runners and distinct labels, refuses a shared or the bare self-hosted label", () => {
+    expect(guard({}).status).toBe(0);
+    expect(guard({ PREVIEW_RUNNER: "pulumi-preview", UP_RUNNER: "pulumi-up" }).status).toBe(0);
+    expect(guard({ PREVIEW_RUNNER: "pulumi-preview" }).status).toBe(0);
+    const shared = guard({ PREVIEW_RUNNER: "cluster-net", UP_RUNNER: "cluster-net" });
+    expect(shared.status).toBe(1);
+    expect(shared.stdout).toContain("::error title=runners not separated (up)::vars.PULUMI_PREVIEW_RUNNER and vars.PULUMI_UP_RUNNER are both 'cluster-net'");
+    const bare = guard({ PREVIEW_RUNNER: "self-hosted", UP_RUNNER: "pulumi-up" });
+    expect(bare.status).toBe(1);
+    expect(bare.stdout).toContain("vars.PULUMI_PREVIEW_RUNNER is the bare 'self-hosted' label");
   });
 });
 
@@ -276,7 +430,7 @@ describe("talosctl for the day-2 steps of preview and up", () => {
   it.each([
     ["preview.yml", "preview", "${{ matrix.stack }}"],
     ["up.yml", "up", "${{ inputs.stack }}"],
-  ])("%s puts the stack's pinned talosctl on PATH with the shared installer, before any credential", (file, jobName, stack) => {
+  ])("%s puts the stack's pinned Pulumi CLI, plugins and talosctl on PATH with the shared installer, before any credential", (file, jobName, stack) => {
     const job = workflow(file).jobs[jobName];
     const install = job.steps.findIndex((s) => /tools\/ci\/install-tools\.sh/.test(s.run ?? ""));
     expect(install).toBeGreaterThan(-1);
@@ -284,19 +438,20 @@ describe("talosctl for the day-2 steps of preview and up", () => {
     // The versions come from the stack's config (tools/ci/tool-versions.ts), none is written here.
     expect(step.env).toEqual({ STACK: stack });
     expect(step.run).toContain('npx ts-node --transpile-only tools/ci/tool-versions.ts "$STACK"');
-    expect(step.run).toMatch(/bash tools\/ci\/install-tools\.sh "\$RUNNER_TEMP\/bin" talosctl\n/);
+    expect(step.run).toMatch(/PULUMI_HOME="\$RUNNER_TEMP\/pulumi-home" bash tools\/ci\/install-tools\.sh "\$RUNNER_TEMP\/bin" pulumi plugins talosctl\n/);
+    // The plugins land in the PULUMI_HOME the Pulumi step then uses.
+    expect(step.run).toContain('echo "PULUMI_HOME=$RUNNER_TEMP/pulumi-home" >> "$GITHUB_ENV"');
     expect(step.run).toContain('echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"');
     expect(JSON.stringify(step)).not.toContain(pinned.config.versions.value.talos);
     // After the install without scripts, before the OIDC token is minted and Pulumi runs.
     const npm = job.steps.findIndex((s) => /\bnpm ci\b/.test(s.run ?? ""));
-    const auth = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/auth-actions@"));
-    const pulumi = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+    const pulumi = job.steps.findIndex((s) => PULUMI_RUN.test(s.run ?? ""));
     expect(npm).toBeGreaterThan(-1);
-    expect([npm < install, install < auth, auth < pulumi]).toEqual([true, true, true]);
+    expect([npm < install, install < pulumi]).toEqual([true, true]);
     expect(secretsUsed({ ...job, steps: [step] })).toEqual([]);
   });
 
-  it("the up step, run as written, asks the installer for the talosctl of the stack's versions.talos and installs nothing unverified", () => {
+  it("the up step, run as written, asks the installer for the stack's pinned tools and installs nothing unverified", () => {
     const step = workflow("up.yml").jobs.up.steps.find((s) => /tools\/ci\/install-tools\.sh/.test(s.run ?? ""));
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), "talosctl-step-"));
     // A curl that serves bytes no committed checksum matches: whether or not the line is committed yet, nothing may be installed.
@@ -308,12 +463,14 @@ describe("talosctl for the day-2 steps of preview and up", () => {
     for (const stack of deployedStacks(PROJECT_ROOT)) {
       const run = spawnSync("bash", ["-e", "-c", step?.run ?? "false"], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ""}`, STACK: stack, RUNNER_TEMP: temp, GITHUB_PATH: githubPath },
+        env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH ?? ""}`, STACK: stack, RUNNER_TEMP: temp, GITHUB_PATH: githubPath, GITHUB_ENV: path.join(temp, "github-env") },
         encoding: "utf8",
       });
-      expect({ stack, status: run.status }).toEqual({ stack, status: 1 });
-      expect(run.stdout).toMatch(new RegExp(`(no sha256 for |checksum mismatch::)talosctl-${pinned.config.versions.value.talos.replace(/\./g, "\\.")}-linux-${arch}`));
-      expect(fs.existsSync(path.join(temp, "bin", "talosctl"))).toBe(false);
+      expect({ stack, status: run.status, stderr: run.stderr }).toEqual({ stack, status: 1, stderr: "" });
+      // Missing lines are all named; once they are committed, the first download is refused.
+      const talos = `talosctl-${pinned.config.versions.value.talos.replace(/\./g, "\\.")}-linux-${arch}`;
+      expect(run.stdout).toMatch(new RegExp(`no sha256 for ${talos}|checksum mismatch::pulumi-`));
+      expect(fs.existsSync(path.join(temp, "bin"))).toBe(false);
     }
   }, 60_000);
 });
@@ -354,5 +511,29 @@ describe("render diff summary", () => {
     const text = summarise({ "infra/a.yaml": "a\n".repeat(500) }, { "infra/a.yaml": "b\n".repeat(500) }, 200);
     expect(text).toMatch(/_Truncated: 200 of \d+ bytes shown/);
     expect(text.split("\n").filter((l) => l.startsWith("-a")).length).toBeLessThan(100);
+  });
+});
+
+describe("preview comment", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "preview-comment.mjs");
+  function comment(log: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-comment-"));
+    fs.writeFileSync(path.join(dir, "preview.log"), log);
+    return execFileSync(process.execPath, [script, "--stack", "infra", "--log", path.join(dir, "preview.log")], { encoding: "utf8" });
+  }
+
+  it("explains Helm release deletes as the hand-off to Flux, naming how many", () => {
+    const text = comment(
+      ["Previewing update (org/k8s-gitops/infra):", " -   ├─ kubernetes:helm.sh/v3:Release  cilium   delete", " -   ├─ kubernetes:helm.sh/v3:Release  coredns  delete", "Resources:", "    - 2 to delete"].join("\n"),
+    );
+    expect(text).toMatch(/^<!-- k8s-gitops pulumi preview: infra -->\n## `pulumi preview` of infra: succeeded/);
+    expect(text).toContain("**2 Helm release deletion(s) below are the hand-off to Flux, not an uninstall.**");
+    expect(text).toContain("retainOnDelete");
+    expect(text).toContain("kubernetes:helm.sh/v3:Release  cilium   delete");
+  });
+
+  it("adds no note when no release is deleted, or one is only replaced", () => {
+    expect(comment(" ~   ├─ kubernetes:helm.sh/v3:Release  cilium  update\n +-  ├─ kubernetes:helm.sh/v3:Release  x  replace\n")).not.toContain("hand-off");
+    expect(comment(" -   ├─ kubernetes:core/v1:Namespace  flux-system  delete\n")).not.toContain("hand-off");
   });
 });

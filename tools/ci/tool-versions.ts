@@ -6,6 +6,8 @@
  *   KUBERNETES_VERSION  versions.kubernetes of the stack (kubectl of the e2e run)
  *   PULUMI_VERSION      .pulumi.version (the CLI pulumi/actions installs too)
  *   FLUX_CLI_VERSION    tools/e2e/versions.env (only the e2e run needs the flux CLI)
+ *   PULUMI_PLUGINS      every provider plugin the program loads (tools/ci/plugins.ts), from
+ *                       the installed packages and sdks/talos: printed by the CLI only
  *
  * `npx ts-node --transpile-only tools/ci/tool-versions.ts <stack>` prints them as
  * KEY=value lines for $GITHUB_ENV. Pure apart from reading those files; no Pulumi.
@@ -13,6 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readProjectConfig } from "../../harness/project-config";
+import { pluginsEnv, providerPlugins } from "./plugins";
 
 export const TOOL_VERSION_KEYS = ["TALOS_VERSION", "KUBERNETES_VERSION", "PULUMI_VERSION", "FLUX_CLI_VERSION"] as const;
 export type ToolVersions = Readonly<Record<(typeof TOOL_VERSION_KEYS)[number], string>>;
@@ -71,7 +74,8 @@ if (require.main === module) {
   const root = path.resolve(__dirname, "..", "..");
   try {
     if (!stack) throw new Error("usage: tools/ci/tool-versions.ts <stack>");
-    process.stdout.write(envLines(toolVersions(root, stack)).map((l) => `${l}\n`).join(""));
+    const lines = [...envLines(toolVersions(root, stack)), `PULUMI_PLUGINS=${pluginsEnv(providerPlugins(root))}`];
+    process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   } catch (err: unknown) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
