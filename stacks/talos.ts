@@ -17,6 +17,7 @@ export function talosClusterArgs(config: StackConfig, recorded: RecordedLifecycl
       resetOnDestroy: config.talos.resetOnDestroy,
       applyTimeout: config.talos.applyTimeout,
       healthTimeout: config.talos.healthTimeout,
+      decommission: config.talos.decommission,
     },
     pkiItem: {
       vault: config.onepassword.talosVault,

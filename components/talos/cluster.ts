@@ -57,6 +57,8 @@ export interface TalosClusterArgs extends NodePatchSettings {
     /** Durations such as `10m`. */
     readonly applyTimeout: string;
     readonly healthTimeout: string;
+    /** Nodes to remove from the running cluster this run (day2/, talos.decommission). */
+    readonly decommission?: readonly string[];
   };
   /**
    * The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it), and
@@ -155,7 +157,12 @@ export class TalosCluster extends pulumi.ComponentResource {
             nodes: this.nodes,
             talosconfig: this.talosconfig,
             installerImage: image.installerImage,
-            targets: { talos: args.versions.talos, kubernetes: args.versions.kubernetes, contract: args.versions.talosContract },
+            targets: {
+              talos: args.versions.talos,
+              kubernetes: args.versions.kubernetes,
+              contract: args.versions.talosContract,
+              decommission: args.talos.decommission ?? [],
+            },
             timeout: args.talos.healthTimeout,
           },
           { parent: this },
