@@ -151,7 +151,12 @@ export async function resolvePreflight(config: StackConfig, lifecycle: Lifecycle
   const input: PreflightInput = {
     projectRoot: config.projectRoot,
     nodes: config.nodes.map((n) => ({ address: n.address, hostname: n.hostname, role: n.role })),
-    targets: { talos: config.versions.talos, kubernetes: config.versions.kubernetes, contract: config.versions.talosContract },
+    targets: {
+      talos: config.versions.talos,
+      kubernetes: config.versions.kubernetes,
+      contract: config.versions.talosContract,
+      decommission: config.talos.decommission,
+    },
     timeout: config.talos.healthTimeout,
   };
   const credential = await observationCredential(config, lifecycle, provider);

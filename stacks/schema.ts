@@ -123,8 +123,14 @@ const talosSchema = z
      * bootstrapped), which replaces the PKI its nodes trust. Off: such a switch is refused.
      */
     confirmPkiSwitch: z.boolean().default(false),
+    /**
+     * Addresses of nodes removed from `nodes` that the next `up` takes out of the running
+     * cluster (graceful reset, leave etcd, delete the Kubernetes node). An etcd member that
+     * left `nodes` without being listed here is refused.
+     */
+    decommission: z.array(ipv4).default([]),
   })
-  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m", confirmPkiSwitch: false });
+  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m", confirmPkiSwitch: false, decommission: [] });
 
 const onepasswordSchema = z.strictObject({
   enabled: z.boolean().default(true),

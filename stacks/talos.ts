@@ -27,6 +27,7 @@ export function talosClusterArgs(
       resetOnDestroy: config.talos.resetOnDestroy,
       applyTimeout: config.talos.applyTimeout,
       healthTimeout: config.talos.healthTimeout,
+      decommission: config.talos.decommission,
     },
     pkiItem: {
       vault: config.onepassword.talosVault,

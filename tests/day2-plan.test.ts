@@ -4,7 +4,7 @@
  * node understands, and safe etcd removal. Versions derive from the pins in Pulumi.yaml.
  */
 import { MINIMUM_TALOS_VERSION as DOCUMENTS_MIN_TALOS } from "../components/talos/rules/versions";
-import { ClusterObservation, Day2PreflightError, EtcdMember, planDay2, PlannedNode, quorum, rollOrder } from "../components/talos/day2/plan";
+import { ClusterObservation, DECOMMISSION_PATH, Day2PreflightError, EtcdMember, planDay2, PlannedNode, quorum, rollOrder } from "../components/talos/day2/plan";
 import { parseVersion, skippedMinors, stepKind } from "../components/talos/day2/versions";
 import { pinnedVersions } from "./helpers/fake-talos";
 
@@ -107,28 +107,61 @@ describe("planDay2", () => {
     expect(plan.joiningNodes).toEqual(["10.0.0.4"]);
   });
 
-  describe("etcd removal", () => {
+  describe("node removal (talos.decommission)", () => {
     const three = NODES.filter((n) => n.address !== "10.0.0.3");
+    const listing = (...addresses: string[]) => ({ ...targets, decommission: addresses });
 
-    it("plans one leaving control plane when quorum holds", () => {
-      expect(planDay2(three, observed(V.talos, V.kubernetes), targets).leavingMember?.id).toBe("id-10.0.0.3");
+    it("plans a listed control plane that is still an etcd member, with its member", () => {
+      const plan = planDay2(three, observed(V.talos, V.kubernetes), listing("10.0.0.3"));
+      expect(plan.decommissions).toEqual([{ address: "10.0.0.3", role: "controlplane", member: member("10.0.0.3") }]);
+      expect(plan.leavingMember?.id).toBe("id-10.0.0.3");
     });
 
-    it("refuses two control planes leaving together", () => {
+    it("plans a listed worker (no etcd member) as a worker removal", () => {
+      const plan = planDay2(NODES.filter((n) => n.address !== "10.0.0.4"), observed(V.talos, V.kubernetes), listing("10.0.0.4"));
+      expect(plan.decommissions).toEqual([{ address: "10.0.0.4", role: "worker" }]);
+    });
+
+    it("refuses a control plane gone from nodes but still an etcd member unless listed, naming the config path", () => {
+      const found = problems(() => planDay2(three, observed(V.talos, V.kubernetes), targets));
+      expect(found).toEqual([expect.stringContaining("etcd member 10.0.0.3 (10.0.0.3, member id-10.0.0.3) is no control plane in nodes")]);
+      expect(found[0]).toContain(`add 10.0.0.3 to ${DECOMMISSION_PATH}`);
+    });
+
+    it("refuses a listed address that is still in nodes", () => {
+      expect(problems(() => planDay2(NODES, observed(V.talos, V.kubernetes), listing("10.0.0.2")))).toEqual([
+        `${DECOMMISSION_PATH} lists 10.0.0.2, which is still in nodes: remove it from nodes or from ${DECOMMISSION_PATH}`,
+      ]);
+    });
+
+    it("refuses two control planes decommissioned together", () => {
       const two = NODES.filter((n) => n.address !== "10.0.0.3" && n.address !== "10.0.0.2");
-      expect(problems(() => planDay2(two, observed(V.talos, V.kubernetes), targets))[0]).toMatch(/left the config together: remove one control plane per run/);
+      expect(problems(() => planDay2(two, observed(V.talos, V.kubernetes), listing("10.0.0.2", "10.0.0.3")))[0]).toMatch(
+        /decommissioned together: remove one control plane per run/,
+      );
     });
 
     it("refuses a removal below quorum", () => {
       const o = observed(V.talos, V.kubernetes, { etcdMembers: members("10.0.0.1", "10.0.0.3") });
-      const found = problems(() => planDay2(three.filter((n) => n.address !== "10.0.0.2"), o, targets));
+      const found = problems(() => planDay2(three.filter((n) => n.address !== "10.0.0.2"), o, listing("10.0.0.3")));
       expect(found[0]).toMatch(/leaves 1 of 2 etcd members, below quorum \(2\): add the replacement control plane first/);
     });
 
     it("refuses a removal while another member is a learner", () => {
       const o = observed(V.talos, V.kubernetes, { etcdMembers: [member("10.0.0.1"), member("10.0.0.2", true), member("10.0.0.3"), member("10.0.0.5")] });
       const withNew = [...three, { address: "10.0.0.5", hostname: "cp-5", role: "controlplane" as const }];
-      expect(problems(() => planDay2(withNew, o, targets)).join("\n")).toMatch(/10\.0\.0\.2 is still a learner/);
+      expect(problems(() => planDay2(withNew, o, listing("10.0.0.3"))).join("\n")).toMatch(/10\.0\.0\.2 is still a learner/);
     });
+  });
+
+  it("records what every configured node ran, in roll order, for the steps' triggers", () => {
+    const o = observed(V.talos, V.kubernetes);
+    const plan = planDay2(NODES, { ...o, nodes: o.nodes.filter((n) => n.address !== "10.0.0.4") }, targets);
+    expect(plan.observed).toEqual([
+      { address: "10.0.0.1", talos: V.talos, kubernetes: V.kubernetes },
+      { address: "10.0.0.2", talos: V.talos, kubernetes: V.kubernetes },
+      { address: "10.0.0.3", talos: V.talos, kubernetes: V.kubernetes },
+      { address: "10.0.0.4" },
+    ]);
   });
 });

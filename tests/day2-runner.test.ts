@@ -1,8 +1,9 @@
 /**
  * The day-2 orchestration (components/talos/day2/runner.ts through cli.ts's runDay2, as
- * tools/day2.ts runs it) against the fake talosctl: one node per step, health gates,
- * skip-if-current, one-minor rule, stop on failure naming the node, staged reboots,
- * etcd membership on join and removal, and the talosconfig kept off argv.
+ * tools/day2.ts runs it) against the fake talosctl and kubectl: one node per step, a
+ * health gate before and after every disruption, skip-if-current, one-minor rule, stop
+ * on failure naming the node, drained reboots only into a pending staged config, node
+ * removal in order, the legacy delete touching nothing, the talosconfig kept off argv.
  *
  * The steps' logic talks to the fake in-process; "through talosctl processes" runs steps
  * with the fake as the `talosctl` on PATH, as `pulumi up` runs the real one, and
@@ -23,7 +24,7 @@ const TIMEOUT = "1m";
 
 let fake: FakeCluster;
 const logs: string[] = [];
-const run = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line), fake.talosctl);
+const run = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line), fake.tools);
 /** The same step with talosctl as a child process: the fake on PATH. */
 const runAsProcesses = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line));
 const upgrade = (address: string): Day2Spec => ({
@@ -43,19 +44,51 @@ afterEach(() => {
 describe("Talos upgrade steps", () => {
   beforeEach(() => (fake = new FakeCluster(V.talosPrevious, V.kubernetesPrevious)));
 
-  it("upgrades one node with the installer image, then gates on cluster health before returning", () => {
+  it("upgrades one node with the installer image between two health gates, without --preserve", () => {
     expect(run(upgrade("10.0.0.1"))).toBe("upgraded");
     const state = fake.read();
     expect(state.nodes["10.0.0.1"]).toMatchObject({ talos: V.talos, image: IMAGE, reboots: 1 });
     expect(state.nodes["10.0.0.2"].talos).toBe(V.talosPrevious);
-    expect(fake.actions()).toEqual(["upgrade 10.0.0.1", "health 10.0.0.1"]);
+    expect(fake.actions()).toEqual(["health 10.0.0.1", "upgrade 10.0.0.1", "health 10.0.0.1"]);
     const call = (state.calls ?? []).find((c) => c.command === "upgrade");
-    expect(call?.args).toEqual(expect.arrayContaining(["--image", IMAGE, "--preserve", "--wait", "--timeout", TIMEOUT]));
+    expect(call?.args).toEqual(expect.arrayContaining(["--image", IMAGE, "--wait", "--timeout", TIMEOUT]));
+    expect(call?.args).not.toContain("--preserve");
+    // The gate asked every control plane for its etcd status.
+    expect((state.calls ?? []).some((c) => c.command === "etcd status" && c.node === "10.0.0.1,10.0.0.2,10.0.0.3")).toBe(true);
+  });
+
+  it("an unhealthy etcd member blocks the first upgrade before anything reboots", () => {
+    fake.update((s) => (s.unhealthyEtcd = "10.0.0.3"));
+    expect(() => run(upgrade("10.0.0.1"))).toThrow(/cluster health check failed: waiting for etcd to be healthy: 10\.0\.0\.3/);
+    expect(fake.disruptions()).toEqual([]);
+    expect(fake.read().nodes["10.0.0.1"]).toMatchObject({ talos: V.talosPrevious });
+  });
+
+  it("an etcd member reporting errors blocks the upgrade even when talosctl health passes", () => {
+    // A member that answers with an alarm: the fake's health stays green, etcd status shows it.
+    const fakeWithAlarm: typeof fake.talosctl = (args, env) =>
+      args.includes("health") ? { status: 0, stdout: "", stderr: "" } : fake.talosctl(args, env);
+    fake.update((s) => (s.unhealthyEtcd = "10.0.0.2"));
+    expect(() => runDay2(upgrade("10.0.0.1"), TALOSCONFIG, fake.env, () => undefined, { talosctl: fakeWithAlarm, kubectl: fake.kubectl })).toThrow(
+      /health gate: etcd member node-2 etcdserver: no leader/,
+    );
+    expect(fake.disruptions()).toEqual([]);
+  });
+
+  it("refuses to take down a control plane when etcd would lose quorum without it", () => {
+    // Two members: losing either leaves 1 of 2 (Talos refuses the same, etcd.go ValidateForUpgrade).
+    fake.update((s) => {
+      s.etcd = s.etcd.slice(0, 2);
+      s.nodes["10.0.0.3"].role = "worker";
+    });
+    const two = [CLUSTER[0], CLUSTER[1], { address: "10.0.0.3", role: "worker" as const }, CLUSTER[3]];
+    expect(() => run({ ...upgrade("10.0.0.1"), cluster: two } as Day2Spec)).toThrow(/without 10\.0\.0\.1 only 1 of 2 etcd members stay healthy, below quorum \(2\)/);
+    expect(fake.disruptions()).toEqual([]);
   });
 
   it("rolls node after node, each upgrade only after the previous one is back and the cluster healthy", () => {
     for (const node of CLUSTER) run(upgrade(node.address));
-    expect(fake.actions()).toEqual(CLUSTER.flatMap((n) => [`upgrade ${n.address}`, "health 10.0.0.1"]));
+    expect(fake.actions()).toEqual(CLUSTER.flatMap((n) => ["health 10.0.0.1", `upgrade ${n.address}`, "health 10.0.0.1"]));
     expect(Object.values(fake.read().nodes).every((n) => n.talos === V.talos && n.reboots === 1)).toBe(true);
   });
 
@@ -89,14 +122,10 @@ describe("Talos upgrade steps", () => {
     expect(() => run(upgrade("10.0.0.1"))).toThrow(/10\.0\.0\.1.*timed out waiting for the node to come back \(1m\)/);
   });
 
-  it("fails the gate when an etcd member is unhealthy after the upgrade", () => {
-    fake.update((s) => (s.unhealthyEtcd = "10.0.0.3"));
-    expect(() => run(upgrade("10.0.0.1"))).toThrow(/cluster health check failed: waiting for etcd to be healthy: 10\.0\.0\.3/);
-  });
-
-  it("fails the gate while an etcd member is a learner, not yet a voter", () => {
+  it("fails the gate while an etcd member is a learner, not yet a voter, before the upgrade", () => {
     fake.update((s) => (s.etcd[2].learner = true));
     expect(() => run(upgrade("10.0.0.1"))).toThrow(/etcd member node-3 is a learner/);
+    expect(fake.disruptions()).toEqual([]);
   });
 
   it("leaves a joining node (maintenance mode) to its apply", () => {
@@ -111,7 +140,7 @@ describe("through talosctl processes", () => {
 
   it("upgrades one node, reading each talosctl's output and exit status", () => {
     expect(runAsProcesses(upgrade("10.0.0.1"))).toBe("upgraded");
-    expect(fake.actions()).toEqual(["upgrade 10.0.0.1", "health 10.0.0.1"]);
+    expect(fake.actions()).toEqual(["health 10.0.0.1", "upgrade 10.0.0.1", "health 10.0.0.1"]);
     expect(fake.read().nodes["10.0.0.1"]).toMatchObject({ talos: V.talos, image: IMAGE, reboots: 1 });
     expect(runAsProcesses(upgrade("10.0.0.1"))).toBe("current");
   });
@@ -172,56 +201,117 @@ describe("Kubernetes upgrade step", () => {
 
 describe("roll step after an apply", () => {
   beforeEach(() => (fake = new FakeCluster(V.talos, V.kubernetes)));
-  const roll = (applied: string): Day2Spec => ({ action: "roll", node: CLUSTER[1], applied, cluster: CLUSTER, timeout: TIMEOUT });
+  const roll = (applied = "staged"): Day2Spec => ({ action: "roll", node: CLUSTER[1], applied, cluster: CLUSTER, timeout: TIMEOUT });
+  const stage = () => fake.update((s) => (s.nodes["10.0.0.2"].pendingConfig = "version: v1alpha1\nmachine: {staged: true}\n"));
 
-  it("reboots a node whose change was staged, between health gates", () => {
-    expect(run(roll("staged"))).toBe("rebooted");
+  it("reboots, drained, a node whose Talos holds a pending staged config, between health gates", () => {
+    stage();
+    expect(run(roll())).toBe("rebooted");
     expect(fake.actions()).toEqual(["health 10.0.0.1", "reboot 10.0.0.2", "health 10.0.0.1"]);
+    const node = fake.read().nodes["10.0.0.2"];
+    expect(node).toMatchObject({ drainedReboots: 1, reboots: 1 });
+    expect(node.pendingConfig).toBeUndefined();
+    const call = (fake.read().calls ?? []).find((c) => c.command === "reboot");
+    expect(call?.args).toEqual(expect.arrayContaining(["--drain", "--wait", "--timeout", TIMEOUT]));
   });
 
-  it("only gates on health when the change applied live", () => {
+  it("does not reboot when nothing is staged, whatever the apply reported", () => {
+    expect(run(roll("staged"))).toBe("live");
     expect(run(roll("auto"))).toBe("live");
-    expect(fake.actions()).toEqual(["health 10.0.0.1"]);
+    expect(fake.disruptions()).toEqual([]);
+  });
+
+  it("does not reboot into a staged config while the cluster is unhealthy", () => {
+    stage();
+    fake.update((s) => (s.unhealthyEtcd = "10.0.0.3"));
+    expect(() => run(roll())).toThrow(/cluster health check failed/);
+    expect(fake.disruptions()).toEqual([]);
+  });
+
+  it("with a talosctl older than 1.13 (no reboot --drain), drains with kubectl around the reboot", () => {
+    stage();
+    fake.update((s) => (s.talosctlWithoutDrain = true));
+    expect(run(roll())).toBe("rebooted");
+    expect(fake.disruptions()).toEqual(["reboot 10.0.0.2", "kubectl drain node-2", "reboot 10.0.0.2", "kubectl uncordon node-2"]);
+    expect(fake.read().nodes["10.0.0.2"]).toMatchObject({ reboots: 1, cordoned: false });
+    expect(fake.read().nodes["10.0.0.2"].undrainedReboots).toBeUndefined();
   });
 });
 
-describe("etcd membership", () => {
+describe("node removal (talos.decommission)", () => {
   beforeEach(() => (fake = new FakeCluster(V.talos, V.kubernetes)));
-  const leave = (address: string, survivors: string[]): Day2Spec => ({
-    action: "leave",
-    node: { address, role: "controlplane" },
-    survivors,
-    timeout: TIMEOUT,
+  const decommission = (address = "10.0.0.3"): Day2Spec => {
+    const member = fake.read().etcd.find((m) => m.address === address);
+    return {
+      action: "decommission",
+      node: { address, role: member ? "controlplane" : "worker" },
+      member: member && { id: member.id, hostname: member.hostname, peerUrls: [`https://${address}:2380`], learner: false },
+      cluster: CLUSTER.filter((n) => n.address !== address),
+      timeout: TIMEOUT,
+    };
+  };
+
+  it("removes a live control plane in one step: gate, graceful reset, Node deleted, gate", () => {
+    expect(run(decommission())).toBe("removed");
+    expect(fake.disruptions()).toEqual(["reset 10.0.0.3", "kubectl delete node node-3"]);
+    const state = fake.read();
+    expect(state.etcd.map((m) => m.address)).toEqual(["10.0.0.1", "10.0.0.2"]);
+    expect(state.nodes["10.0.0.3"]).toMatchObject({ down: true, wiped: true, cordoned: true, nodeDeleted: true });
+    const reset = (state.calls ?? []).find((c) => c.command === "reset");
+    expect(reset?.args).toEqual(expect.arrayContaining(["--graceful", "--reboot=false", "--wait"]));
+    // The last call is the survivors' health gate, which the fake passes only once member and Node are gone.
+    const gates = (state.calls ?? []).filter((c) => c.command === "health");
+    expect(gates[gates.length - 1].args.join(" ")).toContain(`--control-plane-nodes 10.0.0.1,10.0.0.2 --worker-nodes 10.0.0.4`);
+    expect((state.calls ?? []).some((c) => c.command.startsWith("etcd remove-member"))).toBe(false);
   });
 
-  it("a leaving control plane leaves etcd gracefully itself", () => {
-    expect(run(leave("10.0.0.3", ["10.0.0.1", "10.0.0.2"]))).toBe("left");
-    expect(fake.actions()).toEqual(["etcd leave 10.0.0.3"]);
-    expect(fake.read().etcd.map((m) => m.address)).toEqual(["10.0.0.1", "10.0.0.2"]);
-  });
-
-  it("a control plane that is gone is removed by member id from a survivor", () => {
+  it("removes the member by id only when the node does not answer", () => {
     fake.update((s) => (s.nodes["10.0.0.3"].down = true));
     const id = fake.read().etcd[2].id;
-    expect(run(leave("10.0.0.3", ["10.0.0.1", "10.0.0.2"]))).toBe("removed");
-    // The graceful leave is tried first; the gone node refuses it.
-    expect(fake.actions()).toEqual(["etcd leave 10.0.0.3", `etcd remove-member ${id} 10.0.0.1`]);
-    expect(fake.read().etcd.map((m) => m.address)).toEqual(["10.0.0.1", "10.0.0.2"]);
+    expect(run(decommission())).toBe("removed");
+    expect(fake.disruptions()).toEqual([`etcd remove-member ${id} 10.0.0.1`, "kubectl delete node node-3"]);
   });
 
-  it("never drops below quorum", () => {
-    fake.update((s) => (s.etcd = s.etcd.slice(1)));
-    expect(() => run(leave("10.0.0.3", ["10.0.0.2"]))).toThrow(/below quorum/);
-    expect(fake.read().etcd).toHaveLength(2);
+  it("never runs remove-member for a live node whose reset did not leave etcd", () => {
+    fake.update((s) => (s.leaveFails = ["10.0.0.3"]));
+    expect(() => run(decommission())).toThrow(/10\.0\.0\.3: still an etcd member after its graceful reset/);
+    expect(fake.disruptions()).toEqual(["reset 10.0.0.3"]);
   });
 
-  it("a new control plane counts once it is a voting member of a healthy cluster", () => {
-    const join = (learner: boolean): Day2Spec => {
-      fake.update((s) => (s.etcd[2].learner = learner));
-      return { action: "join", node: CLUSTER[2], cluster: CLUSTER, timeout: TIMEOUT };
-    };
-    expect(() => run(join(true))).toThrow(/learner/);
-    expect(run(join(false))).toBe("joined");
+  it("checks the survivors first: an unhealthy survivor stops the removal before the reset", () => {
+    fake.update((s) => (s.unhealthyEtcd = "10.0.0.2"));
+    expect(() => run(decommission())).toThrow(/etcd member node-2 etcdserver: no leader/);
+    expect(fake.disruptions()).toEqual([]);
+  });
+
+  it("removes a worker: reset and its Node, no etcd", () => {
+    const worker = CLUSTER[3].address;
+    expect(run(decommission(worker))).toBe("removed");
+    expect(fake.disruptions()).toEqual([`reset ${worker}`, "kubectl delete node node-4"]);
+  });
+
+  it("a node already gone is a gate and nothing else", () => {
+    run(decommission());
+    const before = fake.disruptions().length;
+    expect(run({ ...decommission(), member: undefined } as Day2Spec)).toBe("absent");
+    expect(fake.disruptions()).toHaveLength(before);
+  });
+});
+
+describe("the delete an earlier version recorded", () => {
+  it("tools/day2.ts DAY2_DELETE_SPEC (the recorded etcd leave) exits 0 and runs no talosctl", () => {
+    fake = new FakeCluster(V.talos, V.kubernetes);
+    const legacy = { action: "leave", node: { address: "10.0.0.3", role: "controlplane" }, survivors: ["10.0.0.1", "10.0.0.2"], timeout: TIMEOUT };
+    const done = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", join(PROJECT_ROOT, "tools", "day2.ts"), "DAY2_DELETE_SPEC"], {
+      cwd: PROJECT_ROOT,
+      input: TALOSCONFIG,
+      env: { ...fake.env, DAY2_DELETE_SPEC: JSON.stringify(legacy) },
+      encoding: "utf8",
+    });
+    expect(done.status).toBe(0);
+    expect(done.stdout).toMatch(/touches no machine/);
+    expect(fake.read().calls ?? []).toEqual([]);
+    expect(fake.read().etcd).toHaveLength(3);
   });
 });
 

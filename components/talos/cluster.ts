@@ -58,6 +58,8 @@ export interface TalosClusterArgs extends NodePatchSettings {
     /** Durations such as `10m`. */
     readonly applyTimeout: string;
     readonly healthTimeout: string;
+    /** Nodes to remove from the running cluster this run (day2/, talos.decommission). */
+    readonly decommission?: readonly string[];
   };
   /**
    * A running cluster's preflight plan, decided from the observation before anything was
@@ -162,7 +164,12 @@ export class TalosCluster extends pulumi.ComponentResource {
             nodes: this.nodes,
             talosconfig: this.talosconfig,
             installerImage: image.installerImage,
-            targets: { talos: args.versions.talos, kubernetes: args.versions.kubernetes, contract: args.versions.talosContract },
+            targets: {
+              talos: args.versions.talos,
+              kubernetes: args.versions.kubernetes,
+              contract: args.versions.talosContract,
+              decommission: args.talos.decommission ?? [],
+            },
             preflight: args.day2Plan,
             timeout: args.talos.healthTimeout,
           },

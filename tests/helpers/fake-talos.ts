@@ -11,7 +11,7 @@ import { formatVersion, parseVersion } from "../../components/talos/day2/version
 import type { RunnerNode, Talosctl } from "../../components/talos/day2/runner";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { fakeTalosctl } = require("../fakes/talosctl-fake.js") as { fakeTalosctl: Talosctl };
+const { fakeTalosctl, fakeKubectl } = require("../fakes/talosctl-fake.js") as { fakeTalosctl: Talosctl; fakeKubectl: Talosctl };
 
 export const FAKES = join(PROJECT_ROOT, "tests", "fakes");
 
@@ -23,7 +23,15 @@ export interface FakeNode {
   down?: boolean;
   image?: string;
   reboots?: number;
-  staged?: boolean;
+  drainedReboots?: number;
+  undrainedReboots?: number;
+  /** Running machine config (MachineConfig v1alpha1) and a staged one waiting for a reboot (persistent). */
+  config?: string;
+  pendingConfig?: string;
+  cordoned?: boolean;
+  wiped?: boolean;
+  /** Its Kubernetes Node object was deleted. */
+  nodeDeleted?: boolean;
 }
 
 export interface FakeMember {
@@ -41,7 +49,9 @@ export interface FakeState {
   upgradeHangs?: string[];
   leaveFails?: string[];
   kubernetesUpgradeFails?: boolean;
-  calls?: { node?: string; command: string; args: string[]; talosconfig?: string }[];
+  /** talosctl before 1.13: `reboot --drain` is an unknown flag. */
+  talosctlWithoutDrain?: boolean;
+  calls?: { node?: string; command: string; args: string[]; talosconfig?: string; tool?: string }[];
 }
 
 /** The pinned versions and the versions one and two minors before them. */
@@ -85,6 +95,11 @@ export class FakeCluster {
 
   /** The fake called in-process, with the environment the runner gives it (env below, plus TALOSCONFIG). */
   readonly talosctl: Talosctl = fakeTalosctl;
+  readonly kubectl: Talosctl = fakeKubectl;
+  /** Both fakes in-process, as runDay2 takes them. */
+  get tools() {
+    return { talosctl: this.talosctl, kubectl: this.kubectl };
+  }
 
   /** Environment under which `talosctl` is the fake: as a process on PATH, and for the in-process call. */
   get env(): NodeJS.ProcessEnv {
@@ -105,10 +120,15 @@ export class FakeCluster {
     this.write(state);
   }
 
-  /** Commands that changed something, as "<command> <node>", in order. */
+  /** Commands that changed something, and the health gates, as "<command> <node>", in order. */
   actions(): string[] {
-    const changing = /^(upgrade|upgrade-k8s|reboot|etcd leave|etcd remove-member.*|health)$/;
+    const changing = /^(upgrade|upgrade-k8s|reboot|reset|etcd leave|etcd remove-member.*|health|kubectl (delete|drain|uncordon).*)$/;
     return (this.read().calls ?? []).filter((c) => changing.test(c.command)).map((c) => `${c.command} ${c.node ?? ""}`.trim());
+  }
+
+  /** Commands that disrupt a node (no gates). */
+  disruptions(): string[] {
+    return this.actions().filter((a) => !a.startsWith("health"));
   }
 
   dispose(): void {

@@ -1,16 +1,19 @@
 /**
- * Entry point the day-2 command resources run: `tools/day2.ts <action>` with the step's
- * spec as JSON in DAY2_SPEC and the talosconfig on stdin (a secret: never argv, never
- * logged). Exit status 1 with the reason on stderr stops `pulumi up` at this step.
+ * Entry point the day-2 command resources run: `tools/day2.ts` with the step's spec as
+ * JSON in DAY2_SPEC and the talosconfig on stdin (a secret: never argv, never logged).
+ * Exit status 1 with the reason on stderr stops `pulumi up` at this step.
+ *
+ * `tools/day2.ts DAY2_DELETE_SPEC` is the `delete` command an earlier version recorded in
+ * the state of its `etcd-member-<ip>` steps (it left etcd). The engine runs the recorded
+ * command with today's checkout on destroy or when the step leaves the program: it now
+ * touches nothing.
  */
 import { readFileSync } from "fs";
 import {
   Day2StepError,
-  joinNode,
-  JoinSpec,
+  decommissionNode,
+  DecommissionSpec,
   KubernetesUpgradeSpec,
-  leaveEtcd,
-  LeaveSpec,
   observe,
   PeerCertificate,
   RollSpec,
@@ -26,8 +29,11 @@ import {
   withTalosconfig,
 } from "./runner";
 
-export const DAY2_ACTIONS = ["observe", "upgrade-talos", "upgrade-kubernetes", "roll", "join", "leave", "health"] as const;
+export const DAY2_ACTIONS = ["observe", "upgrade-talos", "upgrade-kubernetes", "roll", "decommission", "health"] as const;
 export type Day2Action = (typeof DAY2_ACTIONS)[number];
+
+/** The environment variable of the `delete` command earlier versions recorded. */
+export const LEGACY_DELETE_SPEC = "DAY2_DELETE_SPEC";
 
 interface CommonSpec {
   /** Gate timeout, e.g. 15m. */
@@ -46,9 +52,13 @@ export type Day2Spec =
   | ({ readonly action: "upgrade-talos" } & Omit<TalosUpgradeSpec, "image"> & { readonly image?: string } & CommonSpec)
   | ({ readonly action: "upgrade-kubernetes" } & KubernetesUpgradeSpec & CommonSpec)
   | ({ readonly action: "roll" } & RollSpec & CommonSpec)
-  | ({ readonly action: "join" } & JoinSpec & CommonSpec)
-  | ({ readonly action: "leave" } & LeaveSpec & CommonSpec)
+  | ({ readonly action: "decommission" } & DecommissionSpec & CommonSpec)
   | ({ readonly action: "health"; readonly cluster: readonly RunnerNode[] } & CommonSpec);
+
+export interface Tools {
+  readonly talosctl?: Talosctl;
+  readonly kubectl?: Talosctl;
+}
 
 /** Run one step; returns what it printed for stdout. Throws Day2StepError on failure. */
 export function runDay2(
@@ -56,11 +66,12 @@ export function runDay2(
   talosconfig: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-  talosctl: Talosctl = spawnTalosctl,
+  tools: Talosctl | Tools = spawnTalosctl,
   peerCertificate?: PeerCertificate,
 ): string {
+  const { talosctl = spawnTalosctl, kubectl } = typeof tools === "function" ? { talosctl: tools, kubectl: undefined } : tools;
   return withTalosconfig(talosconfig, (path) => {
-    const ctx: RunnerContext = { env, talosctl, talosconfig: path, timeout: spec.timeout, log };
+    const ctx: RunnerContext = { env, talosctl, kubectl, talosconfig: path, timeout: spec.timeout, log };
     switch (spec.action) {
       case "observe":
         // Never fails: the program decides (refuse at up, warn at preview).
@@ -77,11 +88,8 @@ export function runDay2(
         return upgradeKubernetes(ctx, spec);
       case "roll":
         return rollNode(ctx, spec);
-      case "join":
-        joinNode(ctx, spec);
-        return "joined";
-      case "leave":
-        return leaveEtcd(ctx, spec);
+      case "decommission":
+        return decommissionNode(ctx, spec);
       case "health":
         waitHealthy(ctx, spec.cluster);
         return "healthy";
@@ -96,8 +104,14 @@ export function durationMs(text: string): number {
   return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
 }
 
-/** `specVariable`: the environment variable holding the spec (DAY2_DELETE_SPEC on delete). */
+/** `specVariable`: argv[2] of tools/day2.ts; only the legacy delete command passes one. */
 export function main(env: NodeJS.ProcessEnv = process.env, specVariable = "DAY2_SPEC"): number {
+  if (specVariable === LEGACY_DELETE_SPEC) {
+    // Drain stdin (the talosconfig) so the engine's writer never sees a closed pipe.
+    readFileSync(0);
+    process.stdout.write("day-2: a delete recorded by an earlier version; deleting a step touches no machine\n");
+    return 0;
+  }
   try {
     const spec = JSON.parse(env[specVariable] ?? "") as Day2Spec;
     if (!DAY2_ACTIONS.includes(spec.action)) throw new Day2StepError(`unknown day-2 action "${String(spec.action)}"`);

@@ -3,9 +3,14 @@
  * `@pulumi/command` local.Command running `tools/day2.ts` (talosctl underneath); a
  * future provider resource for upgrades replaces `day2Step` and nothing else.
  *
- * A step re-runs when its spec (environment DAY2_SPEC) changes, so an unchanged pin is
- * a no-op; its script skips nodes already at the target. The talosconfig is the
- * step's stdin (secret in state, never argv or logs).
+ * How pulumi-command maps the lifecycle (provider/pkg/provider/local/commandController.go,
+ * common/inputs.go): only `triggers` is replaceOnChanges, and a replacement runs `create`
+ * of the new step; any other input change runs `update`; `delete` runs the command the
+ * state recorded, if any. So a step runs only when its triggers change (what it acts on:
+ * node, target, image, config hash, observed versions); `update` runs nothing, so a new
+ * checkout path (`dir`), a renewed talosconfig (`stdin`), a timeout or a changed node
+ * list of the gates (in DAY2_SPEC) is recorded without touching a machine; and no step
+ * has a `delete`, so destroy, a rename or `talos.bootstrapped: false` runs nothing.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,29 +19,29 @@ import type { Day2Spec } from "./cli";
 /** How a step runs: the project's pinned ts-node, no network (`--no-install`). */
 export const DAY2_COMMAND = "npx --no-install ts-node --transpile-only tools/day2.ts";
 
+/** `update`: only inputs that trigger nothing changed; the new inputs are recorded. */
+export const DAY2_UNCHANGED = "echo 'day-2 step: no trigger changed, nothing to run'";
+
 export interface Day2StepArgs {
   readonly projectRoot: string;
   readonly talosconfig: pulumi.Input<string>;
-  /** What runs on create and on update. */
+  /** What runs (on create, i.e. when the step is new or its triggers changed). */
   readonly spec: pulumi.Input<Day2Spec>;
-  /** What runs when the step leaves the program (e.g. a control plane leaving etcd). */
-  readonly onDelete?: pulumi.Input<Day2Spec>;
+  /** What the step acts on: a change re-runs it. Keep paths, credentials and timeouts out. */
+  readonly triggers: pulumi.Input<Record<string, unknown>>;
 }
 
 export function day2Step(name: string, args: Day2StepArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
-  const environment: Record<string, pulumi.Input<string>> = {
-    DAY2_SPEC: pulumi.output(args.spec).apply((s) => JSON.stringify(s)),
-  };
-  if (args.onDelete) environment.DAY2_DELETE_SPEC = pulumi.output(args.onDelete).apply((s) => JSON.stringify(s));
   return new command.local.Command(
     name,
     {
       create: DAY2_COMMAND,
-      update: DAY2_COMMAND,
-      ...(args.onDelete ? { delete: `${DAY2_COMMAND} DAY2_DELETE_SPEC` } : {}),
+      update: DAY2_UNCHANGED,
       dir: args.projectRoot,
-      environment,
+      environment: { DAY2_SPEC: pulumi.output(args.spec).apply((s) => JSON.stringify(s)) },
       stdin: pulumi.secret(args.talosconfig),
+      // One JSON string: a stable comparison whatever the shape.
+      triggers: [pulumi.output(args.triggers).apply((t) => JSON.stringify(t))],
     },
     { ...opts, additionalSecretOutputs: ["stdin"] },
   );

@@ -1,9 +1,11 @@
 /**
  * TalosDay2: what a running cluster needs around its machine-config applies, following the
- * preflight plan the program decided before registering anything (stacks/preflight.ts).
- * Talos upgrades node after node (control planes first), one Kubernetes upgrade after them, and after each node's apply a roll step (reboot into a
- * staged config, health gate) that the next node's apply waits for. A control plane's
- * etcd membership is a step whose delete leaves etcd before the apply resets the node.
+ * preflight plan the program decided from its observation before registering anything
+ * (stacks/preflight.ts). The nodes of talos.decommission are removed one at a time, Talos
+ * upgrades node after node (control planes first), one Kubernetes upgrade after them, and
+ * after each node's apply a roll step (health gate, reboot only into a staged config,
+ * health gate) that the next node's apply waits for. No step has a delete: destroy,
+ * a rename or `talos.bootstrapped: false` touches no machine (commands.ts).
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -40,6 +42,8 @@ const runnerNode = (n: PlannedNode): RunnerNode => ({ address: n.address, role: 
 export class TalosDay2 extends pulumi.ComponentResource {
   /** The preflight plan the steps follow (a refused run never gets here). */
   readonly plan: pulumi.Output<Day2Plan>;
+  /** Removal of each node of talos.decommission, in config order. */
+  readonly decommissions: command.local.Command[];
   readonly talosUpgrades: command.local.Command[];
   readonly kubernetesUpgrade: command.local.Command;
   private readonly args: TalosDay2Args;
@@ -52,31 +56,52 @@ export class TalosDay2 extends pulumi.ComponentResource {
     this.plan = pulumi.output(args.preflight);
 
     let previous: pulumi.Resource[] = [];
-    this.talosUpgrades = rollOrder(nodes).map((node) => {
-      const step = this.step(`talos-upgrade-${node.address}`, previous, (plan) => ({
-        action: "upgrade-talos",
-        node: runnerNode(node),
-        target: targets.talos,
-        joining: plan.joiningNodes.includes(node.address),
-        cluster: this.answering(plan),
-        timeout,
-      }));
+    // Removal first: until the departing member and Node are gone, Talos' health checks
+    // of the configured nodes cannot pass, so no gate of the upgrades could.
+    this.decommissions = (targets.decommission ?? []).map((address) => {
+      const step = this.step(
+        `decommission-${address}`,
+        previous,
+        (plan) => {
+          const d = plan.decommissions.find((x) => x.address === address);
+          return { action: "decommission", node: { address, role: d?.role ?? "worker" }, member: d?.member, cluster: this.answering(plan), timeout };
+        },
+        (plan) => ({ address, member: plan.decommissions.find((x) => x.address === address)?.member?.id ?? null }),
+      );
       previous = [step];
       return step;
     });
-    this.kubernetesUpgrade = this.step("kubernetes-upgrade", previous, (plan) => ({
-      action: "upgrade-kubernetes",
-      target: targets.kubernetes,
-      cluster: this.answering(plan),
-      timeout,
-    }));
+    this.talosUpgrades = rollOrder(nodes).map((node) => {
+      const step = this.step(
+        `talos-upgrade-${node.address}`,
+        previous,
+        (plan) => ({
+          action: "upgrade-talos",
+          node: runnerNode(node),
+          target: targets.talos,
+          joining: plan.joiningNodes.includes(node.address),
+          cluster: this.answering(plan),
+          timeout,
+        }),
+        (plan, image) => ({ node: node.address, target: targets.talos, image, running: observedOf(plan, node.address).talos ?? null }),
+      );
+      previous = [step];
+      return step;
+    });
+    this.kubernetesUpgrade = this.step(
+      "kubernetes-upgrade",
+      previous,
+      (plan) => ({ action: "upgrade-kubernetes", target: targets.kubernetes, cluster: this.answering(plan), timeout }),
+      (plan) => ({ target: targets.kubernetes, running: plan.observed.map((o) => [o.address, o.kubernetes ?? null]) }),
+    );
     this.registerOutputs({ plan: this.plan });
   }
 
   /**
-   * The roll step of one node, after its apply: reboot when the change was staged, then
-   * the health gate with every node applied so far. Control planes get their etcd
-   * membership step (join gate; on delete, leave). Returns what the next apply waits for.
+   * The roll step of one node, after its apply: health gate, a drained reboot only when
+   * Talos shows a staged config pending, health gate with every node applied so far.
+   * Re-runs when the node's machine config (hash) or apply mode changes, nothing else.
+   * Returns what the next apply waits for.
    */
   roll(node: PlannedNode, applied: AppliedNode): pulumi.Resource {
     const order = rollOrder(this.args.nodes);
@@ -85,7 +110,7 @@ export class TalosDay2 extends pulumi.ComponentResource {
       ...this.answering(plan),
       ...order.filter((n, i) => i <= position && plan.joiningNodes.includes(n.address)).map(runnerNode),
     ];
-    const roll = day2Step(
+    return day2Step(
       `roll-${node.address}`,
       {
         projectRoot: this.args.projectRoot,
@@ -96,25 +121,15 @@ export class TalosDay2 extends pulumi.ComponentResource {
             action: "roll",
             node: runnerNode(node),
             applied: mode,
-            // A new config re-runs the step even when the mode stays `staged`.
             config: hash,
             cluster: appliedSoFar(plan),
             timeout: this.args.timeout,
           })),
+        triggers: pulumi
+          .all([applied.resolvedApplyMode, applied.machineConfigurationHash])
+          .apply(([mode, hash]) => ({ node: node.address, config: hash, applied: mode })),
       },
       { parent: this, dependsOn: [applied] },
-    );
-    if (node.role !== "controlplane") return roll;
-    const survivors = this.args.nodes.filter((n) => n.role === "controlplane" && n.address !== node.address).map((n) => n.address);
-    return day2Step(
-      `etcd-member-${node.address}`,
-      {
-        projectRoot: this.args.projectRoot,
-        talosconfig: this.args.talosconfig,
-        spec: this.plan.apply((plan): Day2Spec => ({ action: "join", node: runnerNode(node), cluster: appliedSoFar(plan), timeout: this.args.timeout })),
-        onDelete: { action: "leave", node: runnerNode(node), survivors, timeout: this.args.timeout },
-      },
-      { parent: this, dependsOn: [roll] },
     );
   }
 
@@ -123,18 +138,27 @@ export class TalosDay2 extends pulumi.ComponentResource {
     return plan.rollOrder.filter((n) => !plan.joiningNodes.includes(n.address)).map(runnerNode);
   }
 
-  private step(name: string, dependsOn: pulumi.Resource[], spec: (plan: Day2Plan) => Day2Spec): command.local.Command {
+  private step(
+    name: string,
+    dependsOn: pulumi.Resource[],
+    spec: (plan: Day2Plan) => Day2Spec,
+    triggers: (plan: Day2Plan, image: string) => Record<string, unknown>,
+  ): command.local.Command {
+    const inputs = pulumi.all([this.plan, this.args.installerImage]);
     return day2Step(
       name,
       {
         projectRoot: this.args.projectRoot,
         talosconfig: this.args.talosconfig,
-        spec: pulumi.all([this.plan, this.args.installerImage]).apply(([plan, image]) => {
+        spec: inputs.apply(([plan, image]) => {
           const s = spec(plan);
           return s.action === "upgrade-talos" ? { ...s, image } : s;
         }),
+        triggers: inputs.apply(([plan, image]) => triggers(plan, image)),
       },
       { parent: this, dependsOn },
     );
   }
 }
+
+const observedOf = (plan: Day2Plan, address: string) => plan.observed.find((o) => o.address === address) ?? { address };

@@ -69,7 +69,20 @@ export interface Day2Targets {
   readonly kubernetes: string;
   /** Config contract (`talosVersion` of the generated machine config). */
   readonly contract: string;
+  /** Addresses of nodes to remove this run (talos.decommission); none of them in `nodes`. */
+  readonly decommission?: readonly string[];
 }
+
+/** A node removed this run: reset, out of etcd, its Kubernetes node deleted. */
+export interface Decommission {
+  readonly address: string;
+  /** A control plane when it is still an etcd member at observation. */
+  readonly role: NodeRole;
+  readonly member?: EtcdMember;
+}
+
+/** The config path that lists the nodes to remove. */
+export const DECOMMISSION_PATH = "k8s-gitops:talos.decommission";
 
 export interface TalosUpgradeStep {
   readonly address: string;
@@ -86,8 +99,15 @@ export interface Day2Plan {
   readonly kubernetesUpgrade?: { readonly from: string; readonly to: string };
   /** The etcd member of a control plane that left the config (at most one). */
   readonly leavingMember?: EtcdMember;
+  /** Nodes of talos.decommission, in config order: removed first, one at a time. */
+  readonly decommissions: readonly Decommission[];
   /** Configured nodes that did not answer: joined fresh from maintenance mode. */
   readonly joiningNodes: readonly string[];
+  /**
+   * What each configured node ran at observation (versions absent: it did not answer).
+   * The steps take it as a trigger: a node changed by hand re-plans its step.
+   */
+  readonly observed: readonly ObservedNode[];
 }
 
 export class Day2PreflightError extends ProjectError {
@@ -192,37 +212,60 @@ export function planDay2(nodes: readonly PlannedNode[], observed: ClusterObserva
     }
   }
 
-  const leavingMember = planEtcdRemoval(nodes, observed.etcdMembers, problems);
+  const decommissions = planDecommissions(nodes, observed.etcdMembers, targets.decommission ?? [], problems);
+  const leavingMember = decommissions.find((d) => d.member)?.member;
   if (problems.length > 0) throw new Day2PreflightError(problems);
-  return { rollOrder: order, talosUpgrades, kubernetesUpgrade, leavingMember, joiningNodes };
+  const observedNodes = order.map((n) => seen.get(n.address) ?? { address: n.address });
+  return { rollOrder: order, talosUpgrades, kubernetesUpgrade, leavingMember, decommissions, joiningNodes, observed: observedNodes };
 }
 
 /**
- * etcd members whose control plane left the config. One at a time, never below quorum of
- * the current membership, never while a learner (not yet a voter) is in the cluster.
+ * Nodes to remove: every address of talos.decommission (not in `nodes`), and every etcd
+ * member whose control plane left `nodes` must be listed there (removing a control plane
+ * is never implicit). One control plane per run, never below quorum of the current
+ * membership, never while a learner (not yet a voter) is in the cluster.
  */
-function planEtcdRemoval(nodes: readonly PlannedNode[], members: readonly EtcdMember[], problems: string[]): EtcdMember | undefined {
-  if (members.length === 0) return undefined;
-  const configured = new Set(nodes.filter((n) => n.role === "controlplane").map((n) => n.address));
-  const leaving = members.filter((m) => !memberAddresses(m).some((a) => configured.has(a)));
-  if (leaving.length === 0) return undefined;
-  const names = leaving.map((m) => `${m.hostname} (${memberAddresses(m).join(", ")}, member ${m.id})`);
-  if (leaving.length > 1) {
-    problems.push(`control planes ${names.join(" and ")} left the config together: remove one control plane per run`);
-    return undefined;
+function planDecommissions(
+  nodes: readonly PlannedNode[],
+  members: readonly EtcdMember[],
+  listed: readonly string[],
+  problems: string[],
+): Decommission[] {
+  const configured = new Set(nodes.map((n) => n.address));
+  const controlPlanes = new Set(nodes.filter((n) => n.role === "controlplane").map((n) => n.address));
+  for (const address of listed.filter((a) => configured.has(a))) {
+    problems.push(`${DECOMMISSION_PATH} lists ${address}, which is still in nodes: remove it from nodes or from ${DECOMMISSION_PATH}`);
   }
-  const remaining = members.length - 1;
-  if (remaining < quorum(members.length)) {
+  const leaving = members.filter((m) => !memberAddresses(m).some((a) => controlPlanes.has(a)));
+  const name = (m: EtcdMember) => `${m.hostname} (${memberAddresses(m).join(", ")}, member ${m.id})`;
+  for (const m of leaving.filter((m) => !memberAddresses(m).some((a) => listed.includes(a)))) {
     problems.push(
-      `removing ${names[0]} leaves ${remaining} of ${members.length} etcd members, below quorum (${quorum(members.length)}): ` +
-        `add the replacement control plane first, run pulumi up, then remove this one`,
+      `etcd member ${name(m)} is no control plane in nodes: add ${memberAddresses(m)[0]} to ${DECOMMISSION_PATH} to remove it ` +
+        `in this run (graceful reset, leave etcd, delete its Kubernetes node), or put it back in nodes`,
     );
   }
-  const learners = members.filter((m) => m.learner && !leaving.includes(m));
-  if (learners.length > 0) {
-    problems.push(
-      `etcd member ${learners.map((m) => m.hostname).join(", ")} is still a learner: wait until it is a voter before removing ${names[0]}`,
-    );
+  const removed = leaving.filter((m) => memberAddresses(m).some((a) => listed.includes(a)));
+  if (removed.length > 1) {
+    problems.push(`control planes ${removed.map(name).join(" and ")} are decommissioned together: remove one control plane per run`);
+  } else if (removed.length === 1) {
+    const remaining = members.length - 1;
+    if (remaining < quorum(members.length)) {
+      problems.push(
+        `removing ${name(removed[0])} leaves ${remaining} of ${members.length} etcd members, below quorum (${quorum(members.length)}): ` +
+          `add the replacement control plane first, run pulumi up, then remove this one`,
+      );
+    }
+    const learners = members.filter((m) => m.learner && !removed.includes(m));
+    if (learners.length > 0) {
+      problems.push(
+        `etcd member ${learners.map((m) => m.hostname).join(", ")} is still a learner: wait until it is a voter before removing ${name(removed[0])}`,
+      );
+    }
   }
-  return leaving[0];
+  return listed
+    .filter((a) => !configured.has(a))
+    .map((address) => {
+      const member = members.find((m) => memberAddresses(m).includes(address));
+      return member ? { address, role: "controlplane" as const, member } : { address, role: "worker" as const };
+    });
 }

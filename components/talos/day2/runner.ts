@@ -1,12 +1,14 @@
 /**
- * Day-2 orchestration over talosctl: observe versions and etcd, upgrade Talos on one
- * node, upgrade Kubernetes, gate on cluster health, roll a staged config, leave etcd.
- * Plain Node (no Pulumi): `tools/day2.ts` runs it from the command resources, tests run
- * it against a fake talosctl on PATH.
+ * Day-2 orchestration over talosctl (and kubectl for Kubernetes objects): observe
+ * versions and etcd, gate on cluster health, upgrade Talos on one node, upgrade
+ * Kubernetes, reboot a node into its staged config, decommission a node. Plain Node (no
+ * Pulumi): `tools/day2.ts` runs it from the command resources, tests run it against a
+ * fake talosctl and kubectl.
  *
- * Every wait is a talosctl gate with a timeout (`health --wait-timeout`, `upgrade
- * --wait`, `reboot --wait`); nothing sleeps. The talosconfig reaches talosctl as a
- * 0600 file named by TALOSCONFIG, never on a command line.
+ * Every disruption (upgrade, reboot, reset) sits between two health gates; every wait is
+ * a gate on a condition with a timeout (`health --wait-timeout`, `upgrade --wait`,
+ * `reboot --wait`, `reset --wait`, `kubectl ... --timeout`); nothing sleeps. The
+ * talosconfig reaches talosctl as a 0600 file named by TALOSCONFIG, never on a command line.
  */
 import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
@@ -21,7 +23,7 @@ export interface RunnerNode {
   readonly role: "controlplane" | "worker";
 }
 
-/** What one talosctl run returned; `error` when it could not be started at all. */
+/** What one tool run returned; `error` when it could not be started at all. */
 export interface TalosctlResult {
   readonly status: number | null;
   readonly stdout: string;
@@ -29,24 +31,39 @@ export interface TalosctlResult {
   readonly error?: Error;
 }
 
-/** Runs talosctl with these arguments and environment, to completion (or until `timeoutMs`). */
+/** Runs a tool (talosctl, kubectl) with these arguments and environment, to completion (or until `timeoutMs`). */
 export type Talosctl = (args: readonly string[], env: NodeJS.ProcessEnv, options?: { readonly timeoutMs?: number }) => TalosctlResult;
 
+/**
+ * Output a tool may print before it exits. Node's default (1 MiB) kills the child when
+ * exceeded: `talosctl upgrade --wait` prints progress for minutes, and `etcd members` or
+ * `get` on a large cluster grows with it.
+ */
+export const TOOL_MAX_BUFFER = 256 * 1024 * 1024;
+
+const spawnTool =
+  (tool: string): Talosctl =>
+  (args, env, options) => {
+    const run = spawnSync(tool, args, { env, encoding: "utf8", maxBuffer: TOOL_MAX_BUFFER, ...(options?.timeoutMs ? { timeout: options.timeoutMs } : {}) });
+    // Killed at the deadline: the node did not answer in time, which is no failure to start.
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+      return { status: null, stdout: run.stdout ?? "", stderr: `no answer within ${options?.timeoutMs ?? 0} ms` };
+    }
+    return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "", error: run.error };
+  };
+
 /** The real thing: the `talosctl` that PATH names, as a child process. */
-export const spawnTalosctl: Talosctl = (args, env, options) => {
-  const run = spawnSync("talosctl", args, { env, encoding: "utf8", ...(options?.timeoutMs ? { timeout: options.timeoutMs } : {}) });
-  // Killed at the deadline: the node did not answer in time, which is no failure to start.
-  if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
-    return { status: null, stdout: run.stdout ?? "", stderr: `no answer within ${options?.timeoutMs ?? 0} ms` };
-  }
-  return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "", error: run.error };
-};
+export const spawnTalosctl: Talosctl = spawnTool("talosctl");
+/** The `kubectl` that PATH names: only node removal and the drain fallback use it. */
+export const spawnKubectl: Talosctl = spawnTool("kubectl");
 
 export interface RunnerContext {
-  /** Environment talosctl runs with (PATH decides which talosctl). */
+  /** Environment the tools run with (PATH decides which talosctl and kubectl). */
   readonly env: NodeJS.ProcessEnv;
   /** How talosctl is run: spawnTalosctl, or the tests' in-process fake. */
   readonly talosctl: Talosctl;
+  /** How kubectl is run (default spawnKubectl). */
+  readonly kubectl?: Talosctl;
   /** Path of the talosconfig file. */
   readonly talosconfig: string;
   /** Timeout of every gate, as talosctl takes it (e.g. 10m). */
@@ -109,13 +126,32 @@ function versionTag(stdout: string): string | undefined {
   return undefined;
 }
 
+/** One resource of `talosctl get <type> <id> --output json` (cmd/talosctl/cmd/talos/output/json.go). */
+function getResource<T>(ctx: RunnerContext, address: string, type: string, id: string): T | undefined {
+  const result = talosctl(ctx, ["--nodes", address, "get", type, id, "--output", "json"]);
+  if (!result.ok) return undefined;
+  return JSON.parse(result.stdout) as T;
+}
+
 /** Kubernetes version of one node: the kubelet image tag of its KubeletSpec resource. */
 export function kubernetesVersion(ctx: RunnerContext, address: string): string | undefined {
-  const result = talosctl(ctx, ["--nodes", address, "get", "kubeletspecs", "kubelet", "--output", "json"]);
-  if (!result.ok) return undefined;
-  const spec = JSON.parse(result.stdout) as { spec?: { image?: string } };
-  const tag = spec.spec?.image?.split(":").pop();
+  const spec = getResource<{ spec?: { image?: string } }>(ctx, address, "kubeletspecs", "kubelet");
+  const tag = spec?.spec?.image?.split(":").pop();
   return tag ? formatVersion(parseVersion(tag)) : undefined;
+}
+
+/**
+ * A config waits for a reboot: the MachineConfig `persistent` (saved to STATE, ahead of
+ * the running one after a staged apply) differs from `v1alpha1` (the one the OS runs;
+ * pkg/machinery/resources/config/machine_config.go, ActiveID and PersistentID). Both are
+ * Sensitive resources: the admin talosconfig of the steps reads them, `os:reader` cannot.
+ */
+export function stagedConfigPending(ctx: RunnerContext, address: string): boolean {
+  type MachineConfig = { spec?: unknown };
+  const active = getResource<MachineConfig>(ctx, address, "machineconfig", "v1alpha1");
+  const persistent = getResource<MachineConfig>(ctx, address, "machineconfig", "persistent");
+  if (!active || !persistent) throw new Day2StepError(`node ${address}: cannot read its machine configs (is the talosconfig os:admin?)`);
+  return JSON.stringify(active.spec) !== JSON.stringify(persistent.spec);
 }
 
 /**
@@ -142,6 +178,35 @@ export function parseEtcdMembers(table: string): EtcdMember[] {
 export function etcdMembers(ctx: RunnerContext, via: string): EtcdMember[] {
   return parseEtcdMembers(must(ctx, ["--nodes", via, "etcd", "members"], `reading etcd members from ${via}`));
 }
+
+export interface EtcdMemberStatus {
+  /** The node that answered (the NODE column). */
+  readonly node: string;
+  readonly learner: boolean;
+  /** The ERRORS column: empty when the member is healthy. */
+  readonly errors: string;
+}
+
+/**
+ * `talosctl --nodes a,b,c etcd status`: one row per answering node, NODE MEMBER DB SIZE
+ * IN USE LEADER RAFT INDEX RAFT TERM RAFT APPLIED INDEX LEARNER PROTOCOL STORAGE ERRORS
+ * (cmd/talosctl/cmd/talos/etcd.go, etcdStatusCmd; a node that does not answer is a warning
+ * on stderr). Cells hold spaces ("25 MB"), so columns are read at the header's offsets
+ * (tabwriter aligns them).
+ */
+export function parseEtcdStatus(table: string): EtcdMemberStatus[] {
+  const lines = table.split("\n").filter((l) => l.trim() !== "");
+  const header = lines.shift() ?? "";
+  if (!header.startsWith("NODE")) return [];
+  const learnerAt = header.indexOf("LEARNER");
+  const errorsAt = header.indexOf("ERRORS");
+  return lines.map((line) => ({
+    node: line.split(/\s+/)[0],
+    learner: line.slice(learnerAt).trim().startsWith("true"),
+    errors: errorsAt >= 0 ? line.slice(errorsAt).trim() : "",
+  }));
+}
+
 
 /** The last line talosctl printed: the reason a node did not answer. */
 const lastLine = (text: string) => text.trim().split("\n").pop()?.trim() ?? "";
@@ -214,22 +279,114 @@ export const spawnPeerCertificate: PeerCertificate = (host, port, timeoutMs) => 
   return { error: run.stdout.trim() || run.stderr.trim() || run.error?.message || `exit ${String(run.status)}` };
 };
 
+export interface GateOptions {
+  /** The node the next action takes down: etcd must keep quorum without it. */
+  readonly disrupting?: string;
+  /**
+   * A node being removed: its etcd member (if any) may be unhealthy or gone (its loss is
+   * what the removal repairs), but quorum must hold without it.
+   */
+  readonly departing?: string;
+}
+
 /**
- * The cluster is healthy: `talosctl health` runs Talos' default cluster checks (etcd
- * healthy and consistent, members are the control planes, static pods, all nodes Ready,
- * Kubernetes API answering; siderolabs/talos pkg/cluster/check/default.go) and every
- * etcd member is a voter, not a learner.
+ * The health gate. `talosctl health` runs Talos' default cluster checks and waits up to
+ * the timeout (etcd healthy and its members the control planes, static pods, every
+ * Kubernetes node reported and Ready, the API answering; siderolabs/talos
+ * pkg/cluster/check/default.go). Then every etcd member answers `etcd status` without
+ * errors, none is a learner, and the members that stay healthy after `disrupting` goes
+ * down still hold quorum (a one-member etcd cannot; Talos allows it too,
+ * internal/pkg/etcd/etcd.go ValidateForUpgrade).
+ *
+ * With `departing` the Talos checks cannot pass (its member and Node may still be there),
+ * so the gate checks etcd and the Ready condition of the other nodes' Kubernetes nodes.
  */
-export function waitHealthy(ctx: RunnerContext, nodes: readonly RunnerNode[]): void {
+export function waitHealthy(ctx: RunnerContext, nodes: readonly RunnerNode[], options: GateOptions = {}): void {
   const controlPlanes = nodes.filter((n) => n.role === "controlplane").map((n) => n.address);
   const workers = nodes.filter((n) => n.role === "worker").map((n) => n.address);
-  const args = ["--nodes", controlPlanes[0], "health", "--wait-timeout", ctx.timeout, "--control-plane-nodes", controlPlanes.join(",")];
-  if (workers.length > 0) args.push("--worker-nodes", workers.join(","));
-  must(ctx, args, "cluster health check");
-  const learners = etcdMembers(ctx, controlPlanes[0]).filter((m) => m.learner);
-  if (learners.length > 0) {
-    throw new Day2StepError(`etcd member ${learners.map((m) => m.hostname).join(", ")} is a learner, not yet a voter`);
+  if (controlPlanes.length === 0) throw new Day2StepError("health gate: no control plane to ask");
+  if (!options.departing) {
+    const args = ["--nodes", controlPlanes[0], "health", "--wait-timeout", ctx.timeout, "--control-plane-nodes", controlPlanes.join(",")];
+    if (workers.length > 0) args.push("--worker-nodes", workers.join(","));
+    must(ctx, args, "cluster health check");
+  } else {
+    kubernetesNodesReady(ctx, controlPlanes[0], nodes.map((n) => n.address));
   }
+  etcdQuorumGate(ctx, controlPlanes, options);
+}
+
+function etcdQuorumGate(ctx: RunnerContext, controlPlanes: readonly string[], options: GateOptions): void {
+  const members = etcdMembers(ctx, controlPlanes[0]);
+  const answered = talosctl(ctx, ["--nodes", [...controlPlanes, ...(options.departing ? [options.departing] : [])].join(","), "etcd", "status"]);
+  const statuses = parseEtcdStatus(answered.stdout);
+  const health = (m: EtcdMember) => {
+    const status = statuses.find((s) => memberAddresses(m).includes(s.node));
+    if (!status) return "does not answer";
+    if (status.errors) return status.errors;
+    return m.learner || status.learner ? "is a learner, not yet a voter" : undefined;
+  };
+  const departing = members.filter((m) => options.departing && memberAddresses(m).includes(options.departing));
+  const problems = members.filter((m) => !departing.includes(m) && health(m)).map((m) => `etcd member ${m.hostname} ${health(m) ?? ""}`);
+  const strangers = members.filter((m) => !departing.includes(m) && !memberAddresses(m).some((a) => controlPlanes.includes(a)));
+  for (const m of strangers) problems.push(`etcd member ${m.hostname} (${memberAddresses(m).join(", ")}) is no configured control plane`);
+  if (problems.length > 0) throw new Day2StepError(`health gate: ${problems.join("; ")}`);
+  const lost = options.disrupting ?? options.departing;
+  const staying = members.filter((m) => !health(m) && !(lost && memberAddresses(m).includes(lost)));
+  if (members.length > 1 && staying.length < quorum(members.length)) {
+    throw new Day2StepError(
+      `health gate: without ${lost} only ${staying.length} of ${members.length} etcd members stay healthy, below quorum (${quorum(members.length)})`,
+    );
+  }
+  if (members.length === 1 && lost) ctx.log(`etcd has one member: the cluster API pauses while ${lost} is down`);
+}
+
+/** A Kubernetes node as `kubectl get nodes -o json` lists it (the parts read here). */
+interface KubernetesNode {
+  readonly metadata: { readonly name: string };
+  readonly spec?: { readonly unschedulable?: boolean };
+  readonly status?: {
+    readonly addresses?: readonly { readonly type: string; readonly address: string }[];
+    readonly conditions?: readonly { readonly type: string; readonly status: string }[];
+  };
+}
+
+function kubectl(ctx: RunnerContext, kubeconfig: string, args: readonly string[], what: string): string {
+  const run = (ctx.kubectl ?? spawnKubectl)(["--kubeconfig", kubeconfig, ...args], ctx.env);
+  if (run.error) throw new Day2StepError(`${what}: kubectl could not run (${run.error.message}); put kubectl on PATH`);
+  if (run.status !== 0) throw new Day2StepError(`${what} failed: ${run.stderr.trim() || run.stdout.trim()}`);
+  return run.stdout;
+}
+
+/**
+ * Run `body` with an admin kubeconfig fetched through the Talos API (`talosctl
+ * kubeconfig`, cmd/talosctl/cmd/talos/kubeconfig.go) into a private temp file.
+ */
+function withKubeconfig<T>(ctx: RunnerContext, via: string, body: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "day2-kube-"));
+  const path = join(dir, "kubeconfig");
+  try {
+    must(ctx, ["--nodes", via, "kubeconfig", path, "--force", "--merge=false"], `fetching a kubeconfig from ${via}`);
+    return body(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function kubernetesNodes(ctx: RunnerContext, kubeconfig: string): KubernetesNode[] {
+  return (JSON.parse(kubectl(ctx, kubeconfig, ["get", "nodes", "--output", "json"], "listing Kubernetes nodes")) as { items: KubernetesNode[] }).items;
+}
+
+const internalIp = (n: KubernetesNode) => n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+
+function kubernetesNodesReady(ctx: RunnerContext, via: string, addresses: readonly string[]): void {
+  withKubeconfig(ctx, via, (kubeconfig) => {
+    const listed = kubernetesNodes(ctx, kubeconfig);
+    const notReady = addresses.filter((address) => {
+      const node = listed.find((n) => internalIp(n) === address);
+      return !node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    });
+    if (notReady.length > 0) throw new Day2StepError(`health gate: Kubernetes node ${notReady.join(", ")} is not Ready`);
+  });
 }
 
 export interface TalosUpgradeSpec {
@@ -241,7 +398,13 @@ export interface TalosUpgradeSpec {
   readonly cluster: readonly RunnerNode[];
 }
 
-/** Upgrade one node (skipped when already at the target), then gate on cluster health. */
+/**
+ * Upgrade one node (skipped when already at the target) between two health gates. No
+ * `--preserve`: since Talos 1.8 it protects no data, and on 1.12.9+/1.13.4+ it makes
+ * Talos skip its upgrade lock and etcd health check (internal/app/machined/internal/
+ * server/v1alpha1/v1alpha1_server.go). Talos drains the node itself (the upgrade
+ * sequence's "drain" phase, v1alpha1_sequencer.go).
+ */
 export function upgradeTalos(ctx: RunnerContext, spec: TalosUpgradeSpec): "upgraded" | "current" {
   const { address } = spec.node;
   const running = talosVersion(ctx, address);
@@ -263,10 +426,9 @@ export function upgradeTalos(ctx: RunnerContext, spec: TalosUpgradeSpec): "upgra
       `node ${address} runs Talos ${running}; refusing ${spec.target}` + (through.length ? ` (go through ${through.join(", ")} first)` : ""),
     );
   }
+  waitHealthy(ctx, spec.cluster, { disrupting: address });
   ctx.log(`node ${address}: upgrading Talos ${running} → ${spec.target}`);
-  // --preserve keeps the EPHEMERAL partition (etcd data) on the legacy upgrade path; later
-  // talosctl keeps it always and only warns about the flag (cmd/talosctl/cmd/talos/upgrade.go).
-  must(ctx, ["--nodes", address, "upgrade", "--image", spec.image, "--preserve", "--wait", "--timeout", ctx.timeout], `node ${address}: talosctl upgrade`);
+  must(ctx, ["--nodes", address, "upgrade", "--image", spec.image, "--wait", "--timeout", ctx.timeout], `node ${address}: talosctl upgrade`);
   const after = talosVersion(ctx, address);
   if (after !== spec.target) throw new Day2StepError(`node ${address}: still reports Talos ${after ?? "nothing"} after the upgrade to ${spec.target}`);
   waitHealthy(ctx, spec.cluster);
@@ -319,71 +481,107 @@ export function upgradeKubernetes(ctx: RunnerContext, spec: KubernetesUpgradeSpe
 
 export interface RollSpec {
   readonly node: RunnerNode;
-  /** resolvedApplyMode of the node's apply: `staged` means the change waits for a reboot. */
+  /** resolvedApplyMode of the node's apply (informational: the node itself says whether a config waits). */
   readonly applied: string;
-  /** machineConfigurationHash of the apply: only there so a new config re-runs the step. */
+  /** machineConfigurationHash of the apply (a trigger of the step). */
   readonly config?: string;
   readonly cluster: readonly RunnerNode[];
 }
 
-/** After a node's apply: reboot it when its change was staged, then gate on health. */
+/**
+ * After a node's apply: gate, then reboot it only when Talos holds a staged config that
+ * the OS does not run yet, drained, and gate again.
+ */
 export function rollNode(ctx: RunnerContext, spec: RollSpec): "rebooted" | "live" {
-  waitHealthy(ctx, spec.cluster);
-  if (spec.applied !== "staged") return "live";
-  ctx.log(`node ${spec.node.address}: rebooting into its staged config`);
-  must(ctx, ["--nodes", spec.node.address, "reboot", "--wait", "--timeout", ctx.timeout], `node ${spec.node.address}: reboot`);
+  const { address } = spec.node;
+  const pending = stagedConfigPending(ctx, address);
+  // The quorum-without-this-node condition only where this node is about to go down.
+  waitHealthy(ctx, spec.cluster, pending ? { disrupting: address } : {});
+  if (!pending) {
+    ctx.log(`node ${address}: no staged config waits for a reboot`);
+    return "live";
+  }
+  ctx.log(`node ${address}: rebooting into its staged config`);
+  rebootDrained(ctx, spec.node, spec.cluster);
+  if (stagedConfigPending(ctx, address)) throw new Day2StepError(`node ${address}: still holds a staged config after its reboot`);
   waitHealthy(ctx, spec.cluster);
   return "rebooted";
 }
 
-export interface LeaveSpec {
-  readonly node: RunnerNode;
-  /** Control planes that stay. */
-  readonly survivors: readonly string[];
-}
-
 /**
- * A control plane leaves etcd before it goes: `etcd leave` on the node itself, or, when
- * it no longer answers, `etcd remove-member <id>` from a survivor. Refused below quorum.
+ * Reboot one node with its Kubernetes node drained. talosctl 1.13+ drains itself
+ * (`reboot --drain`: cordon, evict, reboot, wait Ready, uncordon; cmd/talosctl/cmd/talos/
+ * reboot.go and drain.go). An older talosctl rejects the flag before doing anything
+ * (cobra: `unknown flag: --drain`); then kubectl cordons and drains, talosctl reboots and
+ * waits, kubectl uncordons.
  */
-export function leaveEtcd(ctx: RunnerContext, spec: LeaveSpec): "left" | "removed" | "absent" {
-  const { address } = spec.node;
-  const survivor = spec.survivors.find((s) => talosVersion(ctx, s) !== undefined);
-  if (!survivor) throw new Day2StepError(`node ${address}: no surviving control plane answers; etcd membership left unchanged`);
-  const members = etcdMembers(ctx, survivor);
-  const member = members.find((m) => memberAddresses(m).includes(address));
-  if (!member) {
-    ctx.log(`node ${address} is no etcd member`);
-    return "absent";
-  }
-  if (members.length - 1 < quorum(members.length)) {
-    throw new Day2StepError(`node ${address}: leaving would drop etcd to ${members.length - 1} of ${members.length} members, below quorum`);
-  }
-  const voters = members.filter((m) => m !== member && !m.learner);
-  if (voters.length < quorum(members.length)) {
-    throw new Day2StepError(`node ${address}: only ${voters.length} other voting members; wait for learners to become voters`);
-  }
-  const outcome = talosctl(ctx, ["--nodes", address, "etcd", "leave"]).ok
-    ? "left"
-    : (must(ctx, ["--nodes", survivor, "etcd", "remove-member", member.id], `removing etcd member ${member.id} via ${survivor}`), "removed");
-  if (etcdMembers(ctx, survivor).some((m) => m.id === member.id)) {
-    throw new Day2StepError(`node ${address}: etcd member ${member.id} is still listed after ${outcome === "left" ? "leave" : "remove-member"}`);
-  }
-  ctx.log(`node ${address}: etcd member ${member.id} ${outcome}`);
-  return outcome;
+export function rebootDrained(ctx: RunnerContext, node: RunnerNode, cluster: readonly RunnerNode[]): void {
+  const { address } = node;
+  const reboot = ["--nodes", address, "reboot", "--wait", "--timeout", ctx.timeout];
+  const drained = talosctl(ctx, [...reboot, "--drain", "--drain-timeout", ctx.timeout]);
+  if (drained.ok) return;
+  if (!/unknown flag: --drain/.test(drained.stderr)) throw new Day2StepError(`node ${address}: drained reboot failed: ${drained.stderr.trim()}`);
+  const via = cluster.find((n) => n.role === "controlplane" && n.address !== address) ?? cluster.find((n) => n.role === "controlplane");
+  if (!via) throw new Day2StepError(`node ${address}: no control plane to fetch a kubeconfig from`);
+  withKubeconfig(ctx, via.address, (kubeconfig) => {
+    const name = kubernetesNodeName(ctx, kubeconfig, address);
+    kubectl(ctx, kubeconfig, ["drain", name, "--ignore-daemonsets", "--delete-emptydir-data", `--timeout=${ctx.timeout}`], `node ${address}: kubectl drain`);
+    must(ctx, reboot, `node ${address}: reboot`);
+    kubectl(ctx, kubeconfig, ["wait", `node/${name}`, "--for=condition=Ready", `--timeout=${ctx.timeout}`], `node ${address}: waiting for Ready`);
+    kubectl(ctx, kubeconfig, ["uncordon", name], `node ${address}: kubectl uncordon`);
+  });
 }
 
-export interface JoinSpec {
+function kubernetesNodeName(ctx: RunnerContext, kubeconfig: string, address: string): string {
+  const node = kubernetesNodes(ctx, kubeconfig).find((n) => internalIp(n) === address);
+  if (!node) throw new Day2StepError(`node ${address}: no Kubernetes node has this InternalIP`);
+  return node.metadata.name;
+}
+
+export interface DecommissionSpec {
   readonly node: RunnerNode;
+  /** etcd member of the node at observation (control planes). */
+  readonly member?: EtcdMember;
+  /** The nodes that stay: the gates before and after. */
   readonly cluster: readonly RunnerNode[];
 }
 
-/** A new node counts once the cluster with it is healthy: etcd voter (control plane) or Ready (worker). */
-export function joinNode(ctx: RunnerContext, spec: JoinSpec): void {
-  waitHealthy(ctx, spec.cluster);
-  if (spec.node.role === "controlplane") {
-    const cp = spec.cluster.find((n) => n.role === "controlplane" && n.address !== spec.node.address) ?? spec.node;
-    const member = etcdMembers(ctx, cp.address).find((m) => memberAddresses(m).includes(spec.node.address));
-    if (!member || member.learner) throw new Day2StepError(`node ${spec.node.address} is not a voting etcd member`);
+/**
+ * Remove a node listed in talos.decommission, in one step: the survivors' health first
+ * (etcd keeps quorum without it), then `talosctl reset --graceful` on the node (cordon and
+ * drain, leave etcd, wipe, power off; the reset sequence of v1alpha1_sequencer.go),
+ * `etcd remove-member` from a survivor only when the node does not answer, the Node
+ * object deleted, and the survivors' health again.
+ */
+export function decommissionNode(ctx: RunnerContext, spec: DecommissionSpec): "removed" | "absent" {
+  const { address } = spec.node;
+  const survivor = spec.cluster.find((n) => n.role === "controlplane");
+  if (!survivor) throw new Day2StepError(`node ${address}: no surviving control plane`);
+  const memberNow = () => etcdMembers(ctx, survivor.address).find((m) => memberAddresses(m).includes(address));
+  const answers = talosVersion(ctx, address) !== undefined;
+  const member = memberNow();
+  const nodeObject = withKubeconfig(ctx, survivor.address, (kc) => kubernetesNodes(ctx, kc).find((n) => internalIp(n) === address));
+  if (!answers && !member && !nodeObject) {
+    ctx.log(`node ${address} is gone: no etcd member, no Kubernetes node, no Talos API`);
+    waitHealthy(ctx, spec.cluster);
+    return "absent";
   }
+  waitHealthy(ctx, spec.cluster, { departing: address });
+  if (answers) {
+    ctx.log(`node ${address}: graceful reset (cordon, drain, leave etcd, wipe, power off)`);
+    must(ctx, ["--nodes", address, "reset", "--graceful", "--reboot=false", "--wait", "--timeout", ctx.timeout], `node ${address}: talosctl reset`);
+    if (memberNow()) throw new Day2StepError(`node ${address}: still an etcd member after its graceful reset; nothing else was removed`);
+  } else if (member) {
+    ctx.log(`node ${address} does not answer: removing etcd member ${member.id} via ${survivor.address}`);
+    must(ctx, ["--nodes", survivor.address, "etcd", "remove-member", member.id], `removing etcd member ${member.id} via ${survivor.address}`);
+    if (memberNow()) throw new Day2StepError(`node ${address}: etcd member ${member.id} is still listed after remove-member`);
+  }
+  withKubeconfig(ctx, survivor.address, (kubeconfig) => {
+    const object = kubernetesNodes(ctx, kubeconfig).find((n) => internalIp(n) === address);
+    if (!object) return;
+    kubectl(ctx, kubeconfig, ["delete", "node", object.metadata.name, "--wait=true", `--timeout=${ctx.timeout}`], `node ${address}: deleting its Kubernetes node`);
+  });
+  waitHealthy(ctx, spec.cluster);
+  ctx.log(`node ${address} removed`);
+  return "removed";
 }
