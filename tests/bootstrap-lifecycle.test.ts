@@ -2,7 +2,7 @@
  * The rules a stack applies to what its previous run recorded (bootstrap/lifecycle.ts):
  * when Flux owns the releases, and when a Talos PKI mode switch is refused.
  */
-import { fluxOwnsReleases, ownedTitles, parseRecordedLifecycle, pkiSwitchProblems, withLegacyItems, type PkiSwitchInput } from "../bootstrap/lifecycle";
+import { fluxOwnsReleases, modeSwitchReport, ownedTitles, parseRecordedLifecycle, pkiSwitchProblems, withLegacyItems, type PkiSwitchInput } from "../bootstrap/lifecycle";
 
 describe("recorded lifecycle", () => {
   test("reads the fields it knows and ignores anything else", () => {
@@ -78,5 +78,28 @@ describe("PKI mode switch", () => {
     expect(paths(input({ configured: "generate", confirmed: true, recorded: adopted }))).toEqual(["onepassword.talosItem"]);
     expect(paths(input({ configured: "generate", recorded: adopted }))).toEqual(["talos.pki", "onepassword.talosItem"]);
     expect(paths(input({ configured: "generate", confirmed: true, item: "c-talos-generated", recorded: adopted }))).toEqual([]);
+  });
+});
+
+describe("mode switches", () => {
+  const base = { configured: "generate" as const, onepassword: true, meshed: true, pkiSecretsUrn: "urn:secrets" };
+  const backedUp = { pki: "generate" as const, pkiItem: "infra-talos", revision: 2, onepasswordItems: [{ vault: "Prod", title: "infra-talos" }], meshed: true };
+
+  test("a switch by this program goes ahead, explained", () => {
+    expect(modeSwitchReport({ ...base, configured: "adopt", recorded: backedUp })).toEqual({ problems: [], notices: [expect.stringContaining("generate -> adopt")] });
+    expect(modeSwitchReport({ ...base, onepassword: false, recorded: backedUp }).notices).toEqual([expect.stringContaining("1Password off")]);
+    expect(modeSwitchReport({ ...base, meshed: false, recorded: backedUp }).notices).toEqual([expect.stringContaining("clustermesh off")]);
+    expect(modeSwitchReport({ ...base, recorded: backedUp })).toEqual({ problems: [], notices: [] });
+  });
+
+  test("after the program that protected what leaves: refused, one problem per switch", () => {
+    const older = { ...backedUp, revision: undefined };
+    const report = modeSwitchReport({ ...base, configured: "adopt", meshed: false, recorded: older });
+    expect(report.problems.map((p) => p.path)).toEqual(["talos.pki", "clustermesh.enabled"]);
+  });
+
+  test("a PKI without backup: the notice names the unprotect a person decides on", () => {
+    const alone = { pki: "generate" as const, pkiItem: "infra-talos", revision: 2 };
+    expect(modeSwitchReport({ ...base, configured: "adopt", recorded: alone }).notices[0]).toContain("`pulumi state unprotect 'urn:secrets'`");
   });
 });

@@ -9,6 +9,7 @@
 import { asStackReference, ofType, ORGANIZATION, readProjectConfig, PROJECT_ROOT, runProgram, RunResult, StackReferenceState } from "../harness";
 import { hex } from "../harness/mocks";
 import { ownerTag } from "../components/onepassword/ownership";
+import { enginePlan, twins, uniqueKey } from "./helpers/engine-plan";
 import { generatingPki } from "./helpers/generated-pki";
 
 const STACK = "infra";
@@ -92,6 +93,19 @@ describe("a later run adopts its own items by import id", () => {
     // The run records them, so the next one proceeds silently.
     const recorded = (result.outputs.lifecycle.value as { onepasswordItems: Recorded }).onepasswordItems.map((i) => i.title).sort();
     expect(recorded).toEqual(titles);
+  });
+
+  it("the engine's plan after the failed run: an import where the state lacks an item, nothing where it holds it; never a second item", async () => {
+    const next = await runProgram({ stack: STACK, onepasswordItems: existing(titles), onepasswordTags: tagged(titles) });
+    const items = written(first);
+    // State without the items (written, never checkpointed), the items in the vault.
+    const lost = enginePlan(first.resources.filter((r) => !items.includes(r)), next.resources, items.map((r) => uniqueKey(r) as string));
+    expect(lost.steps.filter((s) => s.type === ITEM).map((s) => s.op)).toEqual(items.map(() => "import"));
+    expect([lost.errors, twins(lost)]).toEqual([[], []]);
+    // State with them (checkpointed before the failure): the import id is theirs, so no import.
+    const kept = enginePlan(first.resources, next.resources);
+    expect(kept.steps.filter((s) => s.type === ITEM && s.op === "import")).toEqual([]);
+    expect([kept.errors, twins(kept)]).toEqual([[], []]);
   });
 
   it("in a first preview with unknown outputs the verdicts are the same: decided from reads before anything is registered", async () => {

@@ -325,12 +325,12 @@ describe("generated PKI", () => {
     expect(reveal(provider.inputs.kubeconfig)).toBe(result.outputs.kubeconfig.value);
   });
 
-  it("creates machine.Secrets once: protected, retained, pinned to the version contract, deaf to version changes", () => {
+  it("creates machine.Secrets once: retained, unprotected while backed up (protected without 1Password: tests/mode-switches.test.ts), pinned to the version contract, deaf to version changes", () => {
     const secrets = ofType(result, T.secrets);
     expect(secrets).toHaveLength(1);
     expect(secrets[0].name).toBe("machine-secrets");
     expect(secrets[0].inputs.talosVersion).toBe(PINS.talos.split(".").slice(0, 2).join("."));
-    expect(secrets[0].options).toMatchObject({ protect: true, retainOnDelete: true, ignoreChanges: ["talosVersion"] });
+    expect(secrets[0].options).toMatchObject({ protect: false, retainOnDelete: true, ignoreChanges: ["talosVersion"] });
   });
 
   it("keeps the same resource, and so the same PKI, across a Talos upgrade", async () => {
@@ -352,9 +352,9 @@ describe("generated PKI", () => {
     }
   });
 
-  it("backs the bundle up to 1Password in the 14-field layout, protected", () => {
+  it("backs the bundle up to 1Password in the 14-field layout, retained, not protected", () => {
     const item = named(result, T.item, "talos-pki");
-    expect(item.options).toMatchObject({ protect: true, retainOnDelete: true });
+    expect(item.options).toMatchObject({ protect: false, retainOnDelete: true, deleteBeforeReplace: false });
     const sections = reveal(item.inputs.sections) as { fields: { label: string; type: string; value: string }[] }[];
     const fields = sections.flatMap((s) => s.fields);
     expect(fields.map((f) => f.label)).toEqual([...TALOS_PKI_FIELDS]);
