@@ -281,7 +281,7 @@ describe("render command line", () => {
     expect(run.stdout).toMatch(/Wrote \d+ files to /);
     // Another process, another module registry, another environment: the same bytes.
     const here = path.join(dir, "here");
-    writeRender(here, renderResult(await sharedRun({ stack: "infra" }), PROJECT_ROOT));
+    writeRender(here, renderResult(await sharedRun({ stack: "infra" }), PROJECT_ROOT, await sharedRun({ stack: "infra", firstPreview: true })));
     const [a, b] = [cli, here].map(readTree);
     for (const name of ["summary.md", "graph.mmd", "resources.yaml", "outputs.yaml", MARKER_FILE]) expect(a.has(name)).toBe(true);
     expect([...b.keys()]).toEqual([...a.keys()]);

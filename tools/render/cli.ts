@@ -56,7 +56,13 @@ export async function main(argv: readonly string[], io: Io = consoleIo, projectR
     io.err(`render: the program failed for stack ${args.stack}:\n${result.error.message}\n`);
     return 1;
   }
-  const render = renderResult(result, projectRoot);
+  // A second run as a first preview, for the section listing what it cannot show.
+  const first = await runProgram({ stack: args.stack, projectRoot, firstPreview: true });
+  if (first.error) {
+    io.err(`render: the program failed for stack ${args.stack} as a first preview:\n${first.error.message}\n`);
+    return 1;
+  }
+  const render = renderResult(result, projectRoot, first);
   const dir = path.resolve(args.out ?? path.join(projectRoot, "render", args.stack));
   try {
     writeRender(dir, render);

@@ -23,6 +23,7 @@ import { Redactor } from "./redact";
 import { summary } from "./summary";
 import { stackPlans } from "./plans";
 import { renderTalos } from "./talos";
+import { firstPreviewUnknowns } from "./unknowns";
 
 export interface Render {
   /** Relative path → content. */
@@ -35,7 +36,8 @@ export interface Render {
   readonly containsSecret: (text: string) => boolean;
 }
 
-export function renderResult(result: RunResult, projectRoot: string): Render {
+/** `firstPreview`: the same stack run as a first preview, whose unknowns the summary lists. */
+export function renderResult(result: RunResult, projectRoot: string, firstPreview?: RunResult): Render {
   const origins = OriginIndex.build(result);
   const roots = [...new Set([projectRoot, fs.realpathSync(projectRoot)])].sort((a, b) => b.length - a.length);
   const redactor = new Redactor(origins, roots);
@@ -55,7 +57,9 @@ export function renderResult(result: RunResult, projectRoot: string): Render {
 
   const chain = longestChain(result);
   const warnings = result.warnings.map((w) => String(redactor.clean(w, "warning")));
-  const text = summary({ result, talos, helm, kubernetes, chain, placeholders: redactor.placeholders, leaks: redactor.leaks, warnings });
+  const text = summary({ result, talos, helm, kubernetes, chain, placeholders: redactor.placeholders, leaks: redactor.leaks, warnings,
+    firstPreviewUnknowns: firstPreview ? firstPreviewUnknowns(firstPreview) : undefined,
+  });
   files.set("summary.md", text);
 
   const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -17,6 +17,8 @@ export interface SummaryInput {
   readonly leaks: readonly string[];
   /** The run's warnings, already cleaned. */
   readonly warnings: readonly string[];
+  /** What stays unknown at a first preview (tools/render/unknowns.ts); undefined when not computed. */
+  readonly firstPreviewUnknowns?: readonly (readonly [string, string, string])[];
 }
 
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -79,6 +81,16 @@ export function summary(input: SummaryInput): string {
   }
   const outputs = Object.entries(result.outputs).sort(([a], [b]) => compare(a, b));
   if (outputs.length > 0) sections.push("", "## Stack outputs", "", table(["output", "secret"], outputs.map(([k, o]) => [k, o.secret ? "yes" : "no"])));
+  if (input.firstPreviewUnknowns) {
+    sections.push(
+      "",
+      "## Unknown at a first preview",
+      "",
+      input.firstPreviewUnknowns.length === 0
+        ? "Nothing: every input is known when the stack has no state yet."
+        : table(["resource type", "names", "unknown inputs"], input.firstPreviewUnknowns),
+    );
+  }
   if (input.warnings.length > 0) sections.push("", "## Warnings", "", ...[...input.warnings].sort(compare).map((w) => `- ${w}`));
   if (input.leaks.length > 0) {
     sections.push(
