@@ -603,3 +603,37 @@ describe("pulumi-oidc.mjs", () => {
     });
   }, 30_000);
 });
+
+/** tools/ci/require-reviewers.mjs against a local stand-in for GET /repos/{repo}/environments/{name}. */
+describe("require-reviewers.mjs", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "require-reviewers.mjs");
+
+  async function check(environment: unknown): Promise<{ code: number; stdout: string; url?: string }> {
+    const http = await import("http");
+    let url: string | undefined;
+    const server = http.createServer((req, res) => {
+      url = req.url;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify(environment));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const env = { PATH: process.env.PATH ?? "", GITHUB_API_URL: `http://127.0.0.1:${port}`, GITHUB_REPOSITORY: "acme/k8s-gitops", GITHUB_TOKEN: "t" };
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [script, "preview"], { env, encoding: "utf8" }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout })),
+    );
+    server.close();
+    return { ...result, url };
+  }
+
+  it("passes an environment with required reviewers and self-review prevented, and refuses one without either", async () => {
+    const protectedEnv = await check({ protection_rules: [{ type: "required_reviewers", prevent_self_review: true, reviewers: [{ type: "Team" }] }] });
+    expect(protectedEnv).toMatchObject({ code: 0, url: "/repos/acme/k8s-gitops/environments/preview" });
+    const none = await check({ protection_rules: [{ type: "branch_policy" }] });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain("::error title=environment preview is not protected::it has no required reviewers");
+    const selfReview = await check({ protection_rules: [{ type: "required_reviewers", prevent_self_review: false, reviewers: [{ type: "User" }] }] });
+    expect(selfReview.code).toBe(1);
+    expect(selfReview.stdout).toContain("its reviewers may approve their own runs");
+  }, 30_000);
+});
