@@ -3,7 +3,7 @@
  * requests are checked, rendered and previewed; nothing applies to a cluster unless an
  * operator starts it by hand; previews without the repository's secrets skip with a notice.
  */
-import { execFileSync, spawnSync } from "child_process";
+import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -536,4 +536,104 @@ describe("preview comment", () => {
     expect(comment(" ~   ├─ kubernetes:helm.sh/v3:Release  cilium  update\n +-  ├─ kubernetes:helm.sh/v3:Release  x  replace\n")).not.toContain("hand-off");
     expect(comment(" -   ├─ kubernetes:core/v1:Namespace  flux-system  delete\n")).not.toContain("hand-off");
   });
+});
+
+/** tools/ci/pulumi-oidc.mjs against a local stand-in for GitHub's OIDC endpoint and Pulumi's token exchange, with a fake `pulumi`. */
+describe("pulumi-oidc.mjs", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "pulumi-oidc.mjs");
+
+  async function withServer(run: (base: string, requests: { url: string; auth?: string; body?: Record<string, unknown> }[]) => Promise<void>) {
+    const http = await import("http");
+    const requests: { url: string; auth?: string; body?: Record<string, unknown> }[] = [];
+    const server = http.createServer((req, res) => {
+      let data = "";
+      req.on("data", (c: Buffer) => (data += c.toString()));
+      req.on("end", () => {
+        requests.push({ url: req.url ?? "", auth: req.headers.authorization, body: data ? (JSON.parse(data) as Record<string, unknown>) : undefined });
+        res.setHeader("Content-Type", "application/json");
+        res.end(JSON.stringify(req.url?.startsWith("/id") ? { value: "github-id-token" } : { access_token: "pul-team-token" }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const address = server.address() as { port: number };
+    try {
+      await run(`http://127.0.0.1:${address.port}`, requests);
+    } finally {
+      server.close();
+    }
+  }
+
+  function exec(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [script, ...args], { env, encoding: "utf8" }, (error, stdout) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout }));
+    });
+  }
+
+  it("exchanges the job's OIDC token for the team's token, gives it to pulumi alone, masks it and leaves no credentials file", async () => {
+    await withServer(async (base, requests) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-oidc-"));
+      const home = path.join(dir, "home");
+      fs.mkdirSync(home);
+      fs.writeFileSync(path.join(dir, "pulumi"), `#!/usr/bin/env bash\necho "args: $*"\necho "token: $PULUMI_ACCESS_TOKEN"\necho '{}' > "$PULUMI_HOME/credentials.json"\n`, { mode: 0o755 });
+      const env = { PATH: `${dir}:${process.env.PATH ?? ""}`, PULUMI_HOME: home, PULUMI_API: base, ACTIONS_ID_TOKEN_REQUEST_URL: `${base}/id?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token" };
+      const run = await exec(["--org", "acme", "--team", "previewers", "--expiration", "3600", "--log", path.join(dir, "log"), "--", "preview", "--stack", "acme/k8s-gitops/infra"], env);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("::add-mask::pul-team-token");
+      expect(run.stdout).toContain("args: preview --stack acme/k8s-gitops/infra");
+      expect(fs.readFileSync(path.join(dir, "log"), "utf8")).toContain("token: pul-team-token");
+      expect(fs.existsSync(path.join(home, "credentials.json"))).toBe(false);
+      expect(requests[0]).toMatchObject({ url: "/id?api-version=2.0&audience=urn%3Apulumi%3Aorg%3Aacme", auth: "Bearer request-token" });
+      expect(requests[1]).toMatchObject({
+        url: "/api/oauth/token",
+        body: {
+          audience: "urn:pulumi:org:acme",
+          grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+          subject_token_type: "urn:ietf:params:oauth:token-type:id_token",
+          requested_token_type: "urn:pulumi:token-type:access_token:team",
+          subject_token: "github-id-token",
+          scope: "team:previewers",
+          expiration: 3600,
+        },
+      });
+      // A token already in the step's environment means an earlier step leaked one: refused before any exchange.
+      const leaked = await exec(["--org", "acme", "--team", "previewers", "--", "preview"], { ...env, PULUMI_ACCESS_TOKEN: "leaked" });
+      expect(leaked.code).toBe(1);
+      expect(leaked.stdout).toContain("PULUMI_ACCESS_TOKEN is already set");
+      expect(requests).toHaveLength(2);
+    });
+  }, 30_000);
+});
+
+/** tools/ci/require-reviewers.mjs against a local stand-in for GET /repos/{repo}/environments/{name}. */
+describe("require-reviewers.mjs", () => {
+  const script = path.join(PROJECT_ROOT, "tools", "ci", "require-reviewers.mjs");
+
+  async function check(environment: unknown): Promise<{ code: number; stdout: string; url?: string }> {
+    const http = await import("http");
+    let url: string | undefined;
+    const server = http.createServer((req, res) => {
+      url = req.url;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify(environment));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const env = { PATH: process.env.PATH ?? "", GITHUB_API_URL: `http://127.0.0.1:${port}`, GITHUB_REPOSITORY: "acme/k8s-gitops", GITHUB_TOKEN: "t" };
+    const result = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [script, "preview"], { env, encoding: "utf8" }, (error, stdout) => resolve({ code: error ? 1 : 0, stdout })),
+    );
+    server.close();
+    return { ...result, url };
+  }
+
+  it("passes an environment with required reviewers and self-review prevented, and refuses one without either", async () => {
+    const protectedEnv = await check({ protection_rules: [{ type: "required_reviewers", prevent_self_review: true, reviewers: [{ type: "Team" }] }] });
+    expect(protectedEnv).toMatchObject({ code: 0, url: "/repos/acme/k8s-gitops/environments/preview" });
+    const none = await check({ protection_rules: [{ type: "branch_policy" }] });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain("::error title=environment preview is not protected::it has no required reviewers");
+    const selfReview = await check({ protection_rules: [{ type: "required_reviewers", prevent_self_review: false, reviewers: [{ type: "User" }] }] });
+    expect(selfReview.code).toBe(1);
+    expect(selfReview.stdout).toContain("its reviewers may approve their own runs");
+  }, 30_000);
 });
