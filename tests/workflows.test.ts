@@ -428,9 +428,10 @@ describe("talosctl for the day-2 steps of preview and up", () => {
   const pinned = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { config: { versions: { value: { talos: string } } } };
 
   it.each([
-    ["preview.yml", "preview", "${{ matrix.stack }}"],
-    ["up.yml", "up", "${{ inputs.stack }}"],
-  ])("%s puts the stack's pinned Pulumi CLI, plugins and talosctl on PATH with the shared installer, before any credential", (file, jobName, stack) => {
+    // up also gets kubectl: node removal and the pre-1.13 drain fallback run it (components/talos/day2/runner.ts).
+    ["preview.yml", "preview", "${{ matrix.stack }}", "talosctl"],
+    ["up.yml", "up", "${{ inputs.stack }}", "talosctl kubectl"],
+  ])("%s puts the stack's pinned Pulumi CLI, plugins and day-2 tools on PATH with the shared installer, before any credential", (file, jobName, stack, tools) => {
     const job = workflow(file).jobs[jobName];
     const install = job.steps.findIndex((s) => /tools\/ci\/install-tools\.sh/.test(s.run ?? ""));
     expect(install).toBeGreaterThan(-1);
@@ -438,7 +439,7 @@ describe("talosctl for the day-2 steps of preview and up", () => {
     // The versions come from the stack's config (tools/ci/tool-versions.ts), none is written here.
     expect(step.env).toEqual({ STACK: stack });
     expect(step.run).toContain('npx ts-node --transpile-only tools/ci/tool-versions.ts "$STACK"');
-    expect(step.run).toMatch(/PULUMI_HOME="\$RUNNER_TEMP\/pulumi-home" bash tools\/ci\/install-tools\.sh "\$RUNNER_TEMP\/bin" pulumi plugins talosctl\n/);
+    expect(step.run).toContain(`PULUMI_HOME="$RUNNER_TEMP/pulumi-home" bash tools/ci/install-tools.sh "$RUNNER_TEMP/bin" pulumi plugins ${tools}\n`);
     // The plugins land in the PULUMI_HOME the Pulumi step then uses.
     expect(step.run).toContain('echo "PULUMI_HOME=$RUNNER_TEMP/pulumi-home" >> "$GITHUB_ENV"');
     expect(step.run).toContain('echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"');
