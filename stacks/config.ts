@@ -18,6 +18,7 @@ import { CONFIG_NAMESPACE, ConfigError, configPath } from "./errors";
 import { RawStackConfig, stackConfigSchema } from "./schema";
 import { forError, urlProblem } from "./strings";
 import { checkStackConfig, Problem } from "./validate";
+import { settingsProblems } from "./settings";
 
 export type { NodeConfig } from "./schema";
 
@@ -134,7 +135,7 @@ export function loadStackConfig(env: Env = process.env, projectRoot: string = PR
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  return {
+  const config: StackConfig = {
     ...raw,
     projectRoot,
     flux: { ...raw.flux, path: raw.flux.path ?? `kubernetes/clusters/${raw.cluster.name}` },
@@ -146,4 +147,8 @@ export function loadStackConfig(env: Env = process.env, projectRoot: string = PR
     },
     warnings: checks.warnings.map(inNamespace),
   };
+  // The tree at flux.path, substituted with this config's cluster-settings: no variable unset or empty.
+  const unresolved = settingsProblems(config);
+  if (unresolved.length > 0) throw new ConfigError(unresolved);
+  return config;
 }

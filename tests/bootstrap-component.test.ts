@@ -33,6 +33,7 @@ import {
 } from "../harness";
 import { ORGANIZATION } from "../harness/run";
 import { generatingPki } from "./helpers/generated-pki";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
 const T = {
@@ -66,7 +67,7 @@ const FRESH = { "k8s-gitops:talos.bootstrapped": false } as const;
 const PSA: Record<string, string> = { "flux-system": "privileged", "external-secrets": "restricted", "cert-manager": "restricted" };
 
 const fixture = (stack: string): Record<string, string> =>
-  parse(fs.readFileSync(path.join(__dirname, "fixtures", `cluster-settings.${stack}.yaml`), "utf8")) as Record<string, string>;
+  fixtureSettings(stack);
 const readTree = (rel: string) => parseManifests(fs.readFileSync(path.join(repoRoot, rel), "utf8"), rel);
 const get = (v: unknown, dotted: string): unknown =>
   dotted.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], v);

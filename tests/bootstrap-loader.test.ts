@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
 import {
   loadBootstrapCharts,
   loadBootstrapPlan,
@@ -27,11 +26,12 @@ import {
 } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 import { isRecord } from "../lib/guards";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
 const clusters = ["infra", "apps"] as const;
 const fixture = (cluster: string): Record<string, string> =>
-  parse(fs.readFileSync(path.join(__dirname, "fixtures", `cluster-settings.${cluster}.yaml`), "utf8")) as Record<string, string>;
+  fixtureSettings(cluster);
 
 /**
  * Loads data a describe block needs while tests are being defined. If the

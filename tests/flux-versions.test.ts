@@ -3,14 +3,13 @@
  * Versions are read from where they are pinned (the OCIRepository tags, the FluxInstance
  * values) and from bootstrap/flux-distributions.yaml; none is repeated here.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { distributionProblem, loadFluxDistributions } from "../bootstrap/flux-versions";
 import { loadBootstrapCharts } from "../bootstrap/loader";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
-const settings = parse(fs.readFileSync(path.join(__dirname, "fixtures", "cluster-settings.infra.yaml"), "utf8")) as Record<string, string>;
+const settings = fixtureSettings("infra");
 const charts = loadBootstrapCharts(repoRoot, settings, 3);
 const chart = (name: string) => {
   const found = charts.find((c) => c.release.name === name)?.chart;

@@ -9,12 +9,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { parseSubstitutedManifests, type KubeObject } from "../bootstrap/manifests";
 import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
 import { FIELDS } from "../components/onepassword/cluster-secrets";
 import { clusterItemTitle } from "../components/onepassword/items";
 import { MockSecret, named, ofType, runProgram, type RunResult } from "../harness";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
 const clusters = ["infra", "apps"] as const;
@@ -34,7 +34,7 @@ const LETSENCRYPT_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
 
 type Settings = Record<string, string>;
 const fixture = (cluster: string): Settings =>
-  parse(fs.readFileSync(path.join(__dirname, "fixtures", `cluster-settings.${cluster}.yaml`), "utf8")) as Settings;
+  fixtureSettings(cluster);
 
 function get(obj: unknown, dotted: string): unknown {
   return dotted.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], obj);

@@ -5,19 +5,20 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { isMap as isYamlMap, parse, parseAllDocuments, visit, type Node } from "yaml";
+import { isMap as isYamlMap, parseAllDocuments, visit, type Node } from "yaml";
 import { DISTRIBUTIONS_FILE } from "../bootstrap/flux-versions";
 import { loadBootstrapPlan, loadChartSpec } from "../bootstrap/loader";
 import { suspendSettings } from "../bootstrap/plan";
 import { parseManifests, parseSubstitutedManifests, readKustomization, type KubeObject } from "../bootstrap/manifests";
 import { crdSchemaPath, describeWithSchemas, validateAgainst, validateCoreObjects } from "./helpers/schemas";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
 const treeRoot = path.join(repoRoot, "kubernetes");
 const clusters = ["infra", "apps"] as const;
 type Cluster = (typeof clusters)[number];
 const settingsOf = (cluster: Cluster): Record<string, string> =>
-  parse(fs.readFileSync(path.join(__dirname, "fixtures", `cluster-settings.${cluster}.yaml`), "utf8")) as Record<string, string>;
+  fixtureSettings(cluster);
 
 /** Computes on first use, so a broken tree fails the tests that need it, with its error. */
 function lazy<T>(make: () => T): () => T {

@@ -14,11 +14,12 @@ import { compareInventories, formatComparison, parseAcknowledgements, type Compa
 import { InventoryError, describeId, objectId, parseInventory } from "../tools/migration/inventory";
 import { main, parseArgs } from "../tools/migration/cli";
 import { CLUSTER_SETTINGS } from "../bootstrap/handoff-objects";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const repoRoot = path.resolve(__dirname, "..");
 const FIXTURE = path.join(__dirname, "fixtures", "migration", "infra.inventory.yaml");
 const fixtureText = fs.readFileSync(FIXTURE, "utf8");
-const settings = parse(fs.readFileSync(path.join(__dirname, "fixtures", "cluster-settings.infra.yaml"), "utf8")) as Record<string, string>;
+const settings = fixtureSettings("infra");
 const tree = (): FluxTree => readFluxTree(repoRoot, settings.FLUX_SYNC_PATH, settings);
 const SETTINGS_ID = `${CLUSTER_SETTINGS.namespace}_${CLUSTER_SETTINGS.name}__ConfigMap`;
 const CILIUM_RELEASE = "kube-system_cilium_helm.toolkit.fluxcd.io_HelmRelease";

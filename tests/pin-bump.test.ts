@@ -7,12 +7,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
 import { readProjectConfig, runProgram, programResources } from "../harness";
 import { loadBootstrapCharts, loadBootstrapPlan } from "../bootstrap/loader";
 import { loadVendoredCrds, sha256Hex } from "../bootstrap/crd-files";
 import { PINS, readPins } from "./helpers/pins";
 import { hasSchemas, schemasRoot, valuesSchemaPath, versionedFile } from "./helpers/schemas";
+import { fixtureSettings } from "./helpers/cluster-settings";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -137,7 +137,7 @@ describe("bumping each Renovate-managed pin", () => {
   });
 
   it("each chart tag under kubernetes/ (flux manager): the bootstrap loader takes the bumped chart version", () => {
-    const settings = parse(fs.readFileSync(path.join(__dirname, "fixtures", "cluster-settings.infra.yaml"), "utf8")) as Record<string, string>;
+    const settings = fixtureSettings("infra", root);
     const before = readPins(root).charts;
     const sources: string[] = [];
     const walk = (dir: string) => {
