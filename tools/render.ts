@@ -1,12 +1,5 @@
 // `npm run render -- <stack> [--out DIR]`: the program's plan, offline; see tools/render/.
+import { runAsProcess } from "./cli";
 import { main } from "./render/cli";
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runAsProcess(main);

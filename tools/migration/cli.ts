@@ -6,19 +6,15 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_ROOT, runProgram, stackNames } from "../../harness";
+import { PROJECT_ROOT, runProgram } from "../../harness";
+import { checkedStackArgs, consoleIo, type Io } from "../cli";
 import { readFluxTree } from "../../bootstrap/flux-tree";
 import { compareInventories, formatComparison, parseAcknowledgements } from "./compare";
 import { InventoryError, parseInventory } from "./inventory";
 import { programWrites } from "./program";
 import { formatStages, versionStages } from "./stages";
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
-
-const consoleIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+export type { Io } from "../cli";
 
 const USAGE = `usage: npm run migration -- compare <stack> --inventory FILE [--acknowledge FILE]
 
@@ -56,16 +52,8 @@ export function parseArgs(argv: readonly string[]): Args | string {
 }
 
 export async function main(argv: readonly string[], io: Io = consoleIo, projectRoot: string = PROJECT_ROOT): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    io.err(args);
-    return args === USAGE && argv.some((a) => a === "--help" || a === "-h") ? 0 : 2;
-  }
-  const stacks = stackNames(projectRoot);
-  if (!stacks.includes(args.stack)) {
-    io.err(`unknown stack "${args.stack}"; stacks: ${stacks.join(", ")}\n`);
-    return 2;
-  }
+  const args = checkedStackArgs(parseArgs(argv), argv, USAGE, io, projectRoot);
+  if (typeof args === "number") return args;
   const read = (file: string): string | undefined => {
     try {
       return fs.readFileSync(path.resolve(file), "utf8");

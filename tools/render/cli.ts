@@ -1,15 +1,11 @@
 /** `npm run render -- <stack> [--out DIR]`: argument handling and reporting. */
 import * as path from "path";
-import { PROJECT_ROOT, runProgram, stackNames } from "../../harness";
+import { PROJECT_ROOT, runProgram } from "../../harness";
+import { checkedStackArgs, consoleIo, type Io } from "../cli";
 import { renderResult } from "./index";
 import { RenderOutputError, writeRender } from "./output";
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-}
-
-const consoleIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+export type { Io } from "../cli";
 
 const USAGE = `usage: npm run render -- <stack> [--out DIR]
 
@@ -41,16 +37,8 @@ export function parseArgs(argv: readonly string[]): Args | string {
 }
 
 export async function main(argv: readonly string[], io: Io = consoleIo, projectRoot: string = PROJECT_ROOT): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    io.err(args);
-    return args === USAGE && argv.some((a) => a === "--help" || a === "-h") ? 0 : 2;
-  }
-  const stacks = stackNames(projectRoot);
-  if (!stacks.includes(args.stack)) {
-    io.err(`unknown stack "${args.stack}"; stacks: ${stacks.join(", ")}\n`);
-    return 2;
-  }
+  const args = checkedStackArgs(parseArgs(argv), argv, USAGE, io, projectRoot);
+  if (typeof args === "number") return args;
   const result = await runProgram({ stack: args.stack, projectRoot });
   if (result.error) {
     io.err(`render: the program failed for stack ${args.stack}:\n${result.error.message}\n`);
