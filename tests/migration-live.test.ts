@@ -89,7 +89,7 @@ describe("reading the running Flux through kubectl", () => {
     // The first failure ends the read: nothing else is asked.
     expect(down.calls()).toHaveLength(1);
     const cluster = fakeCluster({ items: fixtureItems, contexts: ["infra"] });
-    expect(() => readLive({ context: "apps", kubeconfig: cluster.kubeconfig }, spawnKubectl, cluster.env)).toThrow(/--context apps: .*context "apps" does not exist/);
+    expect(() => readLive({ context: "apps", kubeconfig: cluster.kubeconfig }, spawnKubectl, cluster.env)).toThrow(/--context apps: get .* failed \(exit 1\): Error in configuration: context was not found for specified context: apps/);
     const hanging: Talosctl = () => ({ status: null, stdout: "", stderr: "no answer within 90000 ms" });
     expect(() => readLive({}, hanging, cluster.env)).toThrow(/no answer within 90000 ms \(deadline 90s\)/);
     const missing: Talosctl = () => ({ status: null, stdout: "", stderr: "", error: new Error("spawnSync kubectl ENOENT") });

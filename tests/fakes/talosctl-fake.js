@@ -221,7 +221,8 @@ function fakeTalosctl(args, env) {
  * kubectl with a Flux API (state.flux): `get <plural>.<group> --all-namespaces --output=json`
  * lists the state's objects of that kind as a v1 List, as the migration's live read calls
  * it. The kubeconfig is --kubeconfig or KUBECONFIG; `--context=` must name one of
- * state.flux.contexts. Faults: `missing` resources answer as kubectl does for a type the
+ * state.flux.contexts (else kubectl's configuration error, helpers.go IsConfigurationInvalid,
+ * as kubectl v1.32 prints it). Faults: `missing` resources answer as kubectl does for a type the
  * server does not serve (kubernetes/kubectl pkg/cmd/util/helpers.go, NoResourceMatchError),
  * `unreachable` as for a refused connection (StandardErrorMessage). Any other verb fails,
  * and every call is recorded in state.calls.
@@ -240,7 +241,7 @@ function fluxApi(args, env, state, done) {
   const kubeconfig = flag("--kubeconfig") ?? env.KUBECONFIG;
   if (!kubeconfig || !fs.existsSync(kubeconfig)) return done(1, "", "error: no kubeconfig\n");
   const context = flag("--context");
-  if (context !== undefined && !(flux.contexts || []).includes(context)) return done(1, "", `error: context "${context}" does not exist\n`);
+  if (context !== undefined && !(flux.contexts || []).includes(context)) return done(1, "", `Error in configuration: context was not found for specified context: ${context}\n`);
   if (flux.unreachable) return done(1, "", "The connection to the server 10.25.11.11:6443 was refused - did you specify the right host or port?\n");
   const [verb, resource] = positional;
   const allNamespaces = args.includes("--all-namespaces") || args.includes("-A");
