@@ -167,8 +167,8 @@ describe("npm run migration -- compare", () => {
   };
 
   test("arguments", () => {
-    expect(parseArgs(["compare", "infra", "--inventory", "f"])).toEqual({ stack: "infra", inventory: "f", acknowledge: undefined });
-    expect(parseArgs(["compare", "infra", "--inventory=f", "--acknowledge", "a"])).toEqual({ stack: "infra", inventory: "f", acknowledge: "a" });
+    expect(parseArgs(["compare", "infra", "--inventory", "f"])).toEqual({ stack: "infra", source: { kind: "file", file: "f" }, acknowledge: undefined });
+    expect(parseArgs(["compare", "infra", "--inventory=f", "--acknowledge", "a"])).toEqual({ stack: "infra", source: { kind: "file", file: "f" }, acknowledge: "a" });
     expect(parseArgs(["compare", "infra"])).toMatch(/^usage/);
     expect(parseArgs(["compare", "infra", "--inventory"])).toMatch(/--inventory needs a file/);
   });

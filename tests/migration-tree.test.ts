@@ -1,7 +1,8 @@
 /**
  * The tree's side of an additive hand-over, and the staged version paths from the running
- * clusters' versions (the seed: Cilium 1.18, Flux 2.7) to the pins, one supported step at
- * a time. Pins are read from the tree and the running versions from the saved inventory
+ * clusters' versions (the seed repository's: Cilium 1.18, cert-manager 1.19, external-secrets
+ * 0.20, Flux 2.7) to the pins, one supported step at a time (bootstrap/upgrade-paths.yaml,
+ * each rule cited there). Pins are read from the tree and the running versions from the saved inventory
  * fixture; none is written here.
  */
 import * as fs from "fs";
@@ -9,7 +10,7 @@ import * as path from "path";
 import { PRUNE_ANNOTATION, PRUNE_DISABLED, readFluxTree } from "../bootstrap/flux-tree";
 import { loadBootstrapPlan } from "../bootstrap/loader";
 import { parseInventory } from "../tools/migration/inventory";
-import { loadUpgradePaths, parseMinor, stagedPath, versionStages } from "../tools/migration/stages";
+import { formatStages, loadUpgradePaths, parseMinor, stagedPath, versionStages } from "../tools/migration/stages";
 import { fixtureSettings } from "./helpers/cluster-settings";
 import { chartPin } from "./helpers/pins";
 
@@ -77,16 +78,47 @@ describe("staged version paths from the running clusters to the pins", () => {
     expect(stage.steps.at(-1)).toBe(pin);
     stage.steps.slice(0, -1).forEach((s, i) => expect(s).toBe(`${to?.major}.${(from?.minor ?? 0) + i + 1}.x (latest patch)`));
     expect(stage.checks).toMatch(/pre-flight/);
+    expect(stage.checks).toMatch(/^the running minor at its latest patch/);
   });
 
-  test("cert-manager steps minors; external-secrets across a major is refused, never guessed; a downgrade is refused", () => {
+  test("cert-manager steps minors; a major boundary without the rule's last minor is refused, never guessed; a downgrade is refused", () => {
     const certManager = stagedPath("cert-manager", runningVersion("cert-manager"), chartPin("cert-manager"), paths.charts["cert-manager"]);
     expect(certManager.steps.length).toBeGreaterThan(1);
     expect(certManager.steps.every((s) => s.startsWith("v"))).toBe(true);
-    const es = stagedPath("external-secrets", runningVersion("external-secrets"), chartPin("external-secrets"), paths.charts["external-secrets"]);
-    expect(es.problem).toMatch(/crosses a major version/);
+    expect(paths.charts["cert-manager"].lastMinors).toBeUndefined();
+    expect(stagedPath("cert-manager", "v1.21.0", "v2.0.0", paths.charts["cert-manager"]).problem).toMatch(/crosses a major version/);
     expect(stagedPath("cilium", chartPin("cilium"), "1.0.0", paths.charts.cilium).problem).toMatch(/downgrade/);
     expect(stagedPath("cilium", chartPin("cilium"), chartPin("cilium"), paths.charts.cilium).steps).toEqual([]);
+  });
+
+  test("external-secrets crosses its majors one minor at a time, along the last minors its release table records", () => {
+    const rule = paths.charts["external-secrets"];
+    const lastMinors = rule.lastMinors ?? {};
+    const from = runningVersion("external-secrets");
+    const stage = stagedPath("external-secrets", from, chartPin("external-secrets"), rule);
+    expect(stage.problem).toBeUndefined();
+    expect(parseMinor(from)?.major).toBeLessThan(parseMinor(chartPin("external-secrets"))?.major ?? 0);
+    expect(stage.steps.at(-1)).toBe(chartPin("external-secrets"));
+    // Each step is the next minor of the one before: +1 within a major, <major+1>.0 after its recorded last minor.
+    const versions = [from, ...stage.steps].map((v) => parseMinor(v.split(" ")[0]));
+    versions.slice(1).forEach((v, i) => {
+      const prev = versions[i];
+      if (!v || !prev) throw new Error(`unreadable step ${stage.steps[i]}`);
+      const next = prev.minor === lastMinors[String(prev.major)] ? { major: prev.major + 1, minor: 0 } : { major: prev.major, minor: prev.minor + 1 };
+      expect({ major: v.major, minor: v.minor }).toEqual(next);
+    });
+    // Without the record, the same path is refused.
+    expect(stagedPath("external-secrets", from, chartPin("external-secrets"), { ...rule, lastMinors: undefined }).problem).toMatch(/crosses a major version/);
+  });
+
+  test("Flux moves to any later 2.x at once (Flux's supported upgrades), never across a major, the migration first", () => {
+    const pin = versionStages(running.releases, readFluxTree(repoRoot, fixtureSettings("infra").FLUX_SYNC_PATH, fixtureSettings("infra")), running.flux).find((s) => s.what.startsWith("Flux"))?.pin;
+    if (pin === undefined) throw new Error("no Flux distribution in the tree");
+    expect(paths.flux.step).toBe("same-major");
+    const stage = stagedPath("Flux", running.flux, pin, paths.flux);
+    expect(stage.steps).toEqual([pin]);
+    expect(formatStages([stage])).toMatch(/one step; first: flux-operator at its pin first; `flux migrate -v 2\.7 -f \.`/);
+    expect(stagedPath("Flux", running.flux, "3.0.x", paths.flux).problem).toMatch(/crosses a major version/);
   });
 
   test("the tool reads the running versions against every HelmRelease of the tree and Flux's distribution", () => {
@@ -94,7 +126,7 @@ describe("staged version paths from the running clusters to the pins", () => {
     const stages = versionStages(running.releases, readFluxTree(repoRoot, settings.FLUX_SYNC_PATH, settings), running.flux);
     const flux = stages.find((s) => s.what.startsWith("Flux"));
     expect(flux?.running).toMatch(/^v2\.7\./);
-    expect(flux?.steps.length).toBeGreaterThan(1);
+    expect(flux?.steps).toHaveLength(1);
     const cilium = stages.find((s) => s.what === "HelmRelease kube-system/cilium");
     expect(cilium?.pin).toBe(chartPin("cilium"));
     // Charts without a step rule go straight to the pin.

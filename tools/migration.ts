@@ -1,4 +1,4 @@
-// `npm run migration -- compare <stack> --inventory FILE`: what the switch to this tree would prune; see tools/migration/.
+// `npm run migration -- compare <stack> (--inventory FILE | --live [--context C] [--save FILE])`: what the switch to this tree would prune; see tools/migration/.
 import { runAsProcess } from "./cli";
 import { main } from "./migration/cli";
 

@@ -218,6 +218,45 @@ function fakeTalosctl(args, env) {
 }
 
 /**
+ * kubectl with a Flux API (state.flux): `get <plural>.<group> --all-namespaces --output=json`
+ * lists the state's objects of that kind as a v1 List, as the migration's live read calls
+ * it. The kubeconfig is --kubeconfig or KUBECONFIG; `--context=` must name one of
+ * state.flux.contexts (else kubectl's configuration error, helpers.go IsConfigurationInvalid,
+ * as kubectl v1.32 prints it). Faults: `missing` resources answer as kubectl does for a type the
+ * server does not serve (kubernetes/kubectl pkg/cmd/util/helpers.go, NoResourceMatchError),
+ * `unreachable` as for a refused connection (StandardErrorMessage). Any other verb fails,
+ * and every call is recorded in state.calls.
+ */
+function fluxApi(args, env, state, done) {
+  const flux = state.flux;
+  const valued = ["--kubeconfig", "--context", "--output", "-o", "--request-timeout"];
+  const flag = (name) => {
+    const eq = args.find((a) => a.startsWith(`${name}=`));
+    if (eq) return eq.slice(name.length + 1);
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const positional = args.filter((a, i) => !a.startsWith("-") && !valued.includes(args[i - 1]));
+  state.calls.push({ command: `kubectl ${positional.join(" ")}`, args, tool: "kubectl", context: flag("--context"), requestTimeout: flag("--request-timeout") });
+  const kubeconfig = flag("--kubeconfig") ?? env.KUBECONFIG;
+  if (!kubeconfig || !fs.existsSync(kubeconfig)) return done(1, "", "error: no kubeconfig\n");
+  const context = flag("--context");
+  if (context !== undefined && !(flux.contexts || []).includes(context)) return done(1, "", `Error in configuration: context was not found for specified context: ${context}\n`);
+  if (flux.unreachable) return done(1, "", "The connection to the server 10.25.11.11:6443 was refused - did you specify the right host or port?\n");
+  const [verb, resource] = positional;
+  const allNamespaces = args.includes("--all-namespaces") || args.includes("-A");
+  if (verb !== "get" || !resource || !allNamespaces || (flag("--output") ?? flag("-o")) !== "json") {
+    return done(1, "", `fake kubectl: unsupported command "${args.join(" ")}"\n`);
+  }
+  const dot = resource.indexOf(".");
+  const plural = resource.slice(0, dot);
+  const group = resource.slice(dot + 1);
+  if ((flux.missing || []).includes(resource)) return done(1, "", `error: the server doesn't have a resource type "${plural}"\n`);
+  const items = (flux.items || []).filter((o) => String(o.apiVersion).split("/")[0] === group && `${String(o.kind).toLowerCase()}s` === plural);
+  return done(0, JSON.stringify({ apiVersion: "v1", kind: "List", items, metadata: { resourceVersion: "" } }, null, 4));
+}
+
+/**
  * kubectl for the same state: `get nodes -o json` (a v1 NodeList: metadata.name,
  * spec.unschedulable, status.addresses InternalIP, status.conditions Ready), `delete
  * node`, `drain`, `uncordon`, `wait node/<name> --for=condition=Ready`.
@@ -226,6 +265,10 @@ function fakeKubectl(args, env) {
   const statePath = env.FAKE_TALOS_STATE;
   const state = JSON.parse(fs.readFileSync(statePath, "utf8"));
   state.calls = state.calls || [];
+  if (state.flux) {
+    const save = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+    return fluxApi(args, env, state, (status, stdout, stderr = "") => (save(), { status, stdout, stderr }));
+  }
   const kubeconfig = args[args.indexOf("--kubeconfig") + 1];
   const rest = args.filter((a, i) => a !== "--kubeconfig" && args[i - 1] !== "--kubeconfig");
   const positional = rest.filter((a) => !a.startsWith("--"));

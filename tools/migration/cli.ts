@@ -1,8 +1,10 @@
 /**
- * `npm run migration -- compare <stack> --inventory FILE [--acknowledge FILE]`: what Flux
- * would delete when the running cluster's sync switches to this tree. Exit 0 only when
- * nothing would be deleted that is not acknowledged; 1 otherwise (the runbook's switch
- * step stops there); 2 on bad arguments.
+ * `npm run migration -- compare <stack> (--inventory FILE | --live [--context C]
+ * [--kubeconfig K] [--save FILE]) [--acknowledge FILE]`: what Flux would delete when the
+ * running cluster's sync switches to this tree. The running state comes from a saved file or
+ * is read live (get only, tools/migration/live.ts); both go through one parser. Exit 0 only
+ * when nothing would be deleted that is not acknowledged; 1 otherwise (the runbook's switch
+ * step stops there); 2 on bad arguments or a state that cannot be read.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,15 +13,20 @@ import { checkedStackArgs, consoleIo, type Io } from "../cli";
 import { readFluxTree } from "../../bootstrap/flux-tree";
 import { compareInventories, formatComparison, parseAcknowledgements } from "./compare";
 import { InventoryError, parseInventory } from "./inventory";
+import { LiveReadError, readLive } from "./live";
+import { spawnKubectl, type Talosctl as Tool } from "../../components/talos/day2/runner";
 import { programWrites } from "./program";
 import { formatStages, versionStages } from "./stages";
 
 export type { Io } from "../cli";
 
 const USAGE = `usage: npm run migration -- compare <stack> --inventory FILE [--acknowledge FILE]
+       npm run migration -- compare <stack> --live [--context NAME] [--kubeconfig PATH] [--save FILE] [--acknowledge FILE]
 
 FILE is the running Flux's state, saved read-only from the cluster:
-  kubectl get kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io -A -o yaml > FILE
+  kubectl get kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,fluxinstances.fluxcd.controlplane.io -A -o yaml > FILE
+--live reads the same objects through kubectl (get only, with a request timeout) from the
+context given, or kubectl's current one; --save writes what it read in that format.
 Runs the program offline (as npm run render does) for the stack's cluster-settings, builds
 the tree at its sync path, and lists per Kustomization every object Flux would prune after
 the switch, and every chart whose running version is more than one supported step from
@@ -27,31 +34,59 @@ its pin. Exits 1 while that list holds anything not acknowledged.
 The acknowledge FILE lists accepted deletions, one per line: <namespace>/<kustomization> <id>, or <id>.
 `;
 
+/** Where the running state comes from: a saved file, or the cluster itself. */
+export type Source =
+  | { readonly kind: "file"; readonly file: string }
+  | { readonly kind: "live"; readonly context?: string; readonly kubeconfig?: string; readonly save?: string };
+
 export interface Args {
   readonly stack: string;
-  readonly inventory: string;
+  readonly source: Source;
   readonly acknowledge?: string;
 }
 
 export function parseArgs(argv: readonly string[]): Args | string {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
+  let live = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--help" || arg === "-h") return USAGE;
-    const m = /^--(inventory|acknowledge)(?:=(.*))?$/.exec(arg);
+    if (arg === "--live") {
+      live = true;
+      continue;
+    }
+    const m = /^--(inventory|acknowledge|save|context|kubeconfig)(?:=(.*))?$/.exec(arg);
     if (m) {
       const value = m[2] ?? argv[++i];
-      if (value === undefined || value === "" || value.startsWith("--")) return `--${m[1]} needs a file\n\n${USAGE}`;
+      if (value === undefined || value === "" || value.startsWith("--")) return `--${m[1]} needs a ${m[1] === "context" ? "name" : "file"}\n\n${USAGE}`;
       flags[m[1]] = value;
     } else if (arg.startsWith("-")) return `unknown option ${arg}\n\n${USAGE}`;
     else positional.push(arg);
   }
-  if (positional.length !== 2 || positional[0] !== "compare" || flags.inventory === undefined) return USAGE;
-  return { stack: positional[1], inventory: flags.inventory, acknowledge: flags.acknowledge };
+  if (positional.length !== 2 || positional[0] !== "compare") return USAGE;
+  const liveOnly = ["save", "context", "kubeconfig"].filter((f) => flags[f] !== undefined);
+  if (live && flags.inventory !== undefined) return `--live and --inventory exclude each other: read the cluster, or a saved file\n\n${USAGE}`;
+  if (!live && liveOnly.length > 0) return `${liveOnly.map((f) => `--${f}`).join(", ")} only with --live\n\n${USAGE}`;
+  if (!live && flags.inventory === undefined) return USAGE;
+  const source: Source = live
+    ? { kind: "live", context: flags.context, kubeconfig: flags.kubeconfig, save: flags.save }
+    : { kind: "file", file: flags.inventory };
+  return { stack: positional[1], source, acknowledge: flags.acknowledge };
 }
 
-export async function main(argv: readonly string[], io: Io = consoleIo, projectRoot: string = PROJECT_ROOT): Promise<number> {
+/** How kubectl runs for --live: the one on PATH, or a test's fake. */
+export interface LiveTools {
+  readonly kubectl: Tool;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export async function main(
+  argv: readonly string[],
+  io: Io = consoleIo,
+  projectRoot: string = PROJECT_ROOT,
+  tools: LiveTools = { kubectl: spawnKubectl, env: process.env },
+): Promise<number> {
   const args = checkedStackArgs(parseArgs(argv), argv, USAGE, io, projectRoot);
   if (typeof args === "number") return args;
   const read = (file: string): string | undefined => {
@@ -62,14 +97,30 @@ export async function main(argv: readonly string[], io: Io = consoleIo, projectR
       return undefined;
     }
   };
-  const inventoryText = read(args.inventory);
   const ackText = args.acknowledge === undefined ? "" : read(args.acknowledge);
-  if (inventoryText === undefined || ackText === undefined) return 2;
+  if (ackText === undefined) return 2;
+  const { source } = args;
   let running;
   try {
-    running = parseInventory(inventoryText, args.inventory);
+    let text: string | undefined;
+    let name: string;
+    if (source.kind === "file") {
+      text = read(source.file);
+      name = source.file;
+    } else {
+      const live = readLive({ context: source.context, kubeconfig: source.kubeconfig }, tools.kubectl, tools.env);
+      for (const note of live.notes) io.err(`migration: note: ${note}\n`);
+      if (source.save !== undefined) {
+        fs.writeFileSync(path.resolve(source.save), live.text, { mode: 0o600 });
+        io.err(`migration: saved what ${live.source} read to ${source.save}\n`);
+      }
+      text = live.text;
+      name = live.source;
+    }
+    if (text === undefined) return 2;
+    running = parseInventory(text, name);
   } catch (err) {
-    if (err instanceof InventoryError) {
+    if (err instanceof InventoryError || err instanceof LiveReadError) {
       io.err(`migration: ${err.message}\n`);
       return 2;
     }

@@ -8,7 +8,8 @@
  *
  * Optionally with more objects in the same List (`kubectl get kustomizations,helmreleases -A
  * -o yaml`): HelmReleases give the running chart versions, and any object carrying
- * `kustomize.toolkit.fluxcd.io/prune: disabled` is known to survive a prune.
+ * `kustomize.toolkit.fluxcd.io/prune: disabled` is known to survive a prune. The live read
+ * (./live.ts) builds the same List from the cluster, so both go through this parser.
  */
 import { parseAllDocuments } from "yaml";
 import { PRUNE_ANNOTATION, PRUNE_DISABLED, kustomizationKey } from "../../bootstrap/flux-tree";

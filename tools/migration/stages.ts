@@ -13,7 +13,13 @@ import type { TreeKustomization } from "../../bootstrap/flux-tree";
 import type { RunningRelease } from "./inventory";
 import { asRecord } from "../../lib/guards";
 
-const rule = z.strictObject({ step: z.enum(["minor", "any"]), checks: z.string().optional() });
+const rule = z.strictObject({
+  step: z.enum(["minor", "same-major", "any"]),
+  checks: z.string().optional(),
+  // The last minor of each finished major (`"0": 20`): the minor after it is <major+1>.0, so a
+  // one-minor path may cross that boundary. Without it a major boundary is never derived.
+  lastMinors: z.record(z.string().regex(/^\d+$/), z.number().int().nonnegative()).optional(),
+});
 const pathsSchema = z.strictObject({ charts: z.record(z.string(), rule), flux: rule });
 export type UpgradePaths = z.infer<typeof pathsSchema>;
 export type StepRule = z.infer<typeof rule>;
@@ -60,11 +66,22 @@ export function stagedPath(what: string, running: string | undefined, pin: strin
   if (order(from, to) === 0 || (from.major === to.major && from.minor === to.minor && to.patch === undefined)) return { ...base, steps: [] };
   if (order(from, to) > 0) return { ...base, steps: [], problem: `running ${running} is newer than the pin ${pin}: a downgrade is never staged` };
   if (r.step === "any") return { ...base, steps: [pin] };
-  if (from.major !== to.major) {
+  // The majors left on the way: each must have its last minor recorded for a one-minor path.
+  const majorsLeft = Array.from({ length: to.major - from.major }, (_, i) => String(from.major + i));
+  if (majorsLeft.length > 0 && (r.step !== "minor" || majorsLeft.some((m) => r.lastMinors?.[m] === undefined))) {
     return { ...base, steps: [], problem: `${running} → ${pin} crosses a major version: stage it by hand from the release notes` };
   }
+  if (r.step === "same-major" || (from.major === to.major && from.minor === to.minor)) return { ...base, steps: [pin] };
+  // Every minor after the running one up to the pin's, each at its latest patch; after a
+  // finished major's last minor comes <major+1>.0.
   const steps: string[] = [];
-  for (let minor = from.minor + 1; minor < to.minor; minor++) steps.push(`${to.prefix}${to.major}.${minor}.x (latest patch)`);
+  let { major, minor } = from;
+  for (;;) {
+    if (major < to.major && minor >= (r.lastMinors?.[String(major)] ?? 0)) [major, minor] = [major + 1, 0];
+    else minor += 1;
+    if (major === to.major && minor === to.minor) break;
+    steps.push(`${to.prefix}${major}.${minor}.x (latest patch)`);
+  }
   steps.push(pin);
   return { ...base, steps };
 }
@@ -104,7 +121,7 @@ export function formatStages(stages: readonly Stage[]): string {
     if (s.problem) lines.push(`  ${s.what}: REFUSED: ${s.problem}`);
     else if (s.running === undefined) lines.push(`  ${s.what}: not running; Flux installs ${s.pin}`);
     else if (s.steps.length === 0) lines.push(`  ${s.what}: ${s.running}, at the pin`);
-    else if (s.steps.length === 1) lines.push(`  ${s.what}: ${s.running} → ${s.pin}, one step`);
+    else if (s.steps.length === 1) lines.push(`  ${s.what}: ${s.running} → ${s.pin}, one step${s.checks ? `; first: ${s.checks}` : ""}`);
     else {
       lines.push(`  ${s.what}: REFUSED: ${s.running} → ${s.pin} skips ${s.steps.length - 1} step(s); move the running tree one commit per step, each rolled out and healthy before the next:`);
       s.steps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}${s.checks ? `; first: ${s.checks}` : ""}`));
