@@ -26,11 +26,17 @@ export function completeConfig(sections: ParsedSections): RawStackConfig | undef
   return hasSections(sections, SECTION_NAMES) ? sections : undefined;
 }
 
-function issueProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): Problem[] {
+/** The value at `path` inside `value`, undefined where the path leaves it. */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((at, key) => (at !== null && typeof at === "object" ? (at as Record<PropertyKey, unknown>)[key] : undefined), value);
+}
+
+function issueProblems(issues: readonly z.core.$ZodIssue[], key: SectionName, value: unknown): Problem[] {
   return issues.flatMap((issue): Problem[] => {
-    const at = [...prefix, ...issue.path];
-    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: configPath([...at, key]), message: "unknown key (typo?)" }));
-    const base = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+    const at = [key, ...issue.path];
+    if (issue.code === "unrecognized_keys") return issue.keys.map((k) => ({ path: configPath([...at, k]), message: "unknown key (typo?)" }));
+    // Zod leaves the input out of its issues: a value of the wrong type is not a missing one.
+    const base = issue.code === "invalid_type" && valueAt(value, issue.path) === undefined ? "is required" : issue.message;
     // Versions are pinned project-wide in Pulumi.yaml, not in the stack file.
     const message = at[0] === "versions" ? `${base} (pinned in Pulumi.yaml under config.versions)` : base;
     return [{ path: configPath(at), message }];
@@ -44,7 +50,7 @@ function parseSection<K extends SectionName>(key: K, value: unknown, sections: P
     sections[key] = result.data;
     return [];
   }
-  return issueProblems(result.error.issues, [key]);
+  return issueProblems(result.error.issues, key, value);
 }
 
 /** Each known section parsed on its own; an unknown top-level key is a problem of its own. */
