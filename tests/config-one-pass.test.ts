@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { applyOverrides, PROJECT_ROOT, programResources, readProjectConfig, runProgram, RunResult } from "../harness";
 import { orderedProblems } from "../stacks/config";
-import { parseSections } from "../stacks/sections";
+import { parseSections, SECTION_NAMES } from "../stacks/sections";
 import { checkStackConfig } from "../stacks/validate";
 
 const NS = "k8s-gitops:";
@@ -94,6 +94,11 @@ describe("a check over a section that failed the schema is skipped", () => {
       `  - ${NS}clustermesh.apiserverPort: 2380: the Cilium chart's clustermesh-apiserver Service listens on 2379 only`,
       expect.stringMatching(new RegExp(`^  - ${NS}nodes: .*expected array`)),
     ]);
+  });
+
+  it.each(SECTION_NAMES)("%s of the wrong type: one ConfigError naming it, every check over it skipped, no crash", async (section) => {
+    const result = await failing({ [`${NS}${section}`]: "oops" });
+    expect(problemLines(result)).toEqual([expect.stringMatching(new RegExp(`^  - ${NS}${section}: Invalid input: expected (object|array), received string$`))]);
   });
 
   it("checkStackConfig names the rules it skipped and runs every other one", () => {
