@@ -79,3 +79,26 @@ export function exactTagProblem(text: string): string | undefined {
   if (bare === text) return `has no leading v: the release tags are v-prefixed (use v${text})`;
   return undefined;
 }
+
+/**
+ * The one rule for a Talos pin, applied by the stack schema (versions.talos),
+ * tools/ci/tool-versions.ts (TALOS_VERSION for install-tools.sh) and tools/e2e/plan.ts
+ * (`talosctl cluster create qemu`): the exact tag of a Talos release, `vX.Y.Z`, or of a
+ * pre-release, `vX.Y.Z-alpha.N`, `-beta.N` or `-rc.N`, as Talos tags them (siderolabs/talos
+ * "release(v1.12.0-alpha.2)" #12084, "Talos v1.10.0-beta.1 release" #10723). Those are the
+ * only pre-releases Image Factory serves installers for (siderolabs/image-factory
+ * internal/artifacts/versions.go fetchTalosVersions: two identifiers, alpha/beta/rc and a
+ * number; and only of the newest minor, which no offline check can know), and each release,
+ * pre-releases too, carries talosctl-linux-<arch> and sha256sum.txt under
+ * releases/download/<tag> (tools/ci/artifacts.sh). Anchored: the pin becomes part of image
+ * tags and URLs, so nothing may follow it.
+ */
+const TALOS_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-(alpha|beta|rc)\.(0|[1-9]\d*))?$/;
+
+/** Why `text` is not a Talos release tag (see TALOS_TAG), or undefined. */
+export function talosTagProblem(text: string): string | undefined {
+  const exact = exactTagProblem(text);
+  if (exact) return exact;
+  if (!TALOS_TAG.test(text)) return "is not a Talos release tag: vX.Y.Z, or a pre-release vX.Y.Z-alpha.N, -beta.N or -rc.N (the tags Talos publishes and Image Factory serves)";
+  return undefined;
+}

@@ -15,6 +15,9 @@ import { RawStackConfig } from "./schema";
  */
 export const MIN_SERVICE_CIDR_PREFIX = 12;
 
+/** The sections the check reads (validate.ts runs it only when they all parsed). */
+type AddressConfig = Pick<RawStackConfig, "network" | "nodes" | "cilium" | "clustermesh">;
+
 interface Assigned {
   readonly path: string;
   readonly ip: string;
@@ -26,7 +29,7 @@ interface Assigned {
  * both carry the same lbipam.cilium.io/sharing-key (docs.cilium.io network/lb-ipam,
  * "Sharing Keys"); the program sets none, so the second Service would stay pending.
  */
-function loadBalancerServices(config: RawStackConfig): Assigned[] {
+function loadBalancerServices(config: AddressConfig): Assigned[] {
   return [
     { path: "cilium.gateways.external", ip: config.cilium.gateways.external },
     { path: "cilium.gateways.internal", ip: config.cilium.gateways.internal },
@@ -35,14 +38,14 @@ function loadBalancerServices(config: RawStackConfig): Assigned[] {
 }
 
 /** Hosts on the node subnet: the nodes and the default gateway. */
-function subnetHosts(config: RawStackConfig): Assigned[] {
+function subnetHosts(config: AddressConfig): Assigned[] {
   return [
     ...config.nodes.map((n, i) => ({ path: `nodes[${i}].address`, ip: n.address })),
     ...(config.network.gateway ? [{ path: "network.gateway", ip: config.network.gateway }] : []),
   ];
 }
 
-export function checkAddresses(config: RawStackConfig): Problem[] {
+export function checkAddresses(config: AddressConfig): Problem[] {
   const problems: Problem[] = [];
   const problem = (path: string, message: string) => problems.push({ path, message });
   const nodeNet = parseCidr(config.network.nodeSubnet);

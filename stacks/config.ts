@@ -1,11 +1,10 @@
 /**
- * Loads the whole stack config once: schema, cross-value checks and credentials. Any
- * problem throws one ConfigError listing every problem with its config path, before the
- * program registers a single resource.
+ * Loads the whole stack config once: schema, cross-value checks, credentials and the
+ * substitution variables of the Flux tree. Any problem throws one ConfigError listing every
+ * problem with its config path, before the program registers a single resource.
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import {
   CloudflareCredentials,
   cloudflareCredentials,
@@ -15,10 +14,11 @@ import {
   onePasswordCredentials,
 } from "./credentials";
 import { CONFIG_NAMESPACE, ConfigError, configPath } from "./errors";
-import { RawStackConfig, stackConfigSchema } from "./schema";
+import { RawStackConfig } from "./schema";
+import { completeConfig, hasSections, ParsedSections, parseSections } from "./sections";
 import { forError, urlProblem } from "./strings";
 import { checkStackConfig, Problem } from "./validate";
-import { settingsProblems } from "./settings";
+import { SETTINGS_SECTIONS, settingsProblems } from "./settings";
 
 export type { NodeConfig } from "./schema";
 
@@ -72,18 +72,6 @@ function readNamespace(all: Record<string, string>): Record<string, unknown> {
   return raw;
 }
 
-function schemaProblems(error: z.ZodError): Problem[] {
-  return error.issues.flatMap((issue): Problem[] => {
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: configPath([...issue.path, key]), message: "unknown key (typo?)" }));
-    }
-    const base = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
-    // Versions are pinned project-wide in Pulumi.yaml, not in the stack file.
-    const message = issue.path[0] === "versions" ? `${base} (pinned in Pulumi.yaml under config.versions)` : base;
-    return [{ path: configPath(issue.path), message }];
-  });
-}
-
 /**
  * Plain-HTTP 1Password Connect carries the bearer token, the Talos PKI and kubeconfigs in
  * clear; it needs an explicit, reasoned acknowledgement in the stack.
@@ -107,48 +95,83 @@ function insecureConnectProblem(url: string, acknowledgement: string | undefined
   };
 }
 
-export function loadStackConfig(env: Env = process.env, projectRoot: string = PROJECT_ROOT): StackConfig {
-  const all = pulumi.runtime.allConfig();
-  const foreign = foreignNamespaceProblems(Object.keys(all));
-  const parsed = stackConfigSchema.safeParse(readNamespace(all));
-  if (!parsed.success || foreign.length > 0) throw new ConfigError([...foreign, ...(parsed.success ? [] : schemaProblems(parsed.error))]);
-  const raw = parsed.data;
+/** One problem per path and message, ordered by config path (numbers as numbers), then as found. */
+export function orderedProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return unique.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+}
 
-  const checks = checkStackConfig(raw, projectRoot);
-  const inNamespace = (p: Problem): Problem => ({ ...p, path: `${CONFIG_NAMESPACE}:${p.path}` });
-  const problems = checks.problems.map(inNamespace);
-
-  const onepassword = raw.onepassword.enabled ? onePasswordCredentials(env, raw.onepassword.connectHost) : undefined;
+/** The credentials of the enabled integrations, each a problem when missing; none for a section that failed the schema. */
+function credentialsOf(sections: ParsedSections, env: Env): { credentials: StackConfig["credentials"]; accountId?: string; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const { onepassword: op, cloudflare: cf } = sections;
+  const onepassword = op?.enabled ? onePasswordCredentials(env, op.connectHost) : undefined;
   if (onepassword && isProblem(onepassword)) problems.push(onepassword);
-  if (onepassword && !isProblem(onepassword) && onepassword.mode === "connect") {
-    const insecure = insecureConnectProblem(onepassword.url, raw.onepassword.allowInsecureConnect);
+  if (op && onepassword && !isProblem(onepassword) && onepassword.mode === "connect") {
+    const insecure = insecureConnectProblem(onepassword.url, op.allowInsecureConnect);
     if (insecure) problems.push(insecure);
   }
-  const cloudflare = raw.cloudflare.enabled ? cloudflareCredentials(env) : undefined;
+  const cloudflare = cf?.enabled ? cloudflareCredentials(env) : undefined;
   if (cloudflare && isProblem(cloudflare)) problems.push(cloudflare);
-  const accountId = raw.cloudflare.accountId ?? env.CLOUDFLARE_ACCOUNT_ID;
-  if (raw.cloudflare.enabled && !accountId) {
+  const accountId = cf?.accountId ?? env.CLOUDFLARE_ACCOUNT_ID;
+  if (cf?.enabled && !accountId) {
     problems.push({
       path: configPath(["cloudflare", "accountId"]),
       message: "is required when Cloudflare is enabled: `pulumi config set --path k8s-gitops:cloudflare.accountId <id>` or export CLOUDFLARE_ACCOUNT_ID",
     });
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const config: StackConfig = {
-    ...raw,
-    projectRoot,
-    flux: { ...raw.flux, path: raw.flux.path ?? `kubernetes/clusters/${raw.cluster.name}` },
-    talos: { ...raw.talos, bootstrapped: raw.talos.bootstrapped ?? raw.talos.pki === "adopt" },
-    cloudflare: { ...raw.cloudflare, accountId, zone: raw.cloudflare.zone ?? raw.cluster.domain },
+  return {
     credentials: {
       onepassword: onepassword && !isProblem(onepassword) ? onepassword : undefined,
       cloudflare: cloudflare && !isProblem(cloudflare) ? cloudflare : undefined,
     },
+    accountId,
+    problems,
+  };
+}
+
+/** The unset or empty substitution variables of the tree at flux.path, when the sections they derive from parsed. */
+function unresolvedSettings(sections: ParsedSections, projectRoot: string): Problem[] {
+  if (!hasSections(sections, SETTINGS_SECTIONS)) return [];
+  const flux = { ...sections.flux, path: fluxPath(sections) };
+  return settingsProblems({ ...sections, flux, projectRoot });
+}
+
+const fluxPath = (config: Pick<RawStackConfig, "flux" | "cluster">): string => config.flux.path ?? `kubernetes/clusters/${config.cluster.name}`;
+
+/**
+ * Every check in one pass: the schema section by section, then each rule, credential and
+ * settings check whose sections parsed. Any problem throws one ConfigError with all of them.
+ */
+export function loadStackConfig(env: Env = process.env, projectRoot: string = PROJECT_ROOT): StackConfig {
+  const all = pulumi.runtime.allConfig();
+  const { sections, problems: schema } = parseSections(readNamespace(all));
+  const checks = checkStackConfig(sections, projectRoot);
+  const inNamespace = (p: Problem): Problem => ({ ...p, path: `${CONFIG_NAMESPACE}:${p.path}` });
+  const { credentials, accountId, problems: missing } = credentialsOf(sections, env);
+  const problems = [
+    ...foreignNamespaceProblems(Object.keys(all)),
+    ...schema,
+    ...checks.problems.map(inNamespace),
+    ...missing,
+    ...unresolvedSettings(sections, projectRoot),
+  ];
+  const raw = completeConfig(sections);
+  if (problems.length > 0 || !raw) throw new ConfigError(orderedProblems(problems));
+
+  return {
+    ...raw,
+    projectRoot,
+    flux: { ...raw.flux, path: fluxPath(raw) },
+    talos: { ...raw.talos, bootstrapped: raw.talos.bootstrapped ?? raw.talos.pki === "adopt" },
+    cloudflare: { ...raw.cloudflare, accountId, zone: raw.cloudflare.zone ?? raw.cluster.domain },
+    credentials,
     warnings: checks.warnings.map(inNamespace),
   };
-  // The tree at flux.path, substituted with this config's cluster-settings: no variable unset or empty.
-  const unresolved = settingsProblems(config);
-  if (unresolved.length > 0) throw new ConfigError(unresolved);
-  return config;
 }

@@ -14,6 +14,8 @@ import { Problem } from "./validate";
 import { RawStackConfig } from "./schema";
 
 type NetworkConfig = RawStackConfig["network"];
+/** The sections the check reads (validate.ts runs it only when they all parsed). */
+type ReachabilityConfig = Pick<RawStackConfig, "network" | "nodes" | "cilium" | "clustermesh">;
 
 /**
  * The node interface(s) that carry the node addresses, where L2 announcements answer
@@ -30,7 +32,7 @@ export function announceInterface(network: NetworkConfig, nodes: RawStackConfig[
 }
 
 /** The addresses of this cluster that hosts outside it must reach, by config path. */
-function reachedAddresses(config: RawStackConfig): [string, string][] {
+function reachedAddresses(config: ReachabilityConfig): [string, string][] {
   return [
     ...(config.clustermesh.enabled && config.clustermesh.apiserverIp ? [["clustermesh.apiserverIp", config.clustermesh.apiserverIp] as [string, string]] : []),
     ["cilium.gateways.external", config.cilium.gateways.external],
@@ -38,7 +40,7 @@ function reachedAddresses(config: RawStackConfig): [string, string][] {
   ];
 }
 
-export function checkReachability(config: RawStackConfig): Problem[] {
+export function checkReachability(config: ReachabilityConfig): Problem[] {
   const subnet = parseCidr(config.network.nodeSubnet);
   if (!subnet) return [];
   const problems: Problem[] = [];

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
-import { exactTagProblem } from "../lib/versions";
+import { exactTagProblem, talosTagProblem } from "../lib/versions";
 import { boundedString, gitBranch, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
@@ -24,6 +24,12 @@ const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a
  */
 const releaseTag = z.string().superRefine((value, ctx) => {
   const problem = exactTagProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A Talos pin: a release tag by the one rule lib/versions.ts talosTagProblem defines. */
+const talosTag = z.string().superRefine((value, ctx) => {
+  const problem = talosTagProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
@@ -213,7 +219,7 @@ const clustermeshSchema = z
   .default({ enabled: false, apiserverPort: 2379, peers: [] });
 
 const versionsSchema = z.strictObject({
-  talos: releaseTag,
+  talos: talosTag,
   kubernetes: releaseTag,
   /**
    * Config contract of the generated machine configs (getConfiguration `talosVersion`),

@@ -27,7 +27,16 @@ function fluxOperatorVersion(projectRoot: string, plan: BootstrapPlan): string {
   return loadChartSpec(projectRoot, release.helmRelease, {}).version;
 }
 
-export function clusterSettings(config: StackConfig): Record<string, string> {
+/**
+ * The config sections cluster-settings is derived from: loadStackConfig checks the settings
+ * whenever these parsed, even when other sections did not.
+ */
+export const SETTINGS_SECTIONS = ["cluster", "network", "nodes", "cilium", "onepassword", "flux", "clustermesh"] as const;
+
+/** What clusterSettings reads (a StackConfig satisfies it). */
+export type SettingsConfig = Pick<StackConfig, "projectRoot" | (typeof SETTINGS_SECTIONS)[number]>;
+
+export function clusterSettings(config: SettingsConfig): Record<string, string> {
   const { cluster, network, cilium, onepassword, flux, clustermesh } = config;
   const plan = loadBootstrapPlan(config.projectRoot);
   const l2Interface = announceInterface(network, config.nodes);
@@ -76,7 +85,7 @@ const SOURCE_OF: Readonly<Record<string, string>> = {
  * it) has a non-empty value in cluster-settings, and Flux can build every Kustomization.
  * Decided from config and files alone, before anything is registered.
  */
-export function settingsProblems(config: StackConfig): Problem[] {
+export function settingsProblems(config: SettingsConfig): Problem[] {
   const settings = clusterSettings(config);
   const tree = readFluxTree(config.projectRoot, config.flux.path, settings);
   return tree.problems.map((p) => {

@@ -1,6 +1,8 @@
 /**
  * Checks across config values: the things a schema of single values cannot see.
- * Each problem names its config path; the caller reports all of them at once.
+ * Each problem names its config path; the caller reports all of them at once. Each rule
+ * names the top-level sections it reads and runs only when all of them passed the schema,
+ * so one broken section never stops the rules over the others, nor feeds a rule bad input.
  */
 import { checkSchematic } from "../components/talos/schematic";
 import { checkClusterPatches, clusterPatchFiles, loadPatchFile, PatchError } from "../components/talos/patches";
@@ -11,6 +13,7 @@ import { contains, ipToInt, overlaps, parseCidr, Range } from "../lib/net";
 import { checkAddresses } from "./addresses";
 import { checkReachability } from "./reachability";
 import { RawStackConfig } from "./schema";
+import { hasSections, ParsedSections, SectionName } from "./sections";
 
 export type { Problem } from "../lib/problems";
 import type { Problem } from "../lib/problems";
@@ -18,6 +21,8 @@ import type { Problem } from "../lib/problems";
 export interface CheckResult {
   readonly problems: Problem[];
   readonly warnings: Problem[];
+  /** Rules not run because a section they read failed the schema (its problems say why). */
+  readonly skipped: string[];
 }
 
 /** Stands in for the installer image (known only at run time) when the plan is checked. */
@@ -29,112 +34,168 @@ function duplicates(values: readonly string[]): Map<string, number[]> {
   return new Map([...seen].filter(([, indexes]) => indexes.length > 1));
 }
 
-export function checkStackConfig(config: RawStackConfig, projectRoot: string): CheckResult {
-  const problems: Problem[] = [];
-  const warnings: Problem[] = [];
-  const problem = (p: string, message: string) => problems.push({ path: p, message });
+interface RuleContext {
+  readonly projectRoot: string;
+  readonly problem: Report;
+  readonly warn: Report;
+}
 
-  const nodeNet = parseCidr(config.network.nodeSubnet);
-  const podNet = parseCidr(config.network.podCidr);
-  const serviceNet = parseCidr(config.network.serviceCidr);
+interface Rule {
+  readonly name: string;
+  readonly reads: readonly SectionName[];
+  /** False when a section it reads is missing: the rule did not run. */
+  run(sections: ParsedSections, context: RuleContext): boolean;
+}
 
-  for (const [field, indexes] of [
-    ["address", duplicates(config.nodes.map((n) => n.address))],
-    ["hostname", duplicates(config.nodes.map((n) => n.hostname))],
-  ] as const) {
-    for (const [value, at] of indexes) {
-      for (const i of at.slice(1)) problem(`nodes[${i}].${field}`, `duplicates nodes[${at[0]}].${field} (${value})`);
+/**
+ * A rule over the sections it names. Its check sees only those sections (typed as such), so
+ * it cannot read one that failed the schema: a broken section skips the rule instead of
+ * feeding it half-parsed values.
+ */
+function rule<K extends SectionName>(name: string, reads: readonly K[], check: (config: Pick<RawStackConfig, K>, context: RuleContext) => void): Rule {
+  return {
+    name,
+    reads,
+    run: (sections, context) => {
+      if (!hasSections(sections, reads)) return false;
+      check(sections, context);
+      return true;
+    },
+  };
+}
+
+const RULES: readonly Rule[] = [
+  rule("unique node addresses and hostnames", ["nodes"], (config, { problem }) => {
+    for (const [field, indexes] of [
+      ["address", duplicates(config.nodes.map((n) => n.address))],
+      ["hostname", duplicates(config.nodes.map((n) => n.hostname))],
+    ] as const) {
+      for (const [value, at] of indexes) {
+        for (const i of at.slice(1)) problem(`nodes[${i}].${field}`, `duplicates nodes[${at[0]}].${field} (${value})`);
+      }
     }
-  }
-
-  config.nodes.forEach((node, i) => {
-    if (nodeNet && !contains(nodeNet, node.address)) {
-      problem(`nodes[${i}].address`, `${node.address} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
-    }
-  });
-  checkNodeNetworks(config, problem);
-  const versions = versionProblems(config.versions.talos, config.versions.kubernetes);
-  for (const { path: p, message } of versions.problems) problem(p, message);
-  warnings.push(...versions.warnings);
-  checkTalosRules(config, projectRoot, problem);
-
-  const networks: [string, ReturnType<typeof parseCidr>][] = [
-    ["network.nodeSubnet", nodeNet],
-    ["network.podCidr", podNet],
-    ["network.serviceCidr", serviceNet],
-  ];
-  for (let a = 0; a < networks.length; a++) {
-    for (let b = a + 1; b < networks.length; b++) {
-      const [pathA, netA] = networks[a];
-      const [pathB, netB] = networks[b];
-      if (netA && netB && overlaps(netA, netB)) problem(pathB, `${netB.text} overlaps ${pathA} ${netA.text}`);
-    }
-  }
-
-  const gateway = config.network.gateway;
-  if (nodeNet && gateway && !contains(nodeNet, gateway)) {
-    problem("network.gateway", `${gateway} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
-  }
-
-  const controlPlanes = config.nodes.filter((n) => n.role === "controlplane");
-  if (controlPlanes.length === 0) problem("nodes", "no node has role controlplane");
-  else if (controlPlanes.length % 2 === 0) {
-    warnings.push({
-      path: "nodes",
-      message: `${controlPlanes.length} control-plane nodes: an even etcd membership tolerates no more failures than one node fewer`,
-    });
-  }
-  const bootstrap = config.nodes.find((n) => n.address === config.cluster.bootstrapNode);
-  if (!bootstrap) problem("cluster.bootstrapNode", `${config.cluster.bootstrapNode} is not one of the nodes`);
-  else if (bootstrap.role !== "controlplane") {
-    problem("cluster.bootstrapNode", `${config.cluster.bootstrapNode} is a ${bootstrap.role}, not a control-plane node`);
-  }
-
-  const pool: Range = { first: ipToInt(config.cilium.lbPool.start), last: ipToInt(config.cilium.lbPool.end) };
-  if (pool.first > pool.last) problem("cilium.lbPool", `start ${config.cilium.lbPool.start} is after end ${config.cilium.lbPool.end}`);
-  else {
+  }),
+  rule("nodes inside the node subnet", ["nodes", "network"], (config, { problem }) => {
+    const nodeNet = parseCidr(config.network.nodeSubnet);
     config.nodes.forEach((node, i) => {
-      if (contains(pool, node.address)) problem("cilium.lbPool", `contains nodes[${i}].address ${node.address}`);
+      if (nodeNet && !contains(nodeNet, node.address)) {
+        problem(`nodes[${i}].address`, `${node.address} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
+      }
     });
-    if (gateway && contains(pool, gateway)) problem("cilium.lbPool", `contains network.gateway ${gateway}`);
-    for (const [key, ip] of Object.entries(config.cilium.gateways)) {
-      if (!contains(pool, ip)) problem(`cilium.gateways.${key}`, `${ip} is outside cilium.lbPool`);
+  }),
+  rule("node links", ["network", "nodes"], (config, { problem }) => checkNodeNetworks(config, problem)),
+  rule("Talos and Kubernetes versions", ["versions"], (config, { problem, warn }) => {
+    const versions = versionProblems(config.versions.talos, config.versions.kubernetes);
+    for (const { path: p, message } of versions.problems) problem(p, message);
+    for (const { path: p, message } of versions.warnings) warn(p, message);
+  }),
+  rule("Talos rules on every node's documents", ["cluster", "network", "nodes"], (config, { projectRoot, problem }) => checkTalosRules(config, projectRoot, problem)),
+  rule("disjoint node, pod and service networks", ["network"], (config, { problem }) => {
+    const networks: [string, ReturnType<typeof parseCidr>][] = [
+      ["network.nodeSubnet", parseCidr(config.network.nodeSubnet)],
+      ["network.podCidr", parseCidr(config.network.podCidr)],
+      ["network.serviceCidr", parseCidr(config.network.serviceCidr)],
+    ];
+    for (let a = 0; a < networks.length; a++) {
+      for (let b = a + 1; b < networks.length; b++) {
+        const [pathA, netA] = networks[a];
+        const [pathB, netB] = networks[b];
+        if (netA && netB && overlaps(netA, netB)) problem(pathB, `${netB.text} overlaps ${pathA} ${netA.text}`);
+      }
     }
-    const meshIp = config.clustermesh.apiserverIp;
-    if (meshIp && !contains(pool, meshIp)) problem("clustermesh.apiserverIp", `${meshIp} is outside cilium.lbPool`);
-  }
-  if (podNet && overlaps(podNet, pool)) problem("cilium.lbPool", `overlaps network.podCidr ${podNet.text}`);
-  if (serviceNet && overlaps(serviceNet, pool)) problem("cilium.lbPool", `overlaps network.serviceCidr ${serviceNet.text}`);
-  if (serviceNet && !contains(serviceNet, config.cilium.coredns.clusterIp)) {
-    problem("cilium.coredns.clusterIp", `${config.cilium.coredns.clusterIp} is outside network.serviceCidr ${serviceNet.text}`);
-  }
-
-  if (config.talos.pki === "adopt" && !config.onepassword.enabled) {
-    problem("talos.pki", "adopt reads the Talos PKI from 1Password, but onepassword.enabled is false");
-  }
-  if (config.talos.pki === "generate" && !config.onepassword.enabled) {
-    warnings.push({ path: "talos.pki", message: "generate without 1Password: the only copy of the cluster PKI is the stack state" });
-  }
+    const nodeNet = networks[0][1];
+    const gateway = config.network.gateway;
+    if (nodeNet && gateway && !contains(nodeNet, gateway)) {
+      problem("network.gateway", `${gateway} is outside network.nodeSubnet ${config.network.nodeSubnet}`);
+    }
+  }),
+  rule("control-plane nodes", ["nodes"], (config, { problem, warn }) => {
+    const controlPlanes = config.nodes.filter((n) => n.role === "controlplane");
+    if (controlPlanes.length === 0) problem("nodes", "no node has role controlplane");
+    else if (controlPlanes.length % 2 === 0) {
+      warn("nodes", `${controlPlanes.length} control-plane nodes: an even etcd membership tolerates no more failures than one node fewer`);
+    }
+  }),
+  rule("the bootstrap node", ["cluster", "nodes"], (config, { problem }) => {
+    const bootstrap = config.nodes.find((n) => n.address === config.cluster.bootstrapNode);
+    if (!bootstrap) problem("cluster.bootstrapNode", `${config.cluster.bootstrapNode} is not one of the nodes`);
+    else if (bootstrap.role !== "controlplane") {
+      problem("cluster.bootstrapNode", `${config.cluster.bootstrapNode} is a ${bootstrap.role}, not a control-plane node`);
+    }
+  }),
+  rule("the LoadBalancer pool", ["cilium", "nodes", "network", "clustermesh"], (config, { problem }) => {
+    const gateway = config.network.gateway;
+    const pool: Range = { first: ipToInt(config.cilium.lbPool.start), last: ipToInt(config.cilium.lbPool.end) };
+    if (pool.first > pool.last) problem("cilium.lbPool", `start ${config.cilium.lbPool.start} is after end ${config.cilium.lbPool.end}`);
+    else {
+      config.nodes.forEach((node, i) => {
+        if (contains(pool, node.address)) problem("cilium.lbPool", `contains nodes[${i}].address ${node.address}`);
+      });
+      if (gateway && contains(pool, gateway)) problem("cilium.lbPool", `contains network.gateway ${gateway}`);
+      for (const [key, ip] of Object.entries(config.cilium.gateways)) {
+        if (!contains(pool, ip)) problem(`cilium.gateways.${key}`, `${ip} is outside cilium.lbPool`);
+      }
+      const meshIp = config.clustermesh.apiserverIp;
+      if (meshIp && !contains(pool, meshIp)) problem("clustermesh.apiserverIp", `${meshIp} is outside cilium.lbPool`);
+    }
+    const podNet = parseCidr(config.network.podCidr);
+    const serviceNet = parseCidr(config.network.serviceCidr);
+    if (podNet && overlaps(podNet, pool)) problem("cilium.lbPool", `overlaps network.podCidr ${podNet.text}`);
+    if (serviceNet && overlaps(serviceNet, pool)) problem("cilium.lbPool", `overlaps network.serviceCidr ${serviceNet.text}`);
+    if (serviceNet && !contains(serviceNet, config.cilium.coredns.clusterIp)) {
+      problem("cilium.coredns.clusterIp", `${config.cilium.coredns.clusterIp} is outside network.serviceCidr ${serviceNet.text}`);
+    }
+  }),
+  rule("where the Talos PKI lives", ["talos", "onepassword"], (config, { problem, warn }) => {
+    if (config.talos.pki === "adopt" && !config.onepassword.enabled) {
+      problem("talos.pki", "adopt reads the Talos PKI from 1Password, but onepassword.enabled is false");
+    }
+    if (config.talos.pki === "generate" && !config.onepassword.enabled) {
+      warn("talos.pki", "generate without 1Password: the only copy of the cluster PKI is the stack state");
+    }
+  }),
   // Cluster-wide Talos patches and the Image Factory schematic: files, not config keys.
-  for (const reason of [...checkClusterPatches(projectRoot), ...checkSchematic(projectRoot)]) problem("talos", reason);
-  if (config.clustermesh.enabled) {
+  rule("cluster-wide Talos patches and the schematic", [], (_config, { projectRoot, problem }) => {
+    for (const reason of [...checkClusterPatches(projectRoot), ...checkSchematic(projectRoot)]) problem("talos", reason);
+  }),
+  rule("the mesh apiserver", ["clustermesh"], (config, { problem }) => {
+    if (!config.clustermesh.enabled) return;
     if (!config.clustermesh.apiserverIp) problem("clustermesh.apiserverIp", "is required when clustermesh.enabled is true");
     // The Cilium chart's clustermesh-apiserver Service listens on 2379 only; peers dial this port.
     if (config.clustermesh.apiserverPort !== 2379) {
       problem("clustermesh.apiserverPort", `${config.clustermesh.apiserverPort}: the Cilium chart's clustermesh-apiserver Service listens on 2379 only`);
     }
-  }
+  }),
   // LoadBalancer addresses in the node subnet must be announced on a node interface.
-  problems.push(...checkReachability(config));
+  rule("reachable LoadBalancer addresses", ["network", "nodes", "cilium", "clustermesh"], (config, { problem }) => {
+    for (const p of checkReachability(config)) problem(p.path, p.message);
+  }),
   // Every assigned address unique, in its range, and not one its range reserves.
-  problems.push(...checkAddresses(config));
-  return { problems, warnings };
+  rule("assigned addresses", ["network", "nodes", "cilium", "clustermesh"], (config, { problem }) => {
+    for (const p of checkAddresses(config)) problem(p.path, p.message);
+  }),
+];
+
+/**
+ * Every rule whose sections all parsed; `sections` may be a whole RawStackConfig. Problem
+ * paths are inside the namespace (`nodes[1].address`).
+ */
+export function checkStackConfig(sections: ParsedSections, projectRoot: string): CheckResult {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const context: RuleContext = {
+    projectRoot,
+    problem: (path, message) => problems.push({ path, message }),
+    warn: (path, message) => warnings.push({ path, message }),
+  };
+  const skipped = RULES.filter((r) => !r.run(sections, context)).map((r) => `${r.name} (reads ${r.reads.filter((s) => sections[s] === undefined).join(", ")})`);
+  return { problems, warnings, skipped };
 }
 
 type Report = (path: string, message: string) => void;
 
 /** How each node's links come from config: bond members, one interface, or the platform. */
-function checkNodeNetworks(config: RawStackConfig, problem: Report): void {
+function checkNodeNetworks(config: Pick<RawStackConfig, "network" | "nodes">, problem: Report): void {
   const { bond, vlans, ignoredInterfaces, gateway } = config.network;
   if (!bond && vlans.length > 0) problem("network.vlans", "VLANs sit on the bond, but network.bond is not set");
   config.nodes.forEach((node, i) => {
@@ -153,7 +214,7 @@ function checkNodeNetworks(config: RawStackConfig, problem: Report): void {
 }
 
 /** Every document every node is sent, against the Talos rules; cluster-wide files once. */
-function checkTalosRules(config: RawStackConfig, projectRoot: string, problem: Report): void {
+function checkTalosRules(config: Pick<RawStackConfig, "cluster" | "network" | "nodes">, projectRoot: string, problem: Report): void {
   const clusterFilesBroken = checkClusterPatches(projectRoot).length > 0; // reported below with the schematic
   const clusterFiles = new Set<string>();
   config.nodes.forEach((node, i) => {

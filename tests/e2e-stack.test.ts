@@ -88,7 +88,8 @@ describe("the talosctl QEMU plan", () => {
     ["a node where talosctl will not put it", { "k8s-gitops:nodes[0].address": "10.5.0.9" }, "k8s-gitops:nodes[0].address is 10.5.0.9, but talosctl gives the 1. controlplane VM 10.5.0.2"],
     ["a worker before a control plane", { "k8s-gitops:nodes": [{ address: "10.5.0.2", hostname: "w", role: "worker" }, { address: "10.5.0.3", hostname: "c", role: "controlplane" }] }, "k8s-gitops:nodes[1].address is 10.5.0.3"],
     ["an endpoint by name", { "k8s-gitops:cluster.endpoint": "https://e2e.example.com:6443" }, "k8s-gitops:cluster.endpoint must name a control-plane node by address"],
-    ["a Talos version without the v", { "k8s-gitops:versions.talos": "1.13.0" }, "k8s-gitops:versions.talos must be a release"],
+    ["a Talos version without the v", { "k8s-gitops:versions.talos": "1.13.0" }, "k8s-gitops:versions.talos has no leading v"],
+    ["a Talos version with a suffix", { "k8s-gitops:versions.talos": "v1.13.0-dirty" }, "k8s-gitops:versions.talos is not a Talos release tag"],
     ["no control plane", { "k8s-gitops:nodes": [{ address: "10.5.0.2", hostname: "w", role: "worker" }] }, "k8s-gitops:nodes has no controlplane node"],
   ])("rejects %s, naming the config path", (_name, overrides, message) => {
     expect(() => clusterPlan(applyOverrides(values(), overrides))).toThrow(E2ePlanError);

@@ -14,6 +14,7 @@ import * as path from "path";
 import { PROJECT_ROOT, deployedStacks } from "../harness";
 import { ToolVersionsError, envFileVersions, envLines, toolVersions } from "../tools/ci/tool-versions";
 import { PINS } from "./helpers/pins";
+import { talosTagProblem } from "../lib/versions";
 import { pluginsEnv, providerPlugins } from "../tools/ci/plugins";
 
 const CI_DIR = path.join(PROJECT_ROOT, "tools", "ci");
@@ -69,6 +70,16 @@ describe("install-tools.sh", () => {
     expect(box.installed()).toEqual(["talosctl"]);
     expect(fs.readFileSync(path.join(box.bin, "talosctl"), "utf8")).toBe(binary);
     expect(fs.statSync(path.join(box.bin, "talosctl")).mode & 0o111).toBe(0o111);
+  });
+
+  it("installs a Talos pre-release from its release, as it does a release (a tag tool-versions.ts passes)", () => {
+    const pre = `${PINS.talos}-beta.1`;
+    expect(talosTagProblem(pre)).toBeUndefined();
+    const box = sandbox(`${sha256(binary)}  talosctl-${pre}-linux-${ARCH.arch}\n`, { [`talosctl-linux-${ARCH.arch}`]: binary });
+    const run = box.run(["talosctl"], { TALOS_VERSION: pre });
+    expect(run.status).toBe(0);
+    expect(box.fetched()).toEqual([`https://github.com/siderolabs/talos/releases/download/${pre}/talosctl-linux-${ARCH.arch}`]);
+    expect(box.installed()).toEqual(["talosctl"]);
   });
 
   it("unpacks the archives (the Pulumi CLI with its language hosts)", () => {
@@ -129,7 +140,10 @@ describe("install-tools.sh", () => {
   it("keeps every checksum line well-formed: <sha256>  <tool>-<version>-<platform>", () => {
     const lines = fs.readFileSync(path.join(CI_DIR, "checksums.txt"), "utf8").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"));
     for (const line of lines) {
-      expect(line).toMatch(/^[0-9a-f]{64} {2}((talosctl|kubectl|flux|pulumi)-v?\d+\.\d+\.\d+-linux-(amd64|arm64|x64)(\.tar\.gz)?|pulumi-resource-[a-z0-9-]+-v\d+\.\d+\.\d+-linux-(amd64|arm64)\.tar\.gz)$/);
+      expect(line).toMatch(/^[0-9a-f]{64} {2}((talosctl-\S+|(kubectl|flux|pulumi)-v?\d+\.\d+\.\d+)-linux-(amd64|arm64|x64)(\.tar\.gz)?|pulumi-resource-[a-z0-9-]+-v\d+\.\d+\.\d+-linux-(amd64|arm64)\.tar\.gz)$/);
+      // talosctl's version by the one rule of a Talos pin, pre-releases included.
+      const talos = /^\S+ {2}talosctl-(\S+)-linux-(amd64|arm64)$/.exec(line);
+      if (talos) expect(talosTagProblem(talos[1])).toBeUndefined();
     }
   });
 });
@@ -237,7 +251,7 @@ describe("tool-versions.ts", () => {
     }
     expect(error).toBeInstanceOf(ToolVersionsError);
     expect((error as ToolVersionsError).problems).toEqual([
-      "demo:versions.talos (stack one) must be an exact release such as vX.Y.Z, found 1.13.9",
+      "demo:versions.talos (stack one) has no leading v: the release tags are v-prefixed (use v1.13.9), found 1.13.9",
       "demo:versions.kubernetes (stack one) must be an exact release such as vX.Y.Z, found none",
       ".pulumi.version must be an exact release such as X.Y.Z, found latest",
       "tools/e2e/versions.env is missing",

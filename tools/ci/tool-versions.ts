@@ -15,6 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readProjectConfig } from "../../harness/project-config";
+import { talosTagProblem } from "../../lib/versions";
 import { pluginsEnv, providerPlugins } from "./plugins";
 
 export const TOOL_VERSION_KEYS = ["TALOS_VERSION", "KUBERNETES_VERSION", "PULUMI_VERSION", "FLUX_CLI_VERSION"] as const;
@@ -28,7 +29,8 @@ export class ToolVersionsError extends Error {
 }
 
 // Each version becomes part of a release URL (install-tools.sh): only an exact release fits.
-// talosctl and kubectl releases are tagged with the leading v, the Pulumi and flux archives without.
+// Talos by the one rule of a Talos pin (lib/versions.ts talosTagProblem, pre-releases too);
+// kubectl releases are tagged with the leading v, the Pulumi and flux archives without.
 const TAGGED_RELEASE = /^v\d+\.\d+\.\d+$/;
 const PLAIN_RELEASE = /^\d+\.\d+\.\d+$/;
 
@@ -56,7 +58,9 @@ export function toolVersions(projectRoot: string, stack: string): ToolVersions {
     problems.push(`${rel} is missing`);
     return "";
   };
-  const talos = check(versions.talos, TAGGED_RELEASE, `${project}:versions.talos (stack ${stack})`);
+  const talos = typeof versions.talos === "string" ? versions.talos : "";
+  const talosProblem = talosTagProblem(talos);
+  if (talosProblem) problems.push(`${project}:versions.talos (stack ${stack}) ${talosProblem}, found ${talos || "none"}`);
   const kubernetes = check(versions.kubernetes, TAGGED_RELEASE, `${project}:versions.kubernetes (stack ${stack})`);
   const pulumi = check(read(".pulumi.version"), PLAIN_RELEASE, ".pulumi.version");
   const flux = check(envFileVersions(read("tools/e2e/versions.env")).FLUX_CLI_VERSION, PLAIN_RELEASE, "FLUX_CLI_VERSION in tools/e2e/versions.env");

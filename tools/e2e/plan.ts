@@ -10,6 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../lib/net";
 import { formatProblems, ProjectError } from "../../lib/problems";
 import { asRecord } from "../../lib/guards";
+import { talosTagProblem } from "../../lib/versions";
 
 const NAMESPACE = "k8s-gitops";
 
@@ -79,8 +80,9 @@ export function clusterPlan(values: Readonly<Record<string, unknown>>): ClusterP
   const name = text(cluster.name) ?? "";
   if (!name) problems.push(`${NAMESPACE}:cluster.name is required`);
   const talosVersion = text(versions.talos) ?? "";
-  // `talosctl cluster create qemu` refuses a version without the leading v (create_qemu.go).
-  if (!/^v\d+\.\d+\.\d+/.test(talosVersion)) problems.push(`${NAMESPACE}:versions.talos must be a release such as vX.Y.Z (talosctl requires the leading v), found ${talosVersion || "none"}`);
+  // The one rule of a Talos pin (lib/versions.ts); `talosctl cluster create qemu` also refuses a version without the leading v (create_qemu.go).
+  const talosProblem = talosTagProblem(talosVersion);
+  if (talosProblem) problems.push(`${NAMESPACE}:versions.talos ${talosProblem}, found ${talosVersion || "none"}`);
   const kubernetesVersion = text(versions.kubernetes) ?? "";
   if (!kubernetesVersion) problems.push(`${NAMESPACE}:versions.kubernetes is required`);
   const cidr = text(network.nodeSubnet) ?? "";
