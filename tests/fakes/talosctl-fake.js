@@ -272,7 +272,7 @@ function fakeKubectl(args, env) {
           spec: n.cordoned ? { unschedulable: true } : {},
           status: { addresses: [{ type: "InternalIP", address }], conditions: [{ type: "Ready", status: n.down ? "Unknown" : "True" }] },
         }));
-      return done(0, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 4));
+      return done(0, JSON.stringify({ apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } }, null, 4));
     }
     case "delete": {
       const found = byName(targets[1]);

@@ -403,7 +403,11 @@ export interface TalosUpgradeSpec {
  * `--preserve`: since Talos 1.8 it protects no data, and on 1.12.9+/1.13.4+ it makes
  * Talos skip its upgrade lock and etcd health check (internal/app/machined/internal/
  * server/v1alpha1/v1alpha1_server.go). Talos drains the node itself (the upgrade
- * sequence's "drain" phase, v1alpha1_sequencer.go).
+ * sequence's "drain" phase, v1alpha1_sequencer.go); talosctl 1.13 drains it first from the
+ * client too (`upgrade --drain`, default true, within --drain-timeout's default 5m; a
+ * drain that does not finish fails the step before the upgrade: cmd/talosctl/cmd/talos/
+ * upgrade.go and pkg/talos/nodedrain, v1.13.9). --drain-timeout is not passed: talosctl
+ * 1.12, which the step through 1.12 runs, has no such flag.
  */
 export function upgradeTalos(ctx: RunnerContext, spec: TalosUpgradeSpec): "upgraded" | "current" {
   const { address } = spec.node;
