@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Day2Plan } from "../components/talos/day2/plan";
+import type { PkiFields } from "../components/talos/rules/pki";
 import { CloudflareEdge } from "../components/cloudflare/edge";
 import { cloudflareProvider } from "../components/cloudflare/provider";
 import { DNS_TOKEN_CONSUMERS } from "../components/cloudflare/tokens";
@@ -33,6 +34,8 @@ export interface ClusterOutputs {
 export interface Preflighted {
   /** A running cluster's preflight plan (stacks/preflight.ts). */
   readonly day2Plan?: Day2Plan;
+  /** The adopted PKI item's fields, when the preflight read them (secret): not read again. */
+  readonly adoptedPki?: pulumi.Output<PkiFields>;
 }
 
 export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Lifecycle, early?: Preflighted): ClusterOutputs {
@@ -49,7 +52,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
 
   // Talos cluster: PKI, configs, apply, bootstrap, health, kubeconfig, provider.
   const pkiOwnership = ownership && vaultOwnership(ownership, config.onepassword.talosVault);
-  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword, pkiOwnership, early?.day2Plan));
+  const talos = new TalosCluster("talos", talosClusterArgs(config, onepassword, pkiOwnership, early?.day2Plan, early?.adoptedPki));
   // Every Kubernetes resource goes through this provider; it waits for Talos health.
   const kubernetes = talos.kubernetesProvider;
 

@@ -23,6 +23,7 @@ import { observeCluster } from "../components/talos/day2/commands";
 import { ClusterObservation, Day2Plan, Day2PreflightError, Day2Targets, PlannedNode } from "../components/talos/day2/plan";
 import { AdoptedCas, describeVerdict, preflightVerdict, PreflightVerdict, unobservedVerdict } from "../components/talos/day2/preflight";
 import { checkedPkiFields } from "../components/talos/pki";
+import type { PkiFields } from "../components/talos/rules/pki";
 import { ProjectError } from "../lib/problems";
 import type { StackConfig } from "./config";
 import type { Lifecycle } from "./lifecycle";
@@ -45,7 +46,13 @@ export class PreflightPkiError extends ProjectError {}
 
 /** What the observation runs with, or why there is nothing to run it with. */
 export type ObservationCredential =
-  | { readonly talosconfig: pulumi.Output<string>; readonly source: string; readonly adopted?: AdoptedCas }
+  | {
+      readonly talosconfig: pulumi.Output<string>;
+      readonly source: string;
+      readonly adopted?: AdoptedCas;
+      /** The adopted item's checked fields (secret): TalosCluster adopts them instead of reading the item again. */
+      readonly pkiFields?: pulumi.Output<PkiFields>;
+    }
   | { readonly missing: string };
 
 /** The 14 fields of the adopted item, read by invokes and awaited (secret values stay in memory only). */
@@ -71,6 +78,7 @@ export async function observationCredential(config: StackConfig, lifecycle: Life
       talosconfig: observerTalosconfig(fields, talosTarget(config.cluster.name, config.nodes)),
       source: "an os:reader talosconfig derived from the adopted OS CA",
       adopted: { MACHINE_CA_CRT: fields.MACHINE_CA_CRT, CLUSTER_CA_CRT: fields.CLUSTER_CA_CRT },
+      pkiFields: pulumi.secret(fields),
     };
   }
   if (lifecycle.previousTalosconfig) return { talosconfig: lifecycle.previousTalosconfig, source: "the talosconfig the previous run exported" };
@@ -141,11 +149,18 @@ export function enforceVerdict(verdict: PreflightVerdict, preview: boolean, adop
   }
 }
 
+/** What the preflight hands the cluster: the plan, and on an adopted PKI the item's fields it read. */
+export interface PreflightResult {
+  readonly day2Plan: Day2Plan;
+  /** Read once per run, here: TalosCluster adopts these instead of reading the item again (secret). */
+  readonly adoptedPki?: pulumi.Output<PkiFields>;
+}
+
 /**
  * The preflight of a running cluster; undefined for a fresh one (nothing to observe).
  * Registers nothing: the 1Password reads and the observation are invokes.
  */
-export async function resolvePreflight(config: StackConfig, lifecycle: Lifecycle, provider?: onepassword.Provider): Promise<Day2Plan | undefined> {
+export async function resolvePreflight(config: StackConfig, lifecycle: Lifecycle, provider?: onepassword.Provider): Promise<PreflightResult | undefined> {
   if (!config.talos.bootstrapped) return undefined;
   const preview = pulumi.runtime.isDryRun();
   const input: PreflightInput = {
@@ -161,5 +176,6 @@ export async function resolvePreflight(config: StackConfig, lifecycle: Lifecycle
   };
   const credential = await observationCredential(config, lifecycle, provider);
   const verdict = await observeAndDecide(input, credential, preview);
-  return enforceVerdict(verdict, preview, "adopted" in credential ? credential.adopted : undefined);
+  const day2Plan = enforceVerdict(verdict, preview, "adopted" in credential ? credential.adopted : undefined);
+  return { day2Plan, ...("pkiFields" in credential && credential.pkiFields ? { adoptedPki: credential.pkiFields } : {}) };
 }

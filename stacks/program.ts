@@ -19,6 +19,7 @@ export async function program(): Promise<ClusterOutputs> {
   // On a running cluster, the day-2 preflight (through the 1Password provider the ownership
   // check registered; a provider writes nothing): observed and decided now, so a refusal
   // (preview or up) and `up`'s "cannot observe" are thrown before any other resource is registered.
-  const day2Plan = await resolvePreflight(config, lifecycle, lifecycle.ownership?.provider);
-  return buildCluster(config, mesh, lifecycle, { day2Plan });
+  // On an adopted PKI it reads the 1Password item, and hands its fields on: one read per run.
+  const preflight = await resolvePreflight(config, lifecycle, lifecycle.ownership?.provider);
+  return buildCluster(config, mesh, lifecycle, preflight);
 }

@@ -1,19 +1,23 @@
 /** Maps the validated stack config to TalosCluster's args: the only place that knows both shapes. */
 import type * as onepassword from "@1password/pulumi-onepassword";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ItemOwnership } from "../components/onepassword/ownership";
 import type { TalosClusterArgs } from "../components/talos";
 import type { Day2Plan } from "../components/talos/day2/plan";
+import type { PkiFields } from "../components/talos/rules/pki";
 import type { StackConfig } from "./config";
 
 /**
  * `pkiOwnership`: what the ownership check decided for the PKI's vault (generate mode backs up there);
- * `day2Plan`: a running cluster's preflight plan (stacks/preflight.ts).
+ * `day2Plan`: a running cluster's preflight plan (stacks/preflight.ts);
+ * `adoptedPki`: the adopted item's fields the preflight already read (secret).
  */
 export function talosClusterArgs(
   config: StackConfig,
   provider?: onepassword.Provider,
   pkiOwnership?: ItemOwnership,
   day2Plan?: Day2Plan,
+  adoptedPki?: pulumi.Input<PkiFields>,
 ): TalosClusterArgs {
   return {
     projectRoot: config.projectRoot,
@@ -33,6 +37,7 @@ export function talosClusterArgs(
       vault: config.onepassword.talosVault,
       title: config.onepassword.talosItem,
       ownership: pkiOwnership,
+      ...(adoptedPki ? { fields: adoptedPki } : {}),
     },
     onepassword: provider,
     ...(day2Plan ? { day2Plan } : {}),

@@ -8,6 +8,7 @@
  */
 import { sha256Hex as sha256 } from "../bootstrap/crd-files";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -291,7 +292,7 @@ describe("pin-checksums.sh fails closed", () => {
     const r = runPin('echo "0123  some-other-file"');
     expect(r.status).not.toBe(0);
     expect(r.stdout.trim()).toBe("");
-    expect(r.stderr).toMatch(/no sha256 for /);
+    expect(r.stderr).toMatch(/no sha256 or sha1 for /);
   });
 });
 
@@ -301,6 +302,39 @@ describe("pin-checksums.sh fails closed", () => {
  * prints and writes a line for every download of every stack, both architectures, the
  * plugins included; and the installer then accepts what it wrote.
  */
+/**
+ * Providers whose release workflow is pulumi/ci-mgmt's publish.yml, which writes the list with
+ * `shasum ./*.tar.gz` (SHA-1, "./" names): pulumi/pulumi-tls v5.5.1, pulumi/pulumi-cloudflare
+ * v6.17.0, pulumiverse/pulumi-talos v0.8.1 (.github/workflows/publish.yml "Calculate checksums").
+ */
+const SHASUM_LISTS = ["pulumi/pulumi-tls", "pulumi/pulumi-cloudflare", "pulumiverse/pulumi-talos"];
+const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
+
+describe("listed_hash reads each publisher's checksum list (tools/ci/artifacts.sh)", () => {
+  const listed = (name: string, list: string) =>
+    spawnSync("bash", ["-c", `source "${path.join(CI_DIR, "artifacts.sh")}"; listed_hash "$1"`, "listed_hash", name], { input: list, encoding: "utf8" });
+  const h256 = sha256("a");
+  const h1 = sha1("a");
+
+  it("a goreleaser list: sha256 and bare names (or goreleaser's binary-mode *NAME)", () => {
+    expect(listed("b.tar.gz", `${sha256("x")}  a.tar.gz\n${h256}  b.tar.gz\n`).stdout).toBe(`sha256 ${h256}\n`);
+    expect(listed("b.tar.gz", `${h256} *b.tar.gz\n`).stdout).toBe(`sha256 ${h256}\n`);
+  });
+
+  it("a ci-mgmt list (shasum ./*.tar.gz): sha1 and ./ names", () => {
+    expect(listed("b.tar.gz", `${sha1("x")}  ./a.tar.gz\n${h1}  ./b.tar.gz\n`).stdout).toBe(`sha1 ${h1}\n`);
+  });
+
+  it("a bare hash (kubectl's .sha256) with no name asked for", () => {
+    expect(listed("", `${h256}\n`).stdout).toBe(`sha256 ${h256}\n`);
+  });
+
+  it("fails for a name the list does not hold, or a hash of neither length", () => {
+    expect(listed("c.tar.gz", `${h256}  b.tar.gz\n`).status).toBe(1);
+    expect(listed("b.tar.gz", `${h256.slice(0, 50)}  b.tar.gz\n`).status).toBe(1);
+  });
+});
+
 describe("pin-checksums.sh fills checksums.txt from the publishers' lists", () => {
   function project() {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "pin-project-"));
@@ -329,7 +363,9 @@ describe("pin-checksums.sh fills checksums.txt from the publishers' lists", () =
     for (const [, artifact, url, list, name] of table) {
       const bytes = `bytes of ${artifact}`;
       fs.writeFileSync(path.join(served, key(url)), url === tamper ? "tampered" : bytes);
-      lists.set(list, `${lists.get(list) ?? ""}${sha256(bytes)}${name ? `  ${name}` : ""}\n`);
+      // Each publisher's format (tools/ci/artifacts.sh): ci-mgmt's `shasum ./*.tar.gz`, else sha256 and bare names.
+      const entry = SHASUM_LISTS.some((repo) => url.startsWith(`https://github.com/${repo}/`)) ? `${sha1(bytes)}  ./${name}` : `${sha256(bytes)}${name ? `  ${name}` : ""}`;
+      lists.set(list, `${lists.get(list) ?? ""}${entry}\n`);
     }
     for (const [list, text] of lists) fs.writeFileSync(path.join(served, key(list)), text);
     const fakeBin = path.join(root, "fake-bin");
@@ -389,5 +425,16 @@ describe("pin-checksums.sh fills checksums.txt from the publishers' lists", () =
     expect(run.stdout).toBe("");
     expect(run.stderr).toContain(`${kubernetesPlugin?.[2]} does not match its publisher's sha256 in ${kubernetesPlugin?.[3]}`);
     expect(fs.readFileSync(path.join(root, "tools", "ci", "checksums.txt"), "utf8")).toBe(before);
+  }, 120_000);
+
+  it("checks a download against a SHA-1 list even without --verify, and refuses one that differs", () => {
+    const root = project();
+    const table = rows(root);
+    const tlsPlugin = table.find(([tool]) => tool.startsWith("plugin:tls:"));
+    expect(tlsPlugin?.[3]).toMatch(/^https:\/\/github\.com\/pulumi\/pulumi-tls\/releases\/download\/v[\d.]+\/pulumi-tls_[\d.]+_checksums\.txt$/);
+    const run = serve(root, table, tlsPlugin?.[2])(["--write"]);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain(`${tlsPlugin?.[2]} does not match its publisher's sha1 in ${tlsPlugin?.[3]}`);
   }, 120_000);
 });

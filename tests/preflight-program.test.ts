@@ -34,6 +34,12 @@ const observation = (result: RunResult) => {
 
 const run = (stack: string, options: Partial<RunOptions>) => runProgram({ stack, ...options });
 
+/** getItem invokes of the stack's adopted Talos PKI item (onepassword.talosItem). */
+const pkiItemReads = (stack: string, result: RunResult) => {
+  const { talosItem } = readProjectConfig(PROJECT_ROOT, stack).values["k8s-gitops:onepassword"] as { talosItem: string };
+  return result.invokes.filter((i) => i.token === "onepassword:index/getItem:getItem" && i.inputs.title === talosItem).length;
+};
+
 describe.each(["infra", "apps"])("%s against the running cluster (Talos 1.11, Kubernetes 1.34)", (stack) => {
   const first = nodesOf(stack)[0];
 
@@ -97,6 +103,21 @@ describe("a cluster one minor behind the pins, at a first preview", () => {
   it("leaks no secret", () => {
     expect(secretLeaks(result)).toEqual([]);
   });
+
+  it("reads the adopted PKI item once: the preflight's read is the one TalosCluster adopts", () => {
+    expect(pkiItemReads(stack, result)).toBe(1);
+  });
+});
+
+describe("the adopted PKI item at pulumi up of a running cluster", () => {
+  it.each(["infra", "apps"])("%s: is read once per run, and the cluster adopts what the preflight read", async (stack) => {
+    const result = await run(stack, { talosNodes: at(stack, { talos: V.talos, kubernetes: V.kubernetes }) });
+    expect(result.error).toBeUndefined();
+    expect(pkiItemReads(stack, result)).toBe(1);
+    // The one read fed both: the observation's os:reader talosconfig and the cluster's admin credentials.
+    expect(observation(result).spec.certificates).toBe(true);
+    expect(result.resources.some((r) => r.type === "talos:machine/configurationApply:ConfigurationApply")).toBe(true);
+  }, 60_000);
 });
 
 describe("an adopted PKI that is not the running cluster's", () => {

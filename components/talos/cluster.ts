@@ -16,7 +16,7 @@ import { TalosDay2 } from "./day2/component";
 import { rollOrder, type Day2Plan } from "./day2/plan";
 import { installerImage } from "./image";
 import { renameKubeconfigContext } from "./kubeconfig";
-import { derivedKubeconfigOutput, observerTalosconfig, talosTarget } from "./derived-credentials";
+import { derivedKubeconfigOutput } from "./derived-credentials";
 import type { DerivationConfig } from "./derived";
 import { nodePatchPlan, PlannedNode } from "./plan";
 import { adoptPki, ClientConfiguration, generatePki, machineSecretsArgs, Pki, PkiFields } from "./pki";
@@ -70,7 +70,13 @@ export interface TalosClusterArgs extends NodePatchSettings {
    * The 1Password item holding the Talos PKI (adopt reads it, generate backs up to it), and
    * in generate mode the backup's verdict and owner tag (stacks/ownership.ts).
    */
-  readonly pkiItem: { readonly vault: string; readonly title: string; readonly ownership?: ItemOwnership };
+  readonly pkiItem: {
+    readonly vault: string;
+    readonly title: string;
+    readonly ownership?: ItemOwnership;
+    /** Adopt: the item's checked fields, when the preflight already read them (secret); the item is then not read again. */
+    readonly fields?: pulumi.Input<PkiFields>;
+  };
   /** Needed to adopt the PKI, and to back up a generated one. */
   readonly onepassword?: onepassword.Provider;
 }
@@ -112,11 +118,6 @@ export class TalosCluster extends pulumi.ComponentResource {
   readonly talosconfig: pulumi.Output<string>;
   /** Resolves once Talos reports every node healthy; depend on it before the Kubernetes API. */
   readonly healthy: pulumi.Output<string>;
-  /**
-   * Adopted PKI only: an `os:reader` talosconfig derived from the OS CA, known at preview,
-   * for observation (secret; never exported or stored).
-   */
-  readonly observerTalosconfig?: pulumi.Output<string>;
   readonly kubernetesProvider: k8s.Provider;
 
   constructor(name: string, args: TalosClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -287,7 +288,6 @@ export class TalosCluster extends pulumi.ComponentResource {
     // preview runs no gate, and the value is the same either way.
     // Generated PKI: Talos's kubeconfig, once the cluster it creates is healthy.
     const adopted = args.talos.pki === "adopt";
-    this.observerTalosconfig = adopted ? observerTalosconfig(pki.fields, talosTarget(cluster, args.nodes)) : undefined;
     const derived = adopted ? derivedKubeconfigOutput(pki.fields, { cluster, endpoint: args.cluster.endpoint }) : undefined;
     const providerKubeconfig =
       derived && preview ? derived : pulumi.all([this.healthy, derived ?? this.kubeconfig]).apply(([, kc]) => kc);
@@ -315,6 +315,10 @@ export class TalosCluster extends pulumi.ComponentResource {
 
   private createPki(args: TalosClusterArgs): Pki {
     const { onepassword: provider, pkiItem } = args;
+    if (args.talos.pki === "adopt" && pkiItem.fields) {
+      if (!provider) throw new Error("talos.pki adopt reads the Talos PKI from 1Password, but 1Password is not configured");
+      return adoptPki({ vaultName: pkiItem.vault, title: pkiItem.title, provider, fields: pkiItem.fields }, this);
+    }
     const vault = provider ? vaultUuid(pkiItem.vault, provider) : undefined;
     if (args.talos.pki === "generate") {
       const backup = provider && vault && pkiItem.ownership ? { vault, vaultName: pkiItem.vault, title: pkiItem.title, ownership: pkiItem.ownership, provider } : undefined;

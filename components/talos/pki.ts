@@ -153,11 +153,14 @@ export function generatePki(args: GeneratePkiArgs, parent: pulumi.Resource): Pki
 }
 
 export interface AdoptPkiArgs {
-  readonly vault: pulumi.Input<string>;
+  /** The vault's uuid, to read the item from; not needed when `fields` were read already. */
+  readonly vault?: pulumi.Input<string>;
   /** The vault's name, for messages. */
   readonly vaultName: string;
   readonly title: string;
   readonly provider: onepassword.Provider;
+  /** The item's fields, already read and checked (the day-2 preflight's read): not read again. */
+  readonly fields?: pulumi.Input<PkiFields>;
 }
 
 /**
@@ -178,6 +181,9 @@ export function checkedPkiFields(fields: Record<string, string>, item: { vaultNa
 
 export function adoptPki(args: AdoptPkiArgs, parent: pulumi.Resource): Pki {
   const item = { vaultName: args.vaultName, title: args.title };
-  const fields = pulumi.secret(readItemFields(args.vault, args.title, args.provider).apply((all) => checkedPkiFields(all, item)));
+  if (!args.fields && !args.vault) throw new Error(`adopting the Talos PKI of ${args.title}: neither its fields nor its vault`);
+  const fields = args.fields
+    ? pulumi.secret(pulumi.output(args.fields))
+    : pulumi.secret(readItemFields(args.vault ?? "", args.title, args.provider).apply((all) => checkedPkiFields(all, item)));
   return { fields, clientConfiguration: adminClientConfiguration(fields, parent) };
 }

@@ -22,7 +22,13 @@ class Exit {
   }
 }
 
-function fakeTalosctl(args, env) {
+/**
+ * `process`: the caller is the process wrapper (tests/fakes/talosctl), which can hang. A
+ * node listed in state.hangs never answers: the call returns `hang` and the wrapper keeps
+ * the process alive until whoever spawned it kills it at its deadline; in-process there is
+ * no deadline to reach, so hanging there is refused.
+ */
+function fakeTalosctl(args, env, { process: asProcess = false } = {}) {
   const statePath = env.FAKE_TALOS_STATE;
   const state = JSON.parse(fs.readFileSync(statePath, "utf8"));
   state.calls = state.calls || [];
@@ -56,6 +62,11 @@ function fakeTalosctl(args, env) {
     const command = positional.join(" ");
     state.calls.push({ node, command, args, talosconfig });
 
+    if ((state.hangs || []).includes(node)) {
+      if (!asProcess) throw new Error("fake talosctl: state.hangs needs the fake as a process (tests/fakes/talosctl on PATH)");
+      save();
+      return { status: 0, stdout, stderr, hang: true };
+    }
     const nodes = state.nodes;
     const answering = (address) => {
       const n = nodes[address];
@@ -172,15 +183,18 @@ function fakeTalosctl(args, env) {
         for (const n of Object.values(nodes)) if (!n.down) n.kubernetes = flag("--to");
         break;
       }
-      // cmd/talosctl/cmd/talos/reboot.go: --drain (1.13+) cordons and evicts, reboots, waits
-      // Ready, uncordons; an older talosctl refuses the flag (cobra) before doing anything.
+      // cmd/talosctl/cmd/talos/reboot.go: --drain and --drain-timeout (v1.13.0-rc.0 on, commit
+      // 9cc735588; absent from every v1.12 tag) cordon and evict, reboot, wait, uncordon. An
+      // older talosctl refuses the flag before doing anything: pflag v1.0.10 errors.go words it
+      // "unknown flag: --drain", and talosctl's root command (SilenceErrors, cmd/talosctl/cmd/
+      // root.go Execute, v1.12.11) prints that line bare, a blank line and the usage, exit 1.
       case "reboot": {
         if (args.includes("--drain") && state.talosctlWithoutDrain) {
-          fail("Error: unknown flag: --drain");
+          fail("unknown flag: --drain\n\nUsage:\n  talosctl reboot [flags]\n");
         }
         const n = answering(node);
         if (args.includes("--drain")) n.drainedReboots = (n.drainedReboots || 0) + 1;
-        else if (!n.cordoned) n.undrainedReboots = (n.undrainedReboots || 0) + 1;
+        else if (!n.drained) n.undrainedReboots = (n.undrainedReboots || 0) + 1;
         if (n.pendingConfig) {
           n.config = n.pendingConfig;
           delete n.pendingConfig;
@@ -257,9 +271,18 @@ function fluxApi(args, env, state, done) {
 }
 
 /**
- * kubectl for the same state: `get nodes -o json` (a v1 NodeList: metadata.name,
- * spec.unschedulable, status.addresses InternalIP, status.conditions Ready), `delete
- * node`, `drain`, `uncordon`, `wait node/<name> --for=condition=Ready`.
+ * kubectl for the same state, answering as kubernetes/kubectl kubernetes-1.36.2 (the
+ * pinned Kubernetes minor) does:
+ * - `get nodes -o json`: a List (apiVersion v1, kind List; pkg/cmd/get/get.go) of v1 Nodes
+ *   (metadata.name, spec.unschedulable, status.addresses InternalIP, status.conditions Ready);
+ * - `drain NODE`: cordons first (prints `node/<name> cordoned`), then evicts and prints
+ *   `node/<name> drained` (pkg/cmd/drain/drain.go RunDrain, name printer). A Talos node always
+ *   runs DaemonSet pods (the CNI), so without --ignore-daemonsets drain refuses, as kubectl does;
+ * - `uncordon NODE`: `node/<name> uncordoned` (drain.go changed());
+ * - `delete node NAME`: `node "<name>" deleted` (pkg/cmd/delete/delete.go PrintObj);
+ * - `wait node/<name> --for=condition=Ready`: `node/<name> condition met` (pkg/cmd/wait/wait.go);
+ * - an unknown node: `Error from server (NotFound): nodes "<name>" not found`, exit 1.
+ * Flags whose value is a Go duration (--timeout) are checked as one.
  */
 function fakeKubectl(args, env) {
   const statePath = env.FAKE_TALOS_STATE;
@@ -278,6 +301,11 @@ function fakeKubectl(args, env) {
   if (!kubeconfig || !fs.existsSync(kubeconfig)) return done(1, "", "error: no kubeconfig\n");
   const byName = (name) => Object.entries(state.nodes).find(([, n]) => n.hostname === name && !n.nodeDeleted);
   const [verb, ...targets] = positional;
+  // pkg/cmd/drain/drain.go, delete/delete_flags.go, wait/wait.go: --timeout is a DurationVar.
+  const timeout = rest.find((a) => a.startsWith("--timeout="));
+  if (timeout && !/^(\d+(ns|us|ms|s|m|h))+$/.test(timeout.slice("--timeout=".length))) {
+    return done(1, "", `error: invalid argument "${timeout.slice("--timeout=".length)}" for "--timeout" flag: time: invalid duration\n`);
+  }
   switch (verb) {
     case "get": {
       const items = Object.entries(state.nodes)
@@ -287,7 +315,7 @@ function fakeKubectl(args, env) {
           spec: n.cordoned ? { unschedulable: true } : {},
           status: { addresses: [{ type: "InternalIP", address }], conditions: [{ type: "Ready", status: n.down ? "Unknown" : "True" }] },
         }));
-      return done(0, JSON.stringify({ apiVersion: "v1", kind: "List", items }, null, 4));
+      return done(0, JSON.stringify({ apiVersion: "v1", items, kind: "List", metadata: { resourceVersion: "" } }, null, 4));
     }
     case "delete": {
       const found = byName(targets[1]);
@@ -295,12 +323,26 @@ function fakeKubectl(args, env) {
       found[1].nodeDeleted = true;
       return done(0, `node "${targets[1]}" deleted\n`);
     }
-    case "drain":
+    case "drain": {
+      const found = byName(targets[0]);
+      if (!found) return done(1, "", `Error from server (NotFound): nodes "${targets[0]}" not found\n`);
+      found[1].cordoned = true;
+      if (!rest.includes("--ignore-daemonsets")) {
+        return done(
+          1,
+          `node/${targets[0]} cordoned\n`,
+          `error: unable to drain node "${targets[0]}" due to error: cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/cilium-fake, continuing command...\n`,
+        );
+      }
+      found[1].drained = true;
+      return done(0, `node/${targets[0]} cordoned\nnode/${targets[0]} drained\n`);
+    }
     case "uncordon": {
       const found = byName(targets[0]);
       if (!found) return done(1, "", `Error from server (NotFound): nodes "${targets[0]}" not found\n`);
-      found[1].cordoned = verb === "drain";
-      return done(0, `node/${targets[0]} ${verb === "drain" ? "drained" : "uncordoned"}\n`);
+      found[1].cordoned = false;
+      delete found[1].drained;
+      return done(0, `node/${targets[0]} uncordoned\n`);
     }
     case "wait":
       return done(0, `${targets[0]} condition met\n`);

@@ -29,6 +29,8 @@ export interface FakeNode {
   config?: string;
   pendingConfig?: string;
   cordoned?: boolean;
+  /** kubectl drain evicted its pods (cleared by uncordon). */
+  drained?: boolean;
   wiped?: boolean;
   /** Its Kubernetes Node object was deleted. */
   nodeDeleted?: boolean;
@@ -47,6 +49,8 @@ export interface FakeState {
   unhealthyEtcd?: string;
   upgradeFails?: string[];
   upgradeHangs?: string[];
+  /** Nodes whose every talosctl call hangs (the fake as a process only): no route, no answer. */
+  hangs?: string[];
   leaveFails?: string[];
   kubernetesUpgradeFails?: boolean;
   /** talosctl before 1.13: `reboot --drain` is an unknown flag. */

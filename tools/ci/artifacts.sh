@@ -14,8 +14,29 @@
 # .drone.jsonnet `release`); flux {binary}_{version}_{os}_{arch}.tar.gz (fluxcd/flux2
 # .goreleaser.yml); the Pulumi CLI pulumi-v<version>-linux-<x64|arm64>.tar.gz with
 # pulumi-<version>-checksums.txt on get.pulumi.com; provider plugins
-# pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz (each provider's .goreleaser.yml
-# archives.name_template) with goreleaser's default list <project>_<version>_checksums.txt.
+# pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz with a list named
+# <repo>_<version>_checksums.txt, in one of two formats:
+#   - goreleaser's default list (checksum.name_template '{{ .ProjectName }}_{{ .Version }}_checksums.txt',
+#     sha256, bare names): pulumi/pulumi-command v1.2.1 (.goreleaser.yml project_name pulumi-command,
+#     archives "{{ .Binary }}-{{ .Tag }}-{{ .Os }}-{{ .Arch }}"), pulumi/pulumi-kubernetes (project_name
+#     pulumi-kubernetes), 1Password/pulumi-onepassword v1.1.3 (no project_name: the repository's name);
+#   - no goreleaser: pulumi/ci-mgmt's publish.yml, in pulumi/pulumi-tls (v5.5.1 and the snapshot of
+#     2026-08-14), pulumi/pulumi-cloudflare (v6.17.0 and 2026-07-02) and pulumiverse/pulumi-talos v0.8.1,
+#     writes it with `shasum ./*.tar.gz`: SHA-1 (shasum's default algorithm), names prefixed "./".
+# listed_hash below reads both; pin-checksums.sh turns a SHA-1 entry into the sha256 of the
+# very download it verified.
+
+# listed_hash NAME < LIST: "sha256 <hash>" or "sha1 <hash>" of NAME in a checksum list
+# (`<hash>  NAME`, `<hash> *NAME` or `<hash>  ./NAME`); with NAME empty, the list is one bare
+# hash. The algorithm is the hash's length: 64 hex digits sha256, 40 sha1. Exit 1 without one.
+listed_hash() {
+  local want=$1 hash
+  if [[ -z "$want" ]]; then hash="$(awk 'NR == 1 { print $1 }')"
+  else hash="$(awk -v f="$want" '$2 == f || $2 == "*" f || $2 == "./" f { print $1 }')"; fi
+  if [[ "$hash" =~ ^[0-9a-f]{64}$ ]]; then echo "sha256 $hash"
+  elif [[ "$hash" =~ ^[0-9a-f]{40}$ ]]; then echo "sha1 $hash"
+  else return 1; fi
+}
 
 # pinned NAME: sets v to the environment variable NAME, or stops naming it.
 pinned() {

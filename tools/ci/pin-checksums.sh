@@ -25,20 +25,23 @@ get() { curl --fail --silent --show-error --location --max-time 120 "$@"; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# One checksums.txt line, or a non-zero exit: a failed download or a name missing from the
-# publisher's list never prints a hash-less line.
+# One checksums.txt line (always sha256), or a non-zero exit: a failed download or a name
+# missing from the publisher's list never prints a hash-less line. A list of SHA-1 hashes
+# (the ci-mgmt providers', artifacts.sh) pins nothing install-tools.sh can check: the
+# artifact is downloaded and checked against it even without --verify, and the line is the
+# sha256 of that download.
 line() {
-  local artifact="$1" url="$2" list_url="$3" want="$4" list hash
+  local artifact="$1" url="$2" list_url="$3" want="$4" list listed algorithm hash
   list="$(get "$list_url")" || { echo "pin-checksums: download failed: $list_url" >&2; return 1; }
-  if [[ -z "$want" ]]; then hash="$(awk 'NR == 1 { print $1 }' <<<"$list")"
-  else hash="$(awk -v f="$want" '$2 == f || $2 == "*" f { print $1 }' <<<"$list")"; fi
-  [[ "$hash" =~ ^[0-9a-f]{64}$ ]] || { echo "pin-checksums: no sha256 for ${want:-$list_url} in $list_url" >&2; return 1; }
-  if ((verify)); then
+  listed="$(listed_hash "$want" <<<"$list")" || { echo "pin-checksums: no sha256 or sha1 for ${want:-$list_url} in $list_url" >&2; return 1; }
+  read -r algorithm hash <<<"$listed"
+  if ((verify)) || [[ "$algorithm" == sha1 ]]; then
     get --output "$work/download" "$url" || { echo "pin-checksums: download failed: $url" >&2; return 1; }
-    [[ "$(sha256sum "$work/download" | awk '{ print $1 }')" == "$hash" ]] || {
-      echo "pin-checksums: $url does not match its publisher's sha256 in $list_url" >&2
+    [[ "$("${algorithm}sum" "$work/download" | awk '{ print $1 }')" == "$hash" ]] || {
+      echo "pin-checksums: $url does not match its publisher's $algorithm in $list_url" >&2
       return 1
     }
+    hash="$(sha256sum "$work/download" | awk '{ print $1 }')"
   fi
   echo "$hash  $artifact"
 }

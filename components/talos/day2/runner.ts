@@ -403,7 +403,11 @@ export interface TalosUpgradeSpec {
  * `--preserve`: since Talos 1.8 it protects no data, and on 1.12.9+/1.13.4+ it makes
  * Talos skip its upgrade lock and etcd health check (internal/app/machined/internal/
  * server/v1alpha1/v1alpha1_server.go). Talos drains the node itself (the upgrade
- * sequence's "drain" phase, v1alpha1_sequencer.go).
+ * sequence's "drain" phase, v1alpha1_sequencer.go); talosctl 1.13 drains it first from the
+ * client too (`upgrade --drain`, default true, within --drain-timeout's default 5m; a
+ * drain that does not finish fails the step before the upgrade: cmd/talosctl/cmd/talos/
+ * upgrade.go and pkg/talos/nodedrain, v1.13.9). --drain-timeout is not passed: talosctl
+ * 1.12, which the step through 1.12 runs, has no such flag.
  */
 export function upgradeTalos(ctx: RunnerContext, spec: TalosUpgradeSpec): "upgraded" | "current" {
   const { address } = spec.node;
@@ -510,10 +514,17 @@ export function rollNode(ctx: RunnerContext, spec: RollSpec): "rebooted" | "live
 
 /**
  * Reboot one node with its Kubernetes node drained. talosctl 1.13+ drains itself
- * (`reboot --drain`: cordon, evict, reboot, wait Ready, uncordon; cmd/talosctl/cmd/talos/
- * reboot.go and drain.go). An older talosctl rejects the flag before doing anything
- * (cobra: `unknown flag: --drain`); then kubectl cordons and drains, talosctl reboots and
- * waits, kubectl uncordons.
+ * (`reboot --drain --drain-timeout`: cordon, evict, reboot, wait, uncordon; siderolabs/talos
+ * cmd/talosctl/cmd/talos/reboot.go and drain.go, from v1.13.0-rc.0 on, in no v1.12 tag;
+ * verified at v1.12.11 and v1.13.9). An older talosctl rejects the flag before doing
+ * anything: pflag v1.0.10 errors.go words it `unknown flag: --drain`, and talosctl's root
+ * command (SilenceErrors; cmd/talosctl/cmd/root.go Execute, v1.12.11) prints it bare on
+ * stderr, then the usage, exit 1. Then kubectl (kubernetes/kubectl kubernetes-1.36.2)
+ * drains (pkg/cmd/drain/drain.go: cordon first, evict; --ignore-daemonsets since every
+ * Talos node runs the CNI's DaemonSet pods, --delete-emptydir-data, --timeout a Go
+ * duration; no --force, so a pod no controller recreates stops the drain instead of being
+ * lost), talosctl reboots and waits (--wait and --timeout: track.go addTrackActionFlags,
+ * v1.12.11), `kubectl wait --for=condition=Ready` (pkg/cmd/wait/wait.go), and uncordons.
  */
 export function rebootDrained(ctx: RunnerContext, node: RunnerNode, cluster: readonly RunnerNode[]): void {
   const { address } = node;
@@ -579,6 +590,7 @@ export function decommissionNode(ctx: RunnerContext, spec: DecommissionSpec): "r
   withKubeconfig(ctx, survivor.address, (kubeconfig) => {
     const object = kubernetesNodes(ctx, kubeconfig).find((n) => internalIp(n) === address);
     if (!object) return;
+    // --wait (waits for finalizers) and --timeout: kubernetes/kubectl kubernetes-1.36.2 pkg/cmd/delete/delete_flags.go.
     kubectl(ctx, kubeconfig, ["delete", "node", object.metadata.name, "--wait=true", `--timeout=${ctx.timeout}`], `node ${address}: deleting its Kubernetes node`);
   });
   waitHealthy(ctx, spec.cluster);
