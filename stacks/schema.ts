@@ -200,6 +200,8 @@ const fluxSchema = z.strictObject({
     .string()
     .max(255, "must be at most 255 characters")
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "is not a relative path inside the repository")
+    // Flux resolves the path inside the artifact; `.`/`..` segments point elsewhere (or at the root).
+    .refine((p) => !p.split("/").some((part) => part === "." || part === ".."), { message: "is not a relative path inside the repository (no . or .. segment)" })
     .optional(),
 });
 

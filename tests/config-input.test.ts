@@ -46,6 +46,8 @@ describe("strings and URLs", () => {
     ["huge item name", { "k8s-gitops:onepassword.talosItem": "x".repeat(100_000) }, "k8s-gitops:onepassword.talosItem: must be at most 100 characters"],
     ["branch with a space", { "k8s-gitops:flux.branch": "main; rm" }, "k8s-gitops:flux.branch: may contain only letters, digits and . _ / -"],
     ["unbounded duration", { "k8s-gitops:talos.applyTimeout": `${"9".repeat(50)}m` }, "k8s-gitops:talos.applyTimeout: is not a duration"],
+    ["flux.path leaving the cluster tree", { "k8s-gitops:flux.path": "kubernetes/../../etc" }, "k8s-gitops:flux.path: is not a relative path inside the repository (no . or .. segment)"],
+    ["flux.path through a . segment", { "k8s-gitops:flux.path": "./kubernetes/clusters/infra" }, "k8s-gitops:flux.path: is not a relative path inside the repository (no . or .. segment)"],
     ["tunnel service with credentials", { "k8s-gitops:cloudflare.tunnel.service": "https://u:p@gw.local:443" }, "k8s-gitops:cloudflare.tunnel.service: must not carry credentials"],
   ];
 
