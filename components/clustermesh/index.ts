@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { PROGRAM_WRITE_ANNOTATIONS } from "../../bootstrap/handoff-objects";
 import { generateMeshCa } from "./ca";
 import { CONTRACT_OUTPUT, MeshContract } from "./contract";
 import { MeshPeers } from "./peers";
@@ -68,6 +69,10 @@ export class ClusterMesh extends pulumi.ComponentResource {
             namespace: VALUES_SECRET.namespace,
             // helm-controller upgrades the release as soon as a watched valuesFrom source changes.
             labels: { "reconcile.fluxcd.io/watch": "Enabled" },
+            // Written like every other object the program puts on a running cluster: forced
+            // as field manager k8s-gitops (an adopted cluster may hold a copy another manager
+            // applied) and never pruned by Flux (bootstrap/handoff-objects.ts).
+            annotations: { ...PROGRAM_WRITE_ANNOTATIONS },
           },
           type: "Opaque",
           stringData: { [VALUES_SECRET.key]: pulumi.secret(this.values.apply((v) => stringify(v))) },
