@@ -14,6 +14,7 @@ import { readFluxTree } from "../bootstrap/flux-tree";
 import type { Problem } from "../lib/problems";
 import type { StackConfig } from "./config";
 import { CONFIG_NAMESPACE } from "./errors";
+import { dns01Nameservers } from "./dns01";
 import { announceInterface } from "./reachability";
 
 /** KubePrism: Talos's on-node API server load balancer, which Cilium uses before kube-proxy exists. */
@@ -55,6 +56,9 @@ export function clusterSettings(config: StackConfig): Record<string, string> {
     ONEPASSWORD_CONNECT_HOST: onepassword.connectHost,
     ONEPASSWORD_VAULT_NAME: onepassword.clusterVault,
     SECRET_DOMAIN: cluster.domain,
+    // cert-manager's DNS-01 self-check resolvers (stacks/dns01.ts); never empty.
+    CERT_MANAGER_DNS01_RECURSIVE_NAMESERVERS: dns01Nameservers(config.certManager, network.nameservers).join(","),
+    CERT_MANAGER_DNS01_RECURSIVE_NAMESERVERS_ONLY: String(config.certManager.dns01RecursiveNameserversOnly),
     FLUX_SYNC_URL: flux.repository,
     FLUX_SYNC_REF: flux.ref ?? `refs/heads/${flux.branch}`,
     FLUX_SYNC_PATH: flux.path,
