@@ -23,10 +23,47 @@ type NetworkConfig = RawStackConfig["network"];
  * Substituted into `^${CILIUM_L2_INTERFACE}$` of the cilium/l2 policies.
  */
 export function announceInterface(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string | undefined {
-  if (network.bond) return network.bond.name;
-  const named = [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
-  if (named.length === 0) return undefined;
+  const named = ciliumDevices(network, nodes);
+  if (named === undefined) return undefined;
   return named.length === 1 ? named[0] : `(${named.map((n) => n.replace(/[.]/g, "\\.")).join("|")})`;
+}
+
+/**
+ * Cilium's `devices` (the links its datapath runs on), pinned to the same links: the bond,
+ * or the nodes' `interface`s; undefined when the platform configures the network, and
+ * Cilium detects the devices itself. Never a bond member or a VLAN without an address.
+ * L2 announcements work only on a link in this list once it is set (cilium/cilium
+ * Documentation/network/l2-announcements.rst, "Interfaces"), so both come from here.
+ */
+export function ciliumDevices(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string[] | undefined {
+  if (network.bond) return [network.bond.name];
+  const named = [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
+  return named.length > 0 ? named : undefined;
+}
+
+/**
+ * `devices` is one list for every node: a node whose link config does not name would run
+ * Cilium on none of its links, and a link the program leaves alone must not be one.
+ */
+export function checkDevices(config: RawStackConfig): Problem[] {
+  const { network, nodes } = config;
+  const problems: Problem[] = [];
+  const devices = ciliumDevices(network, nodes);
+  if (!devices) return problems;
+  if (!network.bond) {
+    nodes.forEach((node, i) => {
+      if (!node.interface) {
+        problems.push({
+          path: `nodes[${i}].interface`,
+          message: `is required: other nodes name theirs (${devices.join(", ")}), and Cilium's devices, one list for every node, would leave this node's link out`,
+        });
+      }
+    });
+  }
+  for (const device of devices.filter((d) => network.ignoredInterfaces.includes(d))) {
+    problems.push({ path: "network.ignoredInterfaces", message: `lists ${device}, which carries the node addresses and runs Cilium's datapath (devices)` });
+  }
+  return problems;
 }
 
 /** The addresses of this cluster that hosts outside it must reach, by config path. */
@@ -39,9 +76,9 @@ function reachedAddresses(config: RawStackConfig): [string, string][] {
 }
 
 export function checkReachability(config: RawStackConfig): Problem[] {
+  const problems: Problem[] = checkDevices(config);
   const subnet = parseCidr(config.network.nodeSubnet);
-  if (!subnet) return [];
-  const problems: Problem[] = [];
+  if (!subnet) return problems;
   const iface = announceInterface(config.network, config.nodes);
   for (const [path, ip] of reachedAddresses(config)) {
     if (!contains(subnet, ip)) continue;

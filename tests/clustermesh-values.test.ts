@@ -182,11 +182,12 @@ describe("three clusters", () => {
 });
 
 describe("not meshed", () => {
-  it("mesh off: the Secret carries the cluster identity, its own pod CIDR and the pinned maxConnectedClusters", async () => {
+  it("mesh off: the Secret carries the cluster identity, its own pod CIDR, the node devices and the pinned maxConnectedClusters", async () => {
     const r = await sharedRun({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
     expect(valuesOf(r)).toEqual({
       cluster: { name: "apps", id: 2 },
       ipv4NativeRoutingCIDR: "10.246.0.0/16",
+      devices: "bond0",
       clustermesh: { maxConnectedClusters: MAX_CONNECTED_CLUSTERS },
     });
   });

@@ -27,6 +27,8 @@ export interface ClusterMeshArgs {
   /** Cilium cluster name and id. */
   readonly cluster: { readonly name: string; readonly id: number };
   readonly mesh: MeshPeers;
+  /** Cilium's `devices` from config (the node links); undefined: Cilium detects them. */
+  readonly devices?: readonly string[];
   /** The cluster's provider; without it only `values` exists (nothing is written in-cluster). */
   readonly kubernetesProvider?: k8s.Provider;
 }
@@ -41,7 +43,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:clustermesh:ClusterMesh", name, {}, opts);
-    const { cluster, mesh } = args;
+    const { cluster, mesh, devices } = args;
     const nativeRoutingCidr = mesh.nativeRoutingCidr;
     const own = mesh.contract;
     const ca = own ? generateMeshCa(cluster.name, this) : undefined;
@@ -56,8 +58,8 @@ export class ClusterMesh extends pulumi.ComponentResource {
       own && ca
         ? pulumi
             .secret(pulumi.all([ca.cert, ca.key]))
-            .apply(([cert, key]) => ciliumMeshValues({ cluster, nativeRoutingCidr, mesh: { apiserverIp: own.apiserver.address, ca: { cert, key }, peers } }))
-        : pulumi.secret(nativeRoutingCidr).apply(() => ciliumMeshValues({ cluster, nativeRoutingCidr }));
+            .apply(([cert, key]) => ciliumMeshValues({ cluster, nativeRoutingCidr, devices, mesh: { apiserverIp: own.apiserver.address, ca: { cert, key }, peers } }))
+        : pulumi.secret(nativeRoutingCidr).apply(() => ciliumMeshValues({ cluster, nativeRoutingCidr, devices }));
 
     // Written whether meshed or not: the HelmRelease takes its native-routing CIDR from here.
     if (args.kubernetesProvider) {
