@@ -80,7 +80,10 @@ export function ciliumMeshValues(args: CiliumMeshValuesArgs): Values {
         tls: {
           // `cluster`: each peer authenticates as remote-<its name>, and etcd users exist
           // only for the clusters listed in clustermesh.config.clusters (values.yaml
-          // `clustermesh.apiserver.tls.authMode`; the chart default is `migration`).
+          // `clustermesh.apiserver.tls.authMode`; the chart default is `migration`). With
+          // one CA per cluster it isolates nothing between peers: etcd takes the user from
+          // the certificate's CN and trusts every CA in the bundle (README, "What
+          // authMode: cluster does here").
           authMode: "cluster",
           // cronJob: certificates are issued in the cluster by certgen (a Job at install,
           // then a CronJob on the schedule), so the rendered manifests carry no leaf key
