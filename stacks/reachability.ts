@@ -23,47 +23,54 @@ type NetworkConfig = RawStackConfig["network"];
  * Substituted into `^${CILIUM_L2_INTERFACE}$` of the cilium/l2 policies.
  */
 export function announceInterface(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string | undefined {
-  const named = ciliumDevices(network, nodes);
-  if (named === undefined) return undefined;
+  if (network.bond) return network.bond.name;
+  const named = namedInterfaces(nodes);
+  if (named.length === 0) return undefined;
   return named.length === 1 ? named[0] : `(${named.map((n) => n.replace(/[.]/g, "\\.")).join("|")})`;
 }
 
-/**
- * Cilium's `devices` (the links its datapath runs on), pinned to the same links: the bond,
- * or the nodes' `interface`s; undefined when the platform configures the network, and
- * Cilium detects the devices itself. Never a bond member or a VLAN without an address.
- * L2 announcements work only on a link in this list once it is set (cilium/cilium
- * Documentation/network/l2-announcements.rst, "Interfaces"), so both come from here.
- */
-export function ciliumDevices(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string[] | undefined {
-  if (network.bond) return [network.bond.name];
-  const named = [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
-  return named.length > 0 ? named : undefined;
+function namedInterfaces(nodes: RawStackConfig["nodes"]): string[] {
+  return [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
 }
 
 /**
- * `devices` is one list for every node: a node whose link config does not name would run
- * Cilium on none of its links, and a link the program leaves alone must not be one.
+ * Cilium's `devices` (the links its datapath runs on), pinned to the links that carry the
+ * node addresses: the bond, or the `interface` of every node. Never a bond member or a
+ * VLAN without an address. Undefined when config does not name every node's link (the
+ * platform configures some or all of them): `devices` is one list for every node, and a
+ * node whose link is not in it would run Cilium on none, so Cilium detects them instead.
+ * Once set, L2 announcements work only on a link in the list (cilium/cilium
+ * Documentation/network/l2-announcements.rst, "Interfaces"): the announce interface
+ * above is then always one of these.
  */
+export function ciliumDevices(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string[] | undefined {
+  if (network.bond) return [network.bond.name];
+  const named = namedInterfaces(nodes);
+  return named.length > 0 && nodes.every((n) => n.interface) ? named : undefined;
+}
+
+/** A link the program leaves alone cannot be the one that carries the node addresses. */
 export function checkDevices(config: RawStackConfig): Problem[] {
   const { network, nodes } = config;
-  const problems: Problem[] = [];
-  const devices = ciliumDevices(network, nodes);
-  if (!devices) return problems;
-  if (!network.bond) {
-    nodes.forEach((node, i) => {
-      if (!node.interface) {
-        problems.push({
-          path: `nodes[${i}].interface`,
-          message: `is required: other nodes name theirs (${devices.join(", ")}), and Cilium's devices, one list for every node, would leave this node's link out`,
-        });
-      }
-    });
-  }
-  for (const device of devices.filter((d) => network.ignoredInterfaces.includes(d))) {
-    problems.push({ path: "network.ignoredInterfaces", message: `lists ${device}, which carries the node addresses and runs Cilium's datapath (devices)` });
-  }
-  return problems;
+  const links = network.bond ? [network.bond.name] : namedInterfaces(nodes);
+  return links
+    .filter((link) => network.ignoredInterfaces.includes(link))
+    .map((link) => ({ path: "network.ignoredInterfaces", message: `lists ${link}, which carries the node addresses (and runs Cilium's datapath)` }));
+}
+
+/** Nodes that name their interface beside nodes that do not: Cilium's devices are left to detection. */
+export function deviceWarnings(config: RawStackConfig): Problem[] {
+  const { network, nodes } = config;
+  if (network.bond || ciliumDevices(network, nodes) || namedInterfaces(nodes).length === 0) return [];
+  const unnamed = nodes.flatMap((n, i) => (n.interface ? [] : [`nodes[${i}]`]));
+  return [
+    {
+      path: "nodes",
+      message:
+        `${unnamed.join(", ")} name no interface while other nodes do: Cilium's devices (one list for every node) ` +
+        "are left to its detection instead of pinned; name every node's interface to pin them",
+    },
+  ];
 }
 
 /** The addresses of this cluster that hosts outside it must reach, by config path. */

@@ -9,7 +9,7 @@ import { mergedPatchesProblems, nodePatchesProblems } from "../components/talos/
 import { versionProblems } from "../components/talos/rules/versions";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "../lib/net";
 import { checkAddresses } from "./addresses";
-import { checkReachability } from "./reachability";
+import { checkReachability, deviceWarnings } from "./reachability";
 import { RawStackConfig } from "./schema";
 
 export type { Problem } from "../lib/problems";
@@ -126,6 +126,7 @@ export function checkStackConfig(config: RawStackConfig, projectRoot: string): C
   }
   // LoadBalancer addresses in the node subnet must be announced on a node interface.
   problems.push(...checkReachability(config));
+  warnings.push(...deviceWarnings(config));
   // Every assigned address unique, in its range, and not one its range reserves.
   problems.push(...checkAddresses(config));
   return { problems, warnings };

@@ -77,16 +77,20 @@ describe("other link layouts", () => {
     expect(secretValues(r)).not.toHaveProperty("devices");
   });
 
-  it("a node without an interface beside nodes that name theirs is refused, naming it, before anything registers", async () => {
+  it("a node without an interface beside nodes that name theirs: no pin (one list for every node), and a warning naming it", async () => {
     const r = await sharedRun({ stack: "infra", config: interfaceNodes(["enp1s0", undefined, "enp1s0"]) });
-    expect(r.error?.name).toBe("ConfigError");
-    expect(r.error?.message).toContain("k8s-gitops:nodes[1].interface: is required: other nodes name theirs (enp1s0)");
-    expect(r.error?.message).not.toContain("nodes[0].interface");
-    expect(programResources(r)).toEqual([]);
+    expect(secretValues(r)).not.toHaveProperty("devices");
+    const warnings = r.warnings.filter((w) => w.includes("Cilium's devices"));
+    expect(warnings).toEqual([expect.stringContaining("k8s-gitops:nodes: nodes[1] name no interface while other nodes do")]);
+    // Every node named: pinned, and no warning.
+    const all = await sharedRun({ stack: "infra", config: interfaceNodes(["enp1s0", "enp1s0", "enp1s0"]) });
+    expect(secretValues(all).devices).toBe("enp1s0");
+    expect(all.warnings.filter((w) => w.includes("Cilium's devices"))).toEqual([]);
   });
 
-  it("the bond listed among the ignored interfaces is refused", async () => {
+  it("the bond listed among the ignored interfaces is refused, before anything registers", async () => {
     const r = await sharedRun({ stack: "infra", config: { "k8s-gitops:network.ignoredInterfaces": ["eno1", "bond0"] } });
+    expect(r.error?.name).toBe("ConfigError");
     expect(r.error?.message).toContain("k8s-gitops:network.ignoredInterfaces: lists bond0");
     expect(programResources(r)).toEqual([]);
   });
