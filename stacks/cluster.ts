@@ -23,6 +23,7 @@ import { talosClusterArgs } from "./talos";
 import { StackConfig } from "./config";
 import { lifecycleOutput, type Lifecycle, type WrittenItems } from "./lifecycle";
 import { edgeEnabled, vaultOwnership } from "./ownership";
+import { ciliumDevices } from "./reachability";
 import { clusterSettings } from "./settings";
 
 export interface ClusterOutputs {
@@ -60,6 +61,7 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
   const clustermesh = new ClusterMesh("clustermesh", {
     cluster: { name: config.cluster.name, id: config.cluster.id },
     mesh,
+    devices: ciliumDevices(config.network, config.nodes),
     kubernetesProvider: kubernetes,
   });
   // CRDs, charts, hand-off to Flux. The Cilium release merges the mesh values as Flux's

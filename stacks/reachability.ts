@@ -26,9 +26,53 @@ type ReachabilityConfig = Pick<RawStackConfig, "network" | "nodes" | "cilium" | 
  */
 export function announceInterface(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string | undefined {
   if (network.bond) return network.bond.name;
-  const named = [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
+  const named = namedInterfaces(nodes);
   if (named.length === 0) return undefined;
   return named.length === 1 ? named[0] : `(${named.map((n) => n.replace(/[.]/g, "\\.")).join("|")})`;
+}
+
+function namedInterfaces(nodes: RawStackConfig["nodes"]): string[] {
+  return [...new Set(nodes.flatMap((n) => (n.interface ? [n.interface] : [])))].sort();
+}
+
+/**
+ * Cilium's `devices` (the links its datapath runs on), pinned to the links that carry the
+ * node addresses: the bond, or the `interface` of every node. Never a bond member or a
+ * VLAN without an address. Undefined when config does not name every node's link (the
+ * platform configures some or all of them): `devices` is one list for every node, and a
+ * node whose link is not in it would run Cilium on none, so Cilium detects them instead.
+ * Once set, L2 announcements work only on a link in the list (cilium/cilium
+ * Documentation/network/l2-announcements.rst, "Interfaces"): the announce interface
+ * above is then always one of these.
+ */
+export function ciliumDevices(network: NetworkConfig, nodes: RawStackConfig["nodes"]): string[] | undefined {
+  if (network.bond) return [network.bond.name];
+  const named = namedInterfaces(nodes);
+  return named.length > 0 && nodes.every((n) => n.interface) ? named : undefined;
+}
+
+/** A link the program leaves alone cannot be the one that carries the node addresses. */
+export function checkDevices(config: Pick<RawStackConfig, "network" | "nodes">): Problem[] {
+  const { network, nodes } = config;
+  const links = network.bond ? [network.bond.name] : namedInterfaces(nodes);
+  return links
+    .filter((link) => network.ignoredInterfaces.includes(link))
+    .map((link) => ({ path: "network.ignoredInterfaces", message: `lists ${link}, which carries the node addresses (and runs Cilium's datapath)` }));
+}
+
+/** Nodes that name their interface beside nodes that do not: Cilium's devices are left to detection. */
+export function deviceWarnings(config: Pick<RawStackConfig, "network" | "nodes">): Problem[] {
+  const { network, nodes } = config;
+  if (network.bond || ciliumDevices(network, nodes) || namedInterfaces(nodes).length === 0) return [];
+  const unnamed = nodes.flatMap((n, i) => (n.interface ? [] : [`nodes[${i}]`]));
+  return [
+    {
+      path: "nodes",
+      message:
+        `${unnamed.join(", ")} name no interface while other nodes do: Cilium's devices (one list for every node) ` +
+        "are left to its detection instead of pinned; name every node's interface to pin them",
+    },
+  ];
 }
 
 /** The addresses of this cluster that hosts outside it must reach, by config path. */
@@ -41,9 +85,9 @@ function reachedAddresses(config: ReachabilityConfig): [string, string][] {
 }
 
 export function checkReachability(config: ReachabilityConfig): Problem[] {
+  const problems: Problem[] = checkDevices(config);
   const subnet = parseCidr(config.network.nodeSubnet);
-  if (!subnet) return [];
-  const problems: Problem[] = [];
+  if (!subnet) return problems;
   const iface = announceInterface(config.network, config.nodes);
   for (const [path, ip] of reachedAddresses(config)) {
     if (!contains(subnet, ip)) continue;

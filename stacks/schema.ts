@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
 import { exactTagProblem, talosTagProblem } from "../lib/versions";
+import { recursiveNameserverProblem } from "./dns01";
 import { boundedString, gitBranch, itemName, safeUrl } from "./strings";
 
 const ipv4 = z.string().refine(isIpv4, { message: "is not an IPv4 address" });
@@ -220,6 +221,24 @@ const clustermeshSchema = z
   })
   .default({ enabled: false, apiserverPort: 2379, peers: [] });
 
+/** cert-manager's DNS-01 self-check resolvers (stacks/dns01.ts says why and which formats). */
+const certManagerSchema = z
+  .strictObject({
+    /** `<ip>:<port>` or a https:// DoH URL, each; unset: every network.nameservers entry on port 53. */
+    dns01RecursiveNameservers: z
+      .array(
+        z.string().superRefine((value, ctx) => {
+          const problem = recursiveNameserverProblem(value);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+      )
+      .min(1, "must name at least one resolver (leave it out to use network.nameservers)")
+      .optional(),
+    /** Ask only those resolvers, never the zone's authoritative servers directly. */
+    dns01RecursiveNameserversOnly: z.boolean().default(false),
+  })
+  .default({ dns01RecursiveNameserversOnly: false });
+
 const versionsSchema = z.strictObject({
   talos: talosTag,
   kubernetes: releaseTag,
@@ -241,6 +260,7 @@ export const stackConfigSchema = z.strictObject({
   cloudflare: cloudflareSchema,
   flux: fluxSchema,
   clustermesh: clustermeshSchema,
+  certManager: certManagerSchema,
   versions: versionsSchema,
 });
 

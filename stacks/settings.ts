@@ -14,6 +14,7 @@ import { readFluxTree } from "../bootstrap/flux-tree";
 import type { Problem } from "../lib/problems";
 import type { StackConfig } from "./config";
 import { CONFIG_NAMESPACE } from "./errors";
+import { dns01Nameservers } from "./dns01";
 import { announceInterface } from "./reachability";
 
 /** KubePrism: Talos's on-node API server load balancer, which Cilium uses before kube-proxy exists. */
@@ -31,7 +32,7 @@ function fluxOperatorVersion(projectRoot: string, plan: BootstrapPlan): string {
  * The config sections cluster-settings is derived from: loadStackConfig checks the settings
  * whenever these parsed, even when other sections did not.
  */
-export const SETTINGS_SECTIONS = ["cluster", "network", "nodes", "cilium", "onepassword", "flux", "clustermesh"] as const;
+export const SETTINGS_SECTIONS = ["cluster", "network", "nodes", "cilium", "certManager", "onepassword", "flux", "clustermesh"] as const;
 
 /** What clusterSettings reads (a StackConfig satisfies it). */
 export type SettingsConfig = Pick<StackConfig, "projectRoot" | (typeof SETTINGS_SECTIONS)[number]>;
@@ -64,6 +65,9 @@ export function clusterSettings(config: SettingsConfig): Record<string, string> 
     ONEPASSWORD_CONNECT_HOST: onepassword.connectHost,
     ONEPASSWORD_VAULT_NAME: onepassword.clusterVault,
     SECRET_DOMAIN: cluster.domain,
+    // cert-manager's DNS-01 self-check resolvers (stacks/dns01.ts); never empty.
+    CERT_MANAGER_DNS01_RECURSIVE_NAMESERVERS: dns01Nameservers(config.certManager, network.nameservers).join(","),
+    CERT_MANAGER_DNS01_RECURSIVE_NAMESERVERS_ONLY: String(config.certManager.dns01RecursiveNameserversOnly),
     FLUX_SYNC_URL: flux.repository,
     FLUX_SYNC_REF: flux.ref ?? `refs/heads/${flux.branch}`,
     FLUX_SYNC_PATH: flux.path,

@@ -11,7 +11,7 @@ import { mergedPatchesProblems, nodePatchesProblems } from "../components/talos/
 import { versionProblems } from "../components/talos/rules/versions";
 import { contains, ipToInt, overlaps, parseCidr, Range } from "../lib/net";
 import { checkAddresses } from "./addresses";
-import { checkReachability } from "./reachability";
+import { checkReachability, deviceWarnings } from "./reachability";
 import { RawStackConfig } from "./schema";
 import { hasSections, ParsedSections, SectionName } from "./sections";
 
@@ -167,8 +167,9 @@ const RULES: readonly Rule[] = [
     }
   }),
   // LoadBalancer addresses in the node subnet must be announced on a node interface.
-  rule("reachable LoadBalancer addresses", ["network", "nodes", "cilium", "clustermesh"], (config, { problem }) => {
+  rule("reachable LoadBalancer addresses", ["network", "nodes", "cilium", "clustermesh"], (config, { problem, warn }) => {
     for (const p of checkReachability(config)) problem(p.path, p.message);
+    for (const w of deviceWarnings(config)) warn(w.path, w.message);
   }),
   // Every assigned address unique, in its range, and not one its range reserves.
   rule("assigned addresses", ["network", "nodes", "cilium", "clustermesh"], (config, { problem }) => {

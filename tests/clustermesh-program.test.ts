@@ -57,6 +57,7 @@ describe("deployment order: up infra, up apps, up infra", () => {
         peers: [fq("apps")],
         caCert: first.world.pem("CERTIFICATE", "clustermesh-ca"),
         maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+        lbPool: { start: "10.25.11.100", end: "10.25.11.119" },
       },
     });
     expect(apps.outputs.clustermesh).toEqual({
@@ -69,6 +70,7 @@ describe("deployment order: up infra, up apps, up infra", () => {
         peers: [fq("infra")],
         caCert: apps.world.pem("CERTIFICATE", "clustermesh-ca"),
         maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+        lbPool: { start: "10.25.11.120", end: "10.25.11.139" },
       },
     });
     for (const run of [first, apps, again]) expect(caCert(run)).not.toMatch(/PRIVATE KEY/);
@@ -175,6 +177,28 @@ describe("cross-stack checks fail before anything registers, naming both stacks"
     expect(r.error?.name).toBe("MeshError");
     expect(r.error?.message).toContain(`${fq("infra")} and ${fq("apps")} have overlapping pod CIDRs (10.244.0.0/16 and 10.244.128.0/17)`);
     expect(programResources(r)).toHaveLength(0);
+  });
+
+  it("an overlapping LoadBalancer pool, at a first preview as at up, naming both config paths", async () => {
+    const apps = asPeer(await sharedRun({ stack: "apps" }));
+    // The apps stack as it would be with its pool moved onto infra's: its apiserver inside it.
+    const contract = { ...(apps.outputs.clustermesh as Record<string, unknown>), apiserver: { address: "10.25.11.115", port: 2379 }, lbPool: { start: "10.25.11.110", end: "10.25.11.129" } };
+    for (const firstPreview of [false, true]) {
+      const r = await sharedRun({ stack: "infra", firstPreview, stackReferences: { [fq("apps")]: { ...apps, outputs: { clustermesh: contract } } } });
+      expect(r.error?.name).toBe("MeshError");
+      expect(r.error?.message).toContain(
+        `${fq("infra")} k8s-gitops:cilium.lbPool (10.25.11.100-10.25.11.119) overlaps ${fq("apps")} k8s-gitops:cilium.lbPool (10.25.11.110-10.25.11.129)`,
+      );
+      expect(programResources(r)).toHaveLength(0);
+    }
+    // The same pool on this stack's side, from its own config: refused the same way.
+    const own = await sharedRun({
+      stack: "infra",
+      config: { "k8s-gitops:cilium.lbPool": { start: "10.25.11.120", end: "10.25.11.139" }, "k8s-gitops:clustermesh.apiserverIp": "10.25.11.125", "k8s-gitops:cilium.gateways": { external: "10.25.11.126", internal: "10.25.11.127" } },
+      stackReferences: { [fq("apps")]: apps },
+    });
+    expect(own.error?.message).toContain(`${fq("infra")} k8s-gitops:cilium.lbPool (10.25.11.120-10.25.11.139) overlaps ${fq("apps")} k8s-gitops:cilium.lbPool (10.25.11.120-10.25.11.139)`);
+    expect(programResources(own)).toHaveLength(0);
   });
 
   it("a duplicate cluster id", async () => {

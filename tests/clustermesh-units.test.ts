@@ -10,7 +10,7 @@ import { qualifyStack } from "../components/clustermesh/names";
 import { ciliumMeshValues, trustBundle } from "../components/clustermesh/values";
 import type { Values } from "../lib/values";
 import { composeValues } from "../bootstrap/values";
-import { parseCidr, Range } from "../lib/net";
+import { intToIp, ipToInt, parseCidr, Range } from "../lib/net";
 import { chartDefaults, describeWithSchemas, validateAgainst, valuesSchemaPath } from "./helpers/schemas";
 import { chartPin } from "./helpers/pins";
 
@@ -26,7 +26,9 @@ const fq = (s: string) => `${ORG}/${s}`;
 
 const pem = (name: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(`ca of ${name}`).toString("base64")}\n-----END CERTIFICATE-----\n`;
 
+/** The pool starts at the apiserver's address and holds 20 (as on the real clusters). */
 function member(stack: string, name: string, id: number, podCidr: string, address: string, peers: string[]): Member {
+  const start = ipToInt(address);
   const contract: MeshContract = {
     name,
     id,
@@ -35,6 +37,7 @@ function member(stack: string, name: string, id: number, podCidr: string, addres
     peers: peers.map(fq),
     caCert: pem(name),
     maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+    lbPool: { start: address, end: intToIp(start + 19) },
   };
   return { stack: fq(stack), contract };
 }
@@ -105,6 +108,29 @@ describe("checkMesh", () => {
     expect(problems.some((p) => p.includes(`the clustermesh-apiserver of ${fq("edge")} (10.25.11.140)`))).toBe(true);
   });
 
+  it("fails LoadBalancer pools that overlap, naming both stacks' config paths and ranges", () => {
+    const clash: Member = { ...edge, contract: { ...edge.contract, lbPool: { start: "10.25.11.135", end: "10.25.11.150" } } };
+    const { problems } = checkMesh(infra, [apps, clash], guarded);
+    expect(problems).toEqual([
+      `${fq("apps")} k8s-gitops:cilium.lbPool (10.25.11.120-10.25.11.139) overlaps ${fq("edge")} k8s-gitops:cilium.lbPool (10.25.11.135-10.25.11.150): ` +
+        "LB-IPAM would give the same LoadBalancer address to a Service in each cluster; give each cluster of the mesh its own range",
+    ]);
+    // Adjacent pools share no address.
+    const adjacent: Member = { ...edge, contract: { ...edge.contract, lbPool: { start: "10.25.11.140", end: "10.25.11.150" } } };
+    expect(checkMesh(infra, [apps, adjacent], guarded).problems).toEqual([]);
+    // This stack's own pool is compared too.
+    const overInfra: Member = { ...apps, contract: { ...apps.contract, lbPool: { start: "10.25.11.119", end: "10.25.11.139" } } };
+    expect(checkMesh(infra, [overInfra], guarded).problems[0]).toContain(`${fq("infra")} k8s-gitops:cilium.lbPool (10.25.11.100-10.25.11.119) overlaps ${fq("apps")}`);
+  });
+
+  it("warns about a peer whose contract has no pool yet (an earlier program), and still meshes it", () => {
+    const { lbPool: _dropped, ...older } = apps.contract;
+    const check = checkMesh(infra, [{ ...apps, contract: older }], guarded);
+    expect(check.problems).toEqual([]);
+    expect(check.reciprocal.map((m) => m.stack)).toEqual([fq("apps")]);
+    expect(check.warnings).toEqual([expect.stringContaining(`${fq("apps")} exports no lbPool in its clustermesh output`)]);
+  });
+
   it("leaves out, with a warning, a peer that does not list this stack", () => {
     const oneWay = member("apps", "apps", 2, "10.246.0.0/16", "10.25.11.120", ["edge"]);
     const check = checkMesh(infra, [oneWay, edge], guarded);
@@ -128,6 +154,13 @@ describe("contract and names", () => {
     const bad = parseContract({ ...infra.contract, caCert: leaked });
     expect(bad).toBe("caCert must not contain a private key");
     expect(parseContract({ ...infra.contract, caCert: "not pem" })).toBe("caCert is not a PEM certificate");
+  });
+
+  it("reads a contract without a pool (an earlier program's) and refuses a reversed pool", () => {
+    const { lbPool: _dropped, ...older } = infra.contract;
+    expect(parseContract(older)).toEqual(older);
+    expect(parseContract({ ...infra.contract, lbPool: { start: "10.25.11.119", end: "10.25.11.100" } })).toBe("lbPool start is after end");
+    expect(parseContract({ ...infra.contract, lbPool: { start: "10.25.11.300", end: "10.25.11.100" } })).toBe("lbPool.start is not an IPv4 address");
   });
 
   it("refuses a maxConnectedClusters Cilium does not support", () => {

@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { composeValues } from "../bootstrap/values";
 import type { Values } from "../lib/values";
 import { MAX_CONNECTED_CLUSTERS } from "../components/clustermesh/contract";
+import { PROGRAM_WRITE_ANNOTATIONS } from "../bootstrap/handoff-objects";
 import { MockSecret, named, ofType, plainOccurrences, reveal, sharedRun, RunResult, secretLeaks } from "../harness";
 import { asPeer, deployInfraAppsInfra, deployWithEdge, EDGE_CONTRACT, fq } from "./helpers/mesh";
 import { covers as coversRange, parseCidr } from "../lib/net";
@@ -76,6 +77,7 @@ describe("two clusters in the documented order: up infra, up apps, up infra", ()
         name: "cilium-clustermesh-values",
         namespace: "kube-system",
         labels: { "reconcile.fluxcd.io/watch": "Enabled" },
+        annotations: PROGRAM_WRITE_ANNOTATIONS,
       });
       expect(secret.inputs.type).toBe("Opaque");
       expect(secret.provider?.startsWith(named(run, "pulumi:providers:kubernetes", "kubernetes").urn)).toBe(true);
@@ -180,11 +182,12 @@ describe("three clusters", () => {
 });
 
 describe("not meshed", () => {
-  it("mesh off: the Secret carries the cluster identity, its own pod CIDR and the pinned maxConnectedClusters", async () => {
+  it("mesh off: the Secret carries the cluster identity, its own pod CIDR, the node devices and the pinned maxConnectedClusters", async () => {
     const r = await sharedRun({ stack: "apps", config: { "k8s-gitops:clustermesh": { enabled: false } } });
     expect(valuesOf(r)).toEqual({
       cluster: { name: "apps", id: 2 },
       ipv4NativeRoutingCIDR: "10.246.0.0/16",
+      devices: "bond0",
       clustermesh: { maxConnectedClusters: MAX_CONNECTED_CLUSTERS },
     });
   });

@@ -46,6 +46,16 @@ describe.each([
     expect(settings.options.retainOnDelete).toBe(true);
   }, 60_000);
 
+  test("the ClusterMesh values Secret the Cilium HelmRelease reads is written the same way: forced as k8s-gitops, never pruned", async () => {
+    const result = await sharedRun(options);
+    const [values] = result.resources.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "cilium-clustermesh-values");
+    expect(values).toBeDefined();
+    expect(byUrn(result).get(values.parent ?? "")?.type).toBe("k8s-gitops:clustermesh:ClusterMesh");
+    expect(annotationsOf(values)).toEqual(expect.objectContaining({ "pulumi.com/patchForce": "true", "pulumi.com/patchFieldManager": FIELD_MANAGER }));
+    expect(annotationsOf(values)).toEqual(PROGRAM_WRITE_ANNOTATIONS);
+    expect(values.options.retainOnDelete).toBe(true);
+  }, 60_000);
+
   test("the Gateway API CRDs go over the running v1.4.0 bundle as the pinned bundle, forced, their own annotations kept", async () => {
     const crds = bootstrapWrites(await sharedRun(options)).filter((w) => w.name.endsWith(".gateway.networking.k8s.io"));
     expect(crds.length).toBeGreaterThan(5);

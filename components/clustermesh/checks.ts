@@ -2,9 +2,9 @@
  * Cross-stack checks of a mesh, pure: this stack and the peers whose contracts it read.
  * Problems fail the deployment and name both stacks; warnings leave a peer out for now.
  */
-import { overlaps, parseCidr, Range } from "../../lib/net";
+import { ipToInt, overlaps, parseCidr, Range } from "../../lib/net";
 import { coveringCidr } from "./cidr";
-import { MeshContract } from "./contract";
+import { LbPool, MeshContract } from "./contract";
 
 /** A stack and its contract; this stack's own is known before its CA exists, so without `caCert`. */
 export interface Member<C extends OwnContract = MeshContract> {
@@ -14,6 +14,9 @@ export interface Member<C extends OwnContract = MeshContract> {
 }
 
 export type OwnContract = Omit<MeshContract, "caCert">;
+
+const poolRange = (pool: LbPool): Range => ({ first: ipToInt(pool.start), last: ipToInt(pool.end) });
+const poolText = (pool: LbPool) => `${pool.start}-${pool.end}`;
 
 /** An address range of this cluster that pod traffic must keep reaching through masquerading. */
 export interface GuardedRange {
@@ -46,9 +49,25 @@ export function checkMesh(self: Member<OwnContract>, peers: readonly Member[], g
     if (netA && netB && overlaps(netA, netB)) {
       problems.push(`${both} have overlapping pod CIDRs (${a.contract.podCidr} and ${b.contract.podCidr})`);
     }
+    // LB-IPAM would hand out the same LoadBalancer address in both clusters (a peer's
+    // clustermesh-apiserver, a Gateway), and both would announce it.
+    const poolA = a.contract.lbPool;
+    const poolB = b.contract.lbPool;
+    if (poolA && poolB && overlaps(poolRange(poolA), poolRange(poolB))) {
+      problems.push(
+        `${a.stack} k8s-gitops:cilium.lbPool (${poolText(poolA)}) overlaps ${b.stack} k8s-gitops:cilium.lbPool (${poolText(poolB)}): ` +
+          "LB-IPAM would give the same LoadBalancer address to a Service in each cluster; give each cluster of the mesh its own range",
+      );
+    }
   }
 
   for (const peer of peers) {
+    if (!peer.contract.lbPool) {
+      warnings.push(
+        `${peer.stack} exports no lbPool in its clustermesh output (an earlier version of this program deployed it), so its ` +
+          `LoadBalancer pool is not compared with this cluster's until \`pulumi up\` has run there again`,
+      );
+    }
     if (peer.contract.maxConnectedClusters !== self.contract.maxConnectedClusters) {
       problems.push(
         `${self.stack} and ${peer.stack} set different clustermesh.maxConnectedClusters (${self.contract.maxConnectedClusters} and ` +

@@ -4,7 +4,7 @@
  * exports its certificate, which peers add to their trust bundle. No key is exported.
  */
 import { z } from "zod";
-import { isCidr, isIpv4 } from "../../lib/net";
+import { ipToInt, isCidr, isIpv4 } from "../../lib/net";
 
 export const CONTRACT_OUTPUT = "clustermesh";
 
@@ -15,6 +15,12 @@ export const CONTRACT_OUTPUT = "clustermesh";
  * the most cluster-local identities; it is compared across the mesh through the contract.
  */
 export const MAX_CONNECTED_CLUSTERS = 255;
+
+/** A cluster's LB-IPAM pool (config cilium.lbPool), inclusive. */
+export interface LbPool {
+  readonly start: string;
+  readonly end: string;
+}
 
 export interface MeshContract {
   /** Cilium cluster name (unique in the mesh). */
@@ -30,6 +36,11 @@ export interface MeshContract {
   readonly caCert: string;
   /** This cluster's clustermesh.maxConnectedClusters; must be equal across the mesh. */
   readonly maxConnectedClusters: number;
+  /**
+   * This cluster's LoadBalancer IP pool; pools must not overlap across the mesh. Absent
+   * only from a contract an earlier version of the program exported.
+   */
+  readonly lbPool?: LbPool;
 }
 
 // Not strict: a newer program may add fields, an older reader ignores them.
@@ -48,6 +59,10 @@ const contractSchema = z.object({
     // A contract is public: refuse one that carries key material rather than pass it on.
     .refine((pem) => !/PRIVATE KEY/.test(pem), "must not contain a private key"),
   maxConnectedClusters: z.union([z.literal(255), z.literal(511)]),
+  lbPool: z
+    .object({ start: z.string().refine(isIpv4, "is not an IPv4 address"), end: z.string().refine(isIpv4, "is not an IPv4 address") })
+    .refine((p) => !isIpv4(p.start) || !isIpv4(p.end) || ipToInt(p.start) <= ipToInt(p.end), "start is after end")
+    .optional(),
 });
 
 function describe(error: z.ZodError): string {

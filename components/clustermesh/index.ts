@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { PROGRAM_WRITE_ANNOTATIONS } from "../../bootstrap/handoff-objects";
 import { generateMeshCa } from "./ca";
 import { CONTRACT_OUTPUT, MeshContract } from "./contract";
 import { MeshPeers } from "./peers";
@@ -26,6 +27,8 @@ export interface ClusterMeshArgs {
   /** Cilium cluster name and id. */
   readonly cluster: { readonly name: string; readonly id: number };
   readonly mesh: MeshPeers;
+  /** Cilium's `devices` from config (the node links); undefined: Cilium detects them. */
+  readonly devices?: readonly string[];
   /** The cluster's provider; without it only `values` exists (nothing is written in-cluster). */
   readonly kubernetesProvider?: k8s.Provider;
 }
@@ -40,7 +43,7 @@ export class ClusterMesh extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterMeshArgs, opts?: pulumi.ComponentResourceOptions) {
     super("k8s-gitops:clustermesh:ClusterMesh", name, {}, opts);
-    const { cluster, mesh } = args;
+    const { cluster, mesh, devices } = args;
     const nativeRoutingCidr = mesh.nativeRoutingCidr;
     const own = mesh.contract;
     const ca = own ? generateMeshCa(cluster.name, this) : undefined;
@@ -55,8 +58,8 @@ export class ClusterMesh extends pulumi.ComponentResource {
       own && ca
         ? pulumi
             .secret(pulumi.all([ca.cert, ca.key]))
-            .apply(([cert, key]) => ciliumMeshValues({ cluster, nativeRoutingCidr, mesh: { apiserverIp: own.apiserver.address, ca: { cert, key }, peers } }))
-        : pulumi.secret(nativeRoutingCidr).apply(() => ciliumMeshValues({ cluster, nativeRoutingCidr }));
+            .apply(([cert, key]) => ciliumMeshValues({ cluster, nativeRoutingCidr, devices, mesh: { apiserverIp: own.apiserver.address, ca: { cert, key }, peers } }))
+        : pulumi.secret(nativeRoutingCidr).apply(() => ciliumMeshValues({ cluster, nativeRoutingCidr, devices }));
 
     // Written whether meshed or not: the HelmRelease takes its native-routing CIDR from here.
     if (args.kubernetesProvider) {
@@ -68,6 +71,10 @@ export class ClusterMesh extends pulumi.ComponentResource {
             namespace: VALUES_SECRET.namespace,
             // helm-controller upgrades the release as soon as a watched valuesFrom source changes.
             labels: { "reconcile.fluxcd.io/watch": "Enabled" },
+            // Written like every other object the program puts on a running cluster: forced
+            // as field manager k8s-gitops (an adopted cluster may hold a copy another manager
+            // applied) and never pruned by Flux (bootstrap/handoff-objects.ts).
+            annotations: { ...PROGRAM_WRITE_ANNOTATIONS },
           },
           type: "Opaque",
           stringData: { [VALUES_SECRET.key]: pulumi.secret(this.values.apply((v) => stringify(v))) },

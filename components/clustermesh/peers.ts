@@ -104,6 +104,7 @@ export async function resolveMeshPeers(config: MeshPeersArgs, identity: StackIde
     apiserver: { address: mesh.apiserverIp, port: mesh.apiserverPort },
     peers: peerNames,
     maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+    lbPool: { start: config.cilium.lbPool.start, end: config.cilium.lbPool.end },
   };
 
   // Register every reference first, then await them together.

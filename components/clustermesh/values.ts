@@ -1,5 +1,6 @@
 /**
  * The Cilium 1.20 values this component owns: cluster identity, the native-routing CIDR,
+ * the node devices (from config),
  * the pinned maxConnectedClusters and, with the mesh on, the clustermesh-apiserver, this
  * cluster's own CA, the trust bundle with the peers' CA certificates and the peer list.
  * Pure, so the same function serves the bootstrap release and the Flux valuesFrom Secret.
@@ -16,6 +17,11 @@ export const LB_IPAM_IPS = "lbipam.cilium.io/ips";
 export interface CiliumMeshValuesArgs {
   readonly cluster: { readonly name: string; readonly id: number };
   readonly nativeRoutingCidr: string;
+  /**
+   * Cilium's `devices`, when config names the node links; absent, Cilium detects them.
+   * Here rather than in the Flux tree, where no substitution variable may be empty.
+   */
+  readonly devices?: readonly string[];
   /** Absent while the mesh is off. */
   readonly mesh?: {
     readonly apiserverIp: string;
@@ -45,6 +51,8 @@ export function ciliumMeshValues(args: CiliumMeshValuesArgs): Values {
   const base: Values = {
     cluster: { name: args.cluster.name, id: args.cluster.id },
     ipv4NativeRoutingCIDR: args.nativeRoutingCidr,
+    // A comma-separated list (cilium/cilium v1.20 values.yaml `devices`).
+    ...(args.devices && args.devices.length > 0 ? { devices: args.devices.join(",") } : {}),
     // Pinned whether meshed or not: a running cluster cannot change it later.
     clustermesh: { maxConnectedClusters: MAX_CONNECTED_CLUSTERS },
   };
@@ -72,7 +80,10 @@ export function ciliumMeshValues(args: CiliumMeshValuesArgs): Values {
         tls: {
           // `cluster`: each peer authenticates as remote-<its name>, and etcd users exist
           // only for the clusters listed in clustermesh.config.clusters (values.yaml
-          // `clustermesh.apiserver.tls.authMode`; the chart default is `migration`).
+          // `clustermesh.apiserver.tls.authMode`; the chart default is `migration`). With
+          // one CA per cluster it isolates nothing between peers: etcd takes the user from
+          // the certificate's CN and trusts every CA in the bundle (README, "What
+          // authMode: cluster does here").
           authMode: "cluster",
           // cronJob: certificates are issued in the cluster by certgen (a Job at install,
           // then a CronJob on the schedule), so the rendered manifests carry no leaf key

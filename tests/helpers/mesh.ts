@@ -29,6 +29,7 @@ export const EDGE_CONTRACT = {
   /** Its own CA's certificate: a peer exports certificates, never keys. */
   caCert: `-----BEGIN CERTIFICATE-----\n${Buffer.from("mock certificate of edge's own mesh CA").toString("base64")}\n-----END CERTIFICATE-----\n`,
   maxConnectedClusters: MAX_CONNECTED_CLUSTERS,
+  lbPool: { start: "10.25.11.140", end: "10.25.11.159" },
 };
 
 /** infra, apps, infra again, each listing the other two; `edge` exports `edgeContract`. */
