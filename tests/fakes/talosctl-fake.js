@@ -69,7 +69,22 @@ function fakeTalosctl(args, env) {
       return [["NODE", "ID", "HOSTNAME", "PEER URLS", "CLIENT URLS", "LEARNER"], ...rows].map((r) => r.join("   ")).join("\n") + "\n";
     };
 
+    // --endpoints names the node talosctl connects to (apid proxies to --nodes from there):
+    // a down endpoint refuses the connection whatever the target.
+    const endpoint = flag("--endpoints");
+    if (endpoint && !endpoint.includes(",")) answering(endpoint);
+
     switch (command) {
+      // cmd/talosctl/cmd/talos/read.go prints the file's bytes; talosctl's own reboot tracking
+      // reads the boot id this way (cmd/talosctl/pkg/talos/action/tracker.go getBootID). The
+      // fake's boot id changes with every reboot or upgrade.
+      case "read /proc/sys/kernel/random/boot_id": {
+        const n = answering(node);
+        const hex = (text) => Buffer.from(text).toString("hex").padEnd(32, "0").slice(0, 32);
+        const id = hex(`${n.hostname}:${n.reboots || 0}`);
+        out(`${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}\n`);
+        break;
+      }
       // cmd/talosctl/cmd/talos/version.go: --json prints one protojson VersionResponse message per node.
       case "version": {
         const n = answering(node);
