@@ -2,14 +2,20 @@
  * The end-to-end stack: its config is valid and runs the program, it drives talosctl's QEMU
  * provisioner without repeating anything (tools/e2e/plan.ts), Flux can be pointed at a pull
  * request's ref, and the run waits for exactly the Flux Kustomizations that can become Ready
- * with 1Password and Cloudflare off.
+ * with 1Password and Cloudflare off. The day-2 phases: three control planes (one down at a
+ * time keeps etcd at quorum), the previous patch of the Talos pin for the first up, and
+ * the udev rule config a staged change is made of.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { applyOverrides, named, ofType, PROJECT_ROOT, programResources, readProjectConfig, runProgram } from "../harness";
+import { spawnSync } from "child_process";
+import { parseVersion } from "../lib/versions";
 import { clusterPlan, E2ePlanError, EXTERNAL_KINDS, fluxKustomizations, kustomizationGates, nthAddress, QEMU_NODES_OFFSET } from "../tools/e2e/plan";
+import { E2eVersionError, previousPatch } from "../tools/e2e/talos-versions";
+import { PINS } from "./helpers/pins";
 
 const STACK = "e2e";
 const values = () => readProjectConfig(PROJECT_ROOT, STACK).values;
@@ -134,5 +140,72 @@ describe("Flux Kustomizations the run waits for", () => {
     const result = kustomizationGates(fluxKustomizations(root, "clusters/x"));
     expect(result.ready).toEqual(["flux-system", "plain"]);
     expect([...result.skipped.keys()].sort()).toEqual(["secrets", "uses-secrets"]);
+  });
+});
+
+describe("the Talos the e2e run starts from", () => {
+  const pin = parseVersion(PINS.talos);
+  const tag = (patch: number, pre = "") => `v${pin.major}.${pin.minor}.${patch}${pre}`;
+
+  it("is the previous patch release of the pinned minor", () => {
+    const previous = parseVersion(previousPatch(PINS.talos));
+    expect(previous).toEqual({ major: pin.major, minor: pin.minor, patch: pin.patch - 1 });
+    expect(previousPatch(tag(7))).toBe(tag(6));
+    expect(previousPatch(tag(1))).toBe(tag(0));
+  });
+
+  it.each([
+    ["a .0 release", tag(0), "first release of its minor: there is no previous patch release"],
+    ["a pre-release", tag(0, "-rc.1"), "a pre-release: the e2e patch-upgrade phase needs a release pin"],
+    ["no release at all", "latest", "not a release such as vX.Y.Z"],
+  ])("refuses %s cleanly, naming the config path", (_name, value, message) => {
+    expect(() => previousPatch(value)).toThrow(E2eVersionError);
+    expect(() => previousPatch(value)).toThrow(`k8s-gitops:versions.talos is ${value}`);
+    expect(() => previousPatch(value)).toThrow(message);
+  });
+
+  it("reaches the workflow from the pin: E2E_TALOS_INITIAL and the first up's versions", () => {
+    const cli = (command: string) => spawnSync("npx", ["ts-node", "--transpile-only", "tools/e2e/cli.ts", command, STACK], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const env = cli("env");
+    expect(env.status).toBe(0);
+    expect(env.stdout).toContain(`\nTALOS_VERSION=${PINS.talos}\n`);
+    expect(env.stdout).toContain(`\nE2E_TALOS_INITIAL=${previousPatch(PINS.talos)}\n`);
+    const versions = values()["k8s-gitops:versions"] as Record<string, string>;
+    // Every key of the versions object (a stack value replaces it whole), talos at the previous patch.
+    const initial = cli("initial-versions");
+    expect(initial.status).toBe(0);
+    expect(Object.fromEntries(initial.stdout.trim().split("\n").map((l) => l.split(" ")))).toEqual({ ...versions, talos: previousPatch(PINS.talos) });
+  }, 60_000);
+});
+
+describe("the day-2 phases' cluster", () => {
+  const GET_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
+  const patchesOf = (result: Awaited<ReturnType<typeof runProgram>>) =>
+    result.invokes.filter((i) => i.token === GET_CONFIGURATION).map((i) => (i.inputs.configPatches as string[]).join("\n---\n"));
+
+  it("has three control planes, so one can be down with etcd at quorum", () => {
+    expect(clusterPlan(values()).controlPlanes).toHaveLength(3);
+    expect(clusterPlan(values()).workers).toEqual([]);
+  });
+
+  it("renders talos.udevRules into every node's machine.udev, and nothing without it", async () => {
+    const rule = 'SUBSYSTEM=="e2e-day2-staged", ENV{E2E_DAY2}="staged"';
+    const withRule = await runProgram({ stack: STACK, config: { "k8s-gitops:talos.udevRules": [rule] } });
+    expect(withRule.error).toBeUndefined();
+    const patches = patchesOf(withRule);
+    expect(patches).toHaveLength(3);
+    for (const text of patches) {
+      const derived = text.split("\n---\n").map((doc) => parse(doc) as { machine?: { udev?: { rules?: string[] } } });
+      expect(derived.flatMap((d) => d?.machine?.udev?.rules ?? [])).toEqual([rule]);
+    }
+    const without = patchesOf(await runProgram({ stack: STACK }));
+    expect(without).toHaveLength(3);
+    for (const text of without) expect(text).not.toMatch(/^\s*udev:/m);
+  });
+
+  it("refuses a udev rule over several lines, naming its config path", async () => {
+    const result = await runProgram({ stack: STACK, config: { "k8s-gitops:talos.udevRules": ["a\nb"] } });
+    expect(result.error?.name).toBe("ConfigError");
+    expect(result.error?.message).toContain("k8s-gitops:talos.udevRules[0]");
   });
 });

@@ -21,7 +21,7 @@ export function previousPatch(pin: string, where = "k8s-gitops:versions.talos"):
     throw new E2eVersionError(`${where} is ${pin || "empty"}: not a release such as vX.Y.Z, so the e2e run cannot derive the patch release before it`);
   }
   if (isPrerelease(version)) {
-    throw new E2eVersionError(`${where} is the pre-release ${pin}: the e2e patch-upgrade phase needs a release pin`);
+    throw new E2eVersionError(`${where} is ${pin}, a pre-release: the e2e patch-upgrade phase needs a release pin to step back from`);
   }
   if (version.patch === 0) {
     throw new E2eVersionError(
