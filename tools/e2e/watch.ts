@@ -96,7 +96,10 @@ interface NodeList {
 /**
  * Ready of each node by InternalIP, from the first control plane's API server that answers
  * `kubectl get nodes -o json`. cluster.endpoint names one control plane (no load balancer
- * in the e2e), so each API server is addressed directly and verified as that name.
+ * in the e2e), so each API server is addressed directly (`--server`) and its certificate
+ * verified for the endpoint's host (`--tls-server-name`; both global kubectl options,
+ * kubernetes.io/docs/reference/kubectl/generated/kubectl_options), which every API server
+ * carries: the program puts it in cluster.apiServer.certSANs (components/talos/derived.ts).
  */
 function readiness(ctx: WatchContext, answering: readonly string[]): Map<string, boolean> | undefined {
   for (const cp of answering) {
