@@ -28,7 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
       out([
         `E2E_STACK=${stack}`,
         `E2E_CLUSTER=${plan.cluster}`,
-        // What tools/ci/install-tools.sh installs; TALOS_VERSION also boots the VMs.
+        // What tools/ci/install-tools.sh installs; TALOS_VERSION is also the Talos the last day-2 phase upgrades to.
         ...envLines(toolVersions(PROJECT_ROOT, stack)),
         // The Talos the VMs boot and the first up installs; the last day-2 phase upgrades to TALOS_VERSION.
         `E2E_TALOS_INITIAL=${previousPatch(plan.talosVersion)}`,
