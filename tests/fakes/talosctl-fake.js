@@ -15,6 +15,16 @@
 "use strict";
 const fs = require("fs");
 
+/**
+ * Writes the state whole (a temp file renamed over it), so a process reading it at the
+ * same time (the e2e watcher's calls beside a fake pulumi up) never sees half a file.
+ */
+function writeState(statePath, state) {
+  const temp = `${statePath}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(state, null, 2));
+  fs.renameSync(temp, statePath);
+}
+
 /** Thrown by fail(): ends the call with this exit status. */
 class Exit {
   constructor(status) {
@@ -30,7 +40,7 @@ function fakeTalosctl(args, env) {
   let stderr = "";
   const out = (text) => (stdout += text);
 
-  const save = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+  const save = () => writeState(statePath, state);
   const fail = (message) => {
     stderr += `${message}\n`;
     save();
@@ -83,6 +93,13 @@ function fakeTalosctl(args, env) {
         const hex = (text) => Buffer.from(text).toString("hex").padEnd(32, "0").slice(0, 32);
         const id = hex(`${n.hostname}:${n.reboots || 0}`);
         out(`${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}\n`);
+        break;
+      }
+      // machine.udev.rules as Talos writes them at boot, one per line (v1.13.9
+      // v1alpha1_sequencer_tasks.go WriteUdevRules, constants.UdevRulesPath).
+      case "read /usr/lib/udev/rules.d/99-talos.rules": {
+        const n = answering(node);
+        out((n.udevRules || []).map((r) => `${r}\n`).join(""));
         break;
       }
       // cmd/talosctl/cmd/talos/version.go: --json prints one protojson VersionResponse message per node.
@@ -245,7 +262,7 @@ function fakeKubectl(args, env) {
   const rest = args.filter((a, i) => a !== "--kubeconfig" && args[i - 1] !== "--kubeconfig");
   const positional = rest.filter((a) => !a.startsWith("--"));
   state.calls.push({ command: `kubectl ${positional.join(" ")}`, args, tool: "kubectl" });
-  const save = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+  const save = () => writeState(statePath, state);
   const done = (status, stdout, stderr = "") => (save(), { status, stdout, stderr });
   if (!kubeconfig || !fs.existsSync(kubeconfig)) return done(1, "", "error: no kubeconfig\n");
   const byName = (name) => Object.entries(state.nodes).find(([, n]) => n.hostname === name && !n.nodeDeleted);
@@ -281,4 +298,4 @@ function fakeKubectl(args, env) {
   }
 }
 
-module.exports = { fakeTalosctl, fakeKubectl };
+module.exports = { fakeTalosctl, fakeKubectl, writeState };

@@ -17,7 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 # shellcheck source=tools/e2e/lib.sh
 source "$here/lib.sh"
-: "${E2E_STACK:?}" "${E2E_ARTIFACTS:?}" "${E2E_SECRETS:?}" "${E2E_NODES:?}" "${TALOS_VERSION:?}" "${PULUMI_CONFIG_PASSPHRASE:?}"
+: "${E2E_STACK:?}" "${E2E_ARTIFACTS:?}" "${E2E_SECRETS:?}" "${E2E_NODES:?}" "${E2E_CONTROLPLANE_NODES:?}" "${E2E_ENDPOINT:?}" "${TALOS_VERSION:?}" "${PULUMI_CONFIG_PASSPHRASE:?}"
 phase="${1:?usage: day2-phase.sh staged|upgrade}"
 cd "$root"
 export PULUMI_SKIP_UPDATE_CHECK=true KUBECONFIG="$E2E_SECRETS/kubeconfig" TALOSCONFIG="$E2E_SECRETS/talosconfig"

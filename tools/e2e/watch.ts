@@ -73,15 +73,18 @@ function bootIdOf(ctx: WatchContext, address: string): string | undefined {
  * Members healthy in `talosctl etcd status` asked of every control plane through one that
  * answers: a row per answering member, ERRORS empty when healthy; a silent member is a
  * warning on stderr (cmd/talosctl/cmd/talos/etcd.go etcdStatusCmd; parsed by the day-2
- * runner's parseEtcdStatus).
+ * runner's parseEtcdStatus). A control plane that answered its version a moment ago may be
+ * going down now, so each answering one is tried in turn before etcd counts as silent.
  */
 function etcdOf(ctx: WatchContext, answering: readonly string[]): Sample["etcd"] {
-  const via = answering[0];
-  if (!via) return { healthy: [], error: "no control plane answers its Talos API" };
-  const run = talos(ctx, ["--nodes", ctx.controlPlanes.join(","), "--endpoints", via, "etcd", "status"]);
-  const rows = parseEtcdStatus(run.stdout);
-  const healthy = rows.filter((r) => r.errors === "" && !r.learner).map((r) => r.node);
-  return rows.length > 0 ? { healthy } : { healthy, error: run.stderr.trim().split("\n").pop() || `exit ${String(run.status)}` };
+  let error = "no control plane answers its Talos API";
+  for (const via of answering) {
+    const run = talos(ctx, ["--nodes", ctx.controlPlanes.join(","), "--endpoints", via, "etcd", "status"]);
+    const rows = parseEtcdStatus(run.stdout);
+    if (rows.length > 0) return { healthy: rows.filter((r) => r.errors === "" && !r.learner).map((r) => r.node) };
+    error = run.stderr.trim().split("\n").pop() || `exit ${String(run.status)}`;
+  }
+  return { healthy: [], error };
 }
 
 interface NodeList {
