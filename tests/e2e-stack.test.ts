@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { applyOverrides, named, ofType, PROJECT_ROOT, programResources, readProjectConfig, runProgram } from "../harness";
+import { applyOverrides, named, ofType, ORGANIZATION, PROJECT_ROOT, programResources, readProjectConfig, reveal, runProgram, StackOutput } from "../harness";
 import { spawnSync } from "child_process";
 import { parseVersion } from "../lib/versions";
 import { clusterPlan, E2ePlanError, EXTERNAL_KINDS, fluxKustomizations, kustomizationGates, nthAddress, QEMU_NODES_OFFSET } from "../tools/e2e/plan";
@@ -208,4 +208,58 @@ describe("the day-2 phases' cluster", () => {
     expect(result.error?.name).toBe("ConfigError");
     expect(result.error?.message).toContain("k8s-gitops:talos.udevRules[0]");
   });
+});
+
+describe("the e2e stack as the day-2 phases configure it", () => {
+  const APPLY = "talos:machine/configurationApply:ConfigurationApply";
+  const COMMAND = "command:local:Command";
+  const rule = 'SUBSYSTEM=="e2e-day2-staged", ENV{E2E_DAY2}="staged"';
+  const initial = previousPatch(PINS.talos);
+  const nodes = () => (values()["k8s-gitops:nodes"] as { address: string }[]).map((n) => n.address);
+  const at = (talos: string) => Object.fromEntries(nodes().map((a) => [a, { talos, kubernetes: PINS.kubernetes }]));
+  const versions = values()["k8s-gitops:versions"] as Record<string, string>;
+  const triggers = (r: { inputs: Record<string, unknown> }) => JSON.parse(String((reveal(r.inputs.triggers) as string[])[0])) as Record<string, unknown>;
+  const staged = { "k8s-gitops:talos.bootstrapped": true, "k8s-gitops:talos.udevRules": [rule] };
+  // What the first up recorded (its lifecycle output, read back by the next run as the real
+  // engine's stack reference to itself would): the PKI this stack generated.
+  // Its exported talosconfig is what the day-2 preflight observes the nodes with.
+  let record: Record<string, StackOutput>;
+  const after = (outputs: Record<string, StackOutput>) => ({
+    [`${ORGANIZATION}/k8s-gitops/${STACK}`]: {
+      outputs: Object.fromEntries(Object.entries(outputs).map(([name, o]) => [name, reveal(o.value)])),
+      secretOutputNames: Object.entries(outputs).filter(([, o]) => o.secret).map(([name]) => name),
+    },
+  });
+  beforeAll(async () => {
+    const first = await runProgram({ stack: STACK, config: { "k8s-gitops:versions": { ...versions, talos: initial } } });
+    expect(first.error).toBeUndefined();
+    record = first.outputs;
+    expect((record.lifecycle.value as { pki?: unknown }).pki).toBe("generate");
+    expect(record.talosconfig.secret).toBe(true);
+  }, 60_000);
+
+  it("staged phase on a stack with no record of its own is refused: bootstrapped with a PKI it did not generate", async () => {
+    const result = await runProgram({ stack: STACK, config: staged, talosNodes: at(initial) });
+    expect(result.error?.message).toContain("k8s-gitops:talos.pki: is generate, but talos.bootstrapped says the cluster already runs");
+  }, 60_000);
+
+  it("staged phase: applies staged where a reboot is needed, one roll step per node, no upgrade (the nodes run the first up's Talos)", async () => {
+    const result = await runProgram({ stack: STACK, config: { ...staged, "k8s-gitops:versions": { ...versions, talos: initial } }, talosNodes: at(initial), stackReferences: after(record) });
+    expect(result.error).toBeUndefined();
+    expect(ofType(result, APPLY).map((a) => a.inputs.applyMode)).toEqual(nodes().map(() => "staged_if_needing_reboot"));
+    const steps = ofType(result, COMMAND);
+    expect(steps.filter((s) => s.name.startsWith("roll-")).map((s) => s.name).sort()).toEqual(nodes().map((a) => `roll-${a}`).sort());
+    for (const upgrade of steps.filter((s) => s.name.startsWith("talos-upgrade-"))) expect(triggers(upgrade)).toMatchObject({ target: initial, running: initial });
+  }, 60_000);
+
+  it("upgrade phase: with the override gone every node's upgrade step targets the pin from the previous patch", async () => {
+    const result = await runProgram({ stack: STACK, config: staged, talosNodes: at(initial), stackReferences: after(record) });
+    expect(result.error).toBeUndefined();
+    const upgrades = ofType(result, COMMAND).filter((s) => s.name.startsWith("talos-upgrade-"));
+    expect(upgrades.map((s) => s.name).sort()).toEqual(nodes().map((a) => `talos-upgrade-${a}`).sort());
+    for (const upgrade of upgrades) {
+      expect(triggers(upgrade)).toMatchObject({ target: PINS.talos, running: initial });
+      expect(String(triggers(upgrade).image)).toMatch(new RegExp(`:${PINS.talos.replace(/\./g, "\\.")}$`));
+    }
+  }, 60_000);
 });
