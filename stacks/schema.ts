@@ -136,8 +136,16 @@ const talosSchema = z
      * left `nodes` without being listed here is refused.
      */
     decommission: z.array(ipv4).default([]),
+    /**
+     * udev rules of every node (machine.udev.rules). Talos applies a change to them only
+     * with a reboot: they are not among the fields CanApplyImmediate lets change live
+     * (siderolabs/talos v1.13.9 internal/app/machined/pkg/runtime/v1alpha1/
+     * v1alpha1_runtime.go), so on a running cluster the apply is staged and the day-2 roll
+     * reboots node after node. The e2e run changes them to exercise that roll.
+     */
+    udevRules: z.array(z.string().min(1).max(1000).regex(/^[^\n]+$/, "is not one udev rule on one line")).default([]),
   })
-  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m", confirmPkiSwitch: false, decommission: [] });
+  .default({ pki: "adopt", resetOnDestroy: false, applyTimeout: "10m", healthTimeout: "15m", confirmPkiSwitch: false, decommission: [], udevRules: [] });
 
 const onepasswordSchema = z.strictObject({
   enabled: z.boolean().default(true),

@@ -32,6 +32,7 @@ export function talosClusterArgs(
       applyTimeout: config.talos.applyTimeout,
       healthTimeout: config.talos.healthTimeout,
       decommission: config.talos.decommission,
+      udevRules: config.talos.udevRules,
     },
     pkiItem: {
       vault: config.onepassword.talosVault,

@@ -2,14 +2,20 @@
  * The end-to-end stack: its config is valid and runs the program, it drives talosctl's QEMU
  * provisioner without repeating anything (tools/e2e/plan.ts), Flux can be pointed at a pull
  * request's ref, and the run waits for exactly the Flux Kustomizations that can become Ready
- * with 1Password and Cloudflare off.
+ * with 1Password and Cloudflare off. The day-2 phases: three control planes (one down at a
+ * time keeps etcd at quorum), the previous patch of the Talos pin for the first up, and
+ * the udev rule config a staged change is made of.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { applyOverrides, named, ofType, PROJECT_ROOT, programResources, readProjectConfig, runProgram } from "../harness";
+import { applyOverrides, named, ofType, ORGANIZATION, PROJECT_ROOT, programResources, readProjectConfig, reveal, runProgram, StackOutput } from "../harness";
+import { spawnSync } from "child_process";
+import { parseVersion } from "../lib/versions";
 import { clusterPlan, E2ePlanError, EXTERNAL_KINDS, fluxKustomizations, kustomizationGates, nthAddress, QEMU_NODES_OFFSET } from "../tools/e2e/plan";
+import { E2eVersionError, previousPatch } from "../tools/e2e/talos-versions";
+import { PINS } from "./helpers/pins";
 
 const STACK = "e2e";
 const values = () => readProjectConfig(PROJECT_ROOT, STACK).values;
@@ -136,4 +142,125 @@ describe("Flux Kustomizations the run waits for", () => {
     expect(result.ready).toEqual(["flux-system", "plain"]);
     expect([...result.skipped.keys()].sort()).toEqual(["secrets", "uses-secrets"]);
   });
+});
+
+describe("the Talos the e2e run starts from", () => {
+  const pin = parseVersion(PINS.talos);
+  const tag = (patch: number, pre = "") => `v${pin.major}.${pin.minor}.${patch}${pre}`;
+
+  it("is the previous patch release of the pinned minor", () => {
+    const previous = parseVersion(previousPatch(PINS.talos));
+    expect(previous).toEqual({ major: pin.major, minor: pin.minor, patch: pin.patch - 1 });
+    expect(previousPatch(tag(7))).toBe(tag(6));
+    expect(previousPatch(tag(1))).toBe(tag(0));
+  });
+
+  it.each([
+    ["a .0 release", tag(0), "first release of its minor: there is no previous patch release"],
+    ["a pre-release", tag(0, "-rc.1"), "a pre-release: the e2e patch-upgrade phase needs a release pin"],
+    ["no release at all", "latest", "not a release such as vX.Y.Z"],
+  ])("refuses %s cleanly, naming the config path", (_name, value, message) => {
+    expect(() => previousPatch(value)).toThrow(E2eVersionError);
+    expect(() => previousPatch(value)).toThrow(`k8s-gitops:versions.talos is ${value}`);
+    expect(() => previousPatch(value)).toThrow(message);
+  });
+
+  it("reaches the workflow from the pin: E2E_TALOS_INITIAL and the first up's versions", () => {
+    const cli = (command: string) => spawnSync("npx", ["ts-node", "--transpile-only", "tools/e2e/cli.ts", command, STACK], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    const env = cli("env");
+    expect(env.status).toBe(0);
+    expect(env.stdout).toContain(`\nTALOS_VERSION=${PINS.talos}\n`);
+    expect(env.stdout).toContain(`\nE2E_TALOS_INITIAL=${previousPatch(PINS.talos)}\n`);
+    const versions = values()["k8s-gitops:versions"] as Record<string, string>;
+    // Every key of the versions object (a stack value replaces it whole), talos at the previous patch.
+    const initial = cli("initial-versions");
+    expect(initial.status).toBe(0);
+    expect(Object.fromEntries(initial.stdout.trim().split("\n").map((l) => l.split(" ")))).toEqual({ ...versions, talos: previousPatch(PINS.talos) });
+  }, 60_000);
+});
+
+describe("the day-2 phases' cluster", () => {
+  const GET_CONFIGURATION = "talos:machine/getConfiguration:getConfiguration";
+  const patchesOf = (result: Awaited<ReturnType<typeof runProgram>>) =>
+    result.invokes.filter((i) => i.token === GET_CONFIGURATION).map((i) => (i.inputs.configPatches as string[]).join("\n---\n"));
+
+  it("has three control planes, so one can be down with etcd at quorum", () => {
+    expect(clusterPlan(values()).controlPlanes).toHaveLength(3);
+    expect(clusterPlan(values()).workers).toEqual([]);
+  });
+
+  it("renders talos.udevRules into every node's machine.udev, and nothing without it", async () => {
+    const rule = 'SUBSYSTEM=="e2e-day2-staged", ENV{E2E_DAY2}="staged"';
+    const withRule = await runProgram({ stack: STACK, config: { "k8s-gitops:talos.udevRules": [rule] } });
+    expect(withRule.error).toBeUndefined();
+    const patches = patchesOf(withRule);
+    expect(patches).toHaveLength(3);
+    for (const text of patches) {
+      const derived = text.split("\n---\n").map((doc) => parse(doc) as { machine?: { udev?: { rules?: string[] } } });
+      expect(derived.flatMap((d) => d?.machine?.udev?.rules ?? [])).toEqual([rule]);
+    }
+    const without = patchesOf(await runProgram({ stack: STACK }));
+    expect(without).toHaveLength(3);
+    for (const text of without) expect(text).not.toMatch(/^\s*udev:/m);
+  });
+
+  it("refuses a udev rule over several lines, naming its config path", async () => {
+    const result = await runProgram({ stack: STACK, config: { "k8s-gitops:talos.udevRules": ["a\nb"] } });
+    expect(result.error?.name).toBe("ConfigError");
+    expect(result.error?.message).toContain("k8s-gitops:talos.udevRules[0]");
+  });
+});
+
+describe("the e2e stack as the day-2 phases configure it", () => {
+  const APPLY = "talos:machine/configurationApply:ConfigurationApply";
+  const COMMAND = "command:local:Command";
+  const rule = 'SUBSYSTEM=="e2e-day2-staged", ENV{E2E_DAY2}="staged"';
+  const initial = previousPatch(PINS.talos);
+  const nodes = () => (values()["k8s-gitops:nodes"] as { address: string }[]).map((n) => n.address);
+  const at = (talos: string) => Object.fromEntries(nodes().map((a) => [a, { talos, kubernetes: PINS.kubernetes }]));
+  const versions = values()["k8s-gitops:versions"] as Record<string, string>;
+  const triggers = (r: { inputs: Record<string, unknown> }) => JSON.parse(String((reveal(r.inputs.triggers) as string[])[0])) as Record<string, unknown>;
+  const staged = { "k8s-gitops:talos.bootstrapped": true, "k8s-gitops:talos.udevRules": [rule] };
+  // What the first up recorded (its lifecycle output, read back by the next run as the real
+  // engine's stack reference to itself would): the PKI this stack generated.
+  // Its exported talosconfig is what the day-2 preflight observes the nodes with.
+  let record: Record<string, StackOutput>;
+  const after = (outputs: Record<string, StackOutput>) => ({
+    [`${ORGANIZATION}/k8s-gitops/${STACK}`]: {
+      outputs: Object.fromEntries(Object.entries(outputs).map(([name, o]) => [name, reveal(o.value)])),
+      secretOutputNames: Object.entries(outputs).filter(([, o]) => o.secret).map(([name]) => name),
+    },
+  });
+  beforeAll(async () => {
+    const first = await runProgram({ stack: STACK, config: { "k8s-gitops:versions": { ...versions, talos: initial } } });
+    expect(first.error).toBeUndefined();
+    record = first.outputs;
+    expect((record.lifecycle.value as { pki?: unknown }).pki).toBe("generate");
+    expect(record.talosconfig.secret).toBe(true);
+  }, 60_000);
+
+  it("staged phase on a stack with no record of its own is refused: bootstrapped with a PKI it did not generate", async () => {
+    const result = await runProgram({ stack: STACK, config: staged, talosNodes: at(initial) });
+    expect(result.error?.message).toContain("k8s-gitops:talos.pki: is generate, but talos.bootstrapped says the cluster already runs");
+  }, 60_000);
+
+  it("staged phase: applies staged where a reboot is needed, one roll step per node, no upgrade (the nodes run the first up's Talos)", async () => {
+    const result = await runProgram({ stack: STACK, config: { ...staged, "k8s-gitops:versions": { ...versions, talos: initial } }, talosNodes: at(initial), stackReferences: after(record) });
+    expect(result.error).toBeUndefined();
+    expect(ofType(result, APPLY).map((a) => a.inputs.applyMode)).toEqual(nodes().map(() => "staged_if_needing_reboot"));
+    const steps = ofType(result, COMMAND);
+    expect(steps.filter((s) => s.name.startsWith("roll-")).map((s) => s.name).sort()).toEqual(nodes().map((a) => `roll-${a}`).sort());
+    for (const upgrade of steps.filter((s) => s.name.startsWith("talos-upgrade-"))) expect(triggers(upgrade)).toMatchObject({ target: initial, running: initial });
+  }, 60_000);
+
+  it("upgrade phase: with the override gone every node's upgrade step targets the pin from the previous patch", async () => {
+    const result = await runProgram({ stack: STACK, config: staged, talosNodes: at(initial), stackReferences: after(record) });
+    expect(result.error).toBeUndefined();
+    const upgrades = ofType(result, COMMAND).filter((s) => s.name.startsWith("talos-upgrade-"));
+    expect(upgrades.map((s) => s.name).sort()).toEqual(nodes().map((a) => `talos-upgrade-${a}`).sort());
+    for (const upgrade of upgrades) {
+      expect(triggers(upgrade)).toMatchObject({ target: PINS.talos, running: initial });
+      expect(String(triggers(upgrade).image)).toMatch(new RegExp(`:${PINS.talos.replace(/\./g, "\\.")}$`));
+    }
+  }, 60_000);
 });

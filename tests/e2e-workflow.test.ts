@@ -112,6 +112,81 @@ describe("e2e workflow", () => {
     for (const file of ["tools/ci/install-tools.sh", "tools/ci/artifacts.sh", "tools/ci/plugins.ts", "tools/ci/tool-versions.ts", "tools/ci/checksums.txt"]) expect(paths).toContain(file);
   });
 
+  it("runs its phases in order: first up, gates, the staged change watched, the patch upgrade watched, idempotence", () => {
+    const phases = [
+      stepNamed(/^pulumi up$/),
+      stepNamed(/wait for talos, cilium/i),
+      stepNamed(/day-2: bootstrapped, a staged change/i),
+      stepNamed(/day-2: talos patch upgrade/i),
+      stepNamed(/second pulumi up and preview change nothing/i),
+    ];
+    expect(phases.map((s) => s.run?.trim())).toEqual([
+      expect.stringContaining("bash tools/e2e/run-program.sh"),
+      "bash tools/e2e/wait-ready.sh",
+      "bash tools/e2e/day2-phase.sh staged",
+      "bash tools/e2e/day2-phase.sh upgrade",
+      "bash tools/e2e/idempotence.sh",
+    ]);
+    const at = phases.map((p) => steps.indexOf(p));
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // Nothing but the diagnostics, the uploads and the teardown after the idempotence check.
+    expect(steps.slice(at[4] + 1).every((s) => s.if === "failure()" || s.if === "always()")).toBe(true);
+  });
+
+  it("boots the VMs and runs the first up at the patch before the pin, and upgrades to the pin last", () => {
+    const create = codeLines(read("create-cluster.sh")).join("\n");
+    expect(create).toContain('--talos-version "$E2E_TALOS_INITIAL"');
+    expect(create).not.toContain("$TALOS_VERSION");
+    const run = codeLines(read("run-program.sh")).join("\n");
+    // Every key of the versions object, from the cli (a stack value replaces the project's object whole).
+    expect(run).toMatch(/versions="\$\(npx ts-node --transpile-only tools\/e2e\/cli\.ts initial-versions "\$E2E_STACK"\)"/);
+    expect(run).toMatch(/config set --stack "\$E2E_STACK" --path "k8s-gitops:versions\.\$key" "\$value"/);
+    expect(run.indexOf("initial-versions")).toBeLessThan(run.indexOf("pulumi up"));
+  });
+
+  it("day-2 phases: the config edit, the watcher beside the up, its verdict", () => {
+    const phase = codeLines(read("day2-phase.sh")).join("\n");
+    const staged = phase.slice(phase.indexOf("  staged)"), phase.indexOf("  upgrade)"));
+    expect(staged).toContain("--path k8s-gitops:talos.bootstrapped true");
+    expect(staged).toContain(`--path 'k8s-gitops:talos.udevRules[0]' "$staged_rule"`);
+    expect(staged).toContain("expect=(reboot)");
+    const upgrade = phase.slice(phase.indexOf("  upgrade)"), phase.indexOf("esac"));
+    expect(upgrade).toContain('pulumi config rm --stack "$E2E_STACK" k8s-gitops:versions');
+    expect(upgrade).toContain('expect=(upgrade "$TALOS_VERSION")');
+    // The watcher starts and takes its first sample before the up, is stopped after it, and judges.
+    const order = ['watch record "$samples" "$stop"', "gate \"the watcher's first sample\"", "pulumi up --stack", '\ntouch "$stop"\n', 'wait "$watcher"', 'watch verdict "$samples" "${expect[@]}"'];
+    const positions = order.map((o) => phase.indexOf(o));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(phase).toMatch(/watch record [^\n]*&\nwatcher=\$!/);
+    // A failed up, watcher or verdict fails the step.
+    expect(phase).toContain("((up == 0)) ||");
+    expect(phase).toContain("((recorded == 0)) ||");
+    expect(phase).toMatch(/^set -euo pipefail$/m);
+    // The staged rule is what every node runs afterwards.
+    expect(phase).toMatch(/read "\$rules_file" \| grep -qxF "\$staged_rule"/);
+  });
+
+  it("keeps the watcher's samples as artifacts whatever the outcome", () => {
+    const upload = stepNamed(/upload day-2 samples/i);
+    expect(upload.uses).toMatch(/^actions\/upload-artifact@/);
+    expect(upload.if).toBe("always()");
+    expect(upload.with?.path).toBe("${{ env.E2E_ARTIFACTS }}/day2-*/");
+    expect(codeLines(read("day2-phase.sh")).join("\n")).toContain('out="$E2E_ARTIFACTS/day2-$phase"');
+  });
+
+  it("the watcher bounds every call and pauses only between samples of its bounded loop", () => {
+    const watch = codeLines(fs.readFileSync(path.join(scriptsDir, "watch.ts"), "utf8")).join("\n");
+    expect(watch.match(/\bdelay\(/g)).toHaveLength(1);
+    expect(watch).not.toMatch(/\bsetTimeout\(|\bsetInterval\(|execSync|Atomics\.wait/);
+    const loop = watch.slice(watch.indexOf("export async function record"), watch.indexOf("export function readSamples"));
+    expect(loop).toMatch(/const deadline = now\(\) \+ options\.deadlineMs;[\s\S]*if \(now\(\) >= deadline\)[\s\S]*return 1;[\s\S]*await delay\(options\.intervalMs\)/);
+    // Every talosctl call goes through talos(), which passes the call timeout; kubectl gets its own.
+    expect(watch).toMatch(/ctx\.talosctl\(args, [^\n]*\{ timeoutMs: ctx\.callTimeoutMs \}\)/);
+    expect(watch.match(/ctx\.talosctl\(/g)).toHaveLength(1);
+    expect(watch).toMatch(/ctx\.kubectl\([\s\S]*?\{ timeoutMs: ctx\.callTimeoutMs \+ 2_000 \}/);
+  });
+
   it("requires no change from a second up and a preview", () => {
     const idempotence = codeLines(read("idempotence.sh")).join("\n");
     expect(idempotence).toMatch(/pulumi up [^\n]*--expect-no-changes/);

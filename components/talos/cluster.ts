@@ -60,6 +60,8 @@ export interface TalosClusterArgs extends NodePatchSettings {
     readonly healthTimeout: string;
     /** Nodes to remove from the running cluster this run (day2/, talos.decommission). */
     readonly decommission?: readonly string[];
+    /** udev rules of every node (a change needs a reboot: staged, then rolled). */
+    readonly udevRules?: readonly string[];
   };
   /**
    * A running cluster's preflight plan, decided from the observation before anything was

@@ -1,7 +1,7 @@
 /**
  * The machine-config documents whose values come from stack config, so they are never
  * written twice: cluster CIDRs, cert SAN, node labels, install image and disk, the
- * kubelet and etcd subnets, nameservers and time servers.
+ * kubelet and etcd subnets, nameservers and time servers, udev rules.
  */
 import { stringify } from "yaml";
 import type { Mapping } from "./documents";
@@ -16,6 +16,8 @@ export interface DerivationConfig {
     readonly nameservers: readonly string[];
     readonly timeServers: readonly string[];
   };
+  /** udev rules of every node; absent or empty: no udev section. */
+  readonly talos?: { readonly udevRules?: readonly string[] };
 }
 
 export interface DerivedNode {
@@ -38,9 +40,11 @@ function zone(role: DerivedNode["role"]): string {
 /** The v1alpha1 (machine/cluster) part for one node. */
 export function derivedMachineConfig(config: DerivationConfig, node: DerivedNode, installerImage: string): Mapping {
   const controlPlane = node.role === "controlplane";
+  const udevRules = config.talos?.udevRules ?? [];
   return {
     machine: {
       ...(node.installDiskModel ? { install: { image: installerImage, diskSelector: { model: node.installDiskModel } } } : {}),
+      ...(udevRules.length > 0 ? { udev: { rules: [...udevRules] } } : {}),
       kubelet: { nodeIP: { validSubnets: [config.network.nodeSubnet] } },
       nodeLabels: {
         "topology.kubernetes.io/region": config.cluster.name,

@@ -15,6 +15,16 @@
 "use strict";
 const fs = require("fs");
 
+/**
+ * Writes the state whole (a temp file renamed over it), so a process reading it at the
+ * same time (the e2e watcher's calls beside a fake pulumi up) never sees half a file.
+ */
+function writeState(statePath, state) {
+  const temp = `${statePath}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(state, null, 2));
+  fs.renameSync(temp, statePath);
+}
+
 /** Thrown by fail(): ends the call with this exit status. */
 class Exit {
   constructor(status) {
@@ -36,7 +46,7 @@ function fakeTalosctl(args, env, { process: asProcess = false } = {}) {
   let stderr = "";
   const out = (text) => (stdout += text);
 
-  const save = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+  const save = () => writeState(statePath, state);
   const fail = (message) => {
     stderr += `${message}\n`;
     save();
@@ -80,7 +90,29 @@ function fakeTalosctl(args, env, { process: asProcess = false } = {}) {
       return [["NODE", "ID", "HOSTNAME", "PEER URLS", "CLIENT URLS", "LEARNER"], ...rows].map((r) => r.join("   ")).join("\n") + "\n";
     };
 
+    // --endpoints names the node talosctl connects to (apid proxies to --nodes from there):
+    // a down endpoint refuses the connection whatever the target.
+    const endpoint = flag("--endpoints");
+    if (endpoint && !endpoint.includes(",")) answering(endpoint);
+
     switch (command) {
+      // cmd/talosctl/cmd/talos/read.go prints the file's bytes; talosctl's own reboot tracking
+      // reads the boot id this way (cmd/talosctl/pkg/talos/action/tracker.go getBootID). The
+      // fake's boot id changes with every reboot or upgrade.
+      case "read /proc/sys/kernel/random/boot_id": {
+        const n = answering(node);
+        const hex = (text) => Buffer.from(text).toString("hex").padEnd(32, "0").slice(0, 32);
+        const id = hex(`${n.hostname}:${n.reboots || 0}`);
+        out(`${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}\n`);
+        break;
+      }
+      // machine.udev.rules as Talos writes them at boot, one per line (v1.13.9
+      // v1alpha1_sequencer_tasks.go WriteUdevRules, constants.UdevRulesPath).
+      case "read /usr/lib/udev/rules.d/99-talos.rules": {
+        const n = answering(node);
+        out((n.udevRules || []).map((r) => `${r}\n`).join(""));
+        break;
+      }
       // cmd/talosctl/cmd/talos/version.go: --json prints one protojson VersionResponse message per node.
       case "version": {
         const n = answering(node);
@@ -296,7 +328,7 @@ function fakeKubectl(args, env) {
   const rest = args.filter((a, i) => a !== "--kubeconfig" && args[i - 1] !== "--kubeconfig");
   const positional = rest.filter((a) => !a.startsWith("--"));
   state.calls.push({ command: `kubectl ${positional.join(" ")}`, args, tool: "kubectl" });
-  const save = () => fs.writeFileSync(statePath, JSON.stringify(state, null, 2));
+  const save = () => writeState(statePath, state);
   const done = (status, stdout, stderr = "") => (save(), { status, stdout, stderr });
   if (!kubeconfig || !fs.existsSync(kubeconfig)) return done(1, "", "error: no kubeconfig\n");
   const byName = (name) => Object.entries(state.nodes).find(([, n]) => n.hostname === name && !n.nodeDeleted);
@@ -351,4 +383,4 @@ function fakeKubectl(args, env) {
   }
 }
 
-module.exports = { fakeTalosctl, fakeKubectl };
+module.exports = { fakeTalosctl, fakeKubectl, writeState };

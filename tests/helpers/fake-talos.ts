@@ -34,6 +34,8 @@ export interface FakeNode {
   wiped?: boolean;
   /** Its Kubernetes Node object was deleted. */
   nodeDeleted?: boolean;
+  /** machine.udev.rules it booted with (read back from its rules file). */
+  udevRules?: string[];
 }
 
 export interface FakeMember {

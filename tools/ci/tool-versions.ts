@@ -2,7 +2,9 @@
  * The versions of the command-line tools the workflows install (tools/ci/install-tools.sh),
  * read from where each is pinned, so no workflow or script repeats one:
  *   TALOS_VERSION       versions.talos of the stack (Pulumi.yaml under Pulumi.<stack>.yaml):
- *                       the talosctl the day-2 steps run, and the e2e VMs' Talos
+ *                       the talosctl the day-2 steps run, and the Talos the e2e run
+ *                       upgrades its VMs to (they boot the patch before it, derived by
+ *                       tools/e2e/talos-versions.ts)
  *   KUBERNETES_VERSION  versions.kubernetes of the stack (kubectl of the e2e run)
  *   PULUMI_VERSION      .pulumi.version (the CLI pulumi/actions installs too)
  *   FLUX_CLI_VERSION    tools/e2e/versions.env (only the e2e run needs the flux CLI)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boots the e2e stack's nodes as QEMU VMs in Talos maintenance mode, as bare-metal nodes
 # wait for their first config: `talosctl cluster create qemu --presets disk-image,maintenance`
-# boots the Image Factory disk image of talos/schematic.yaml at the pinned Talos version
-# and applies no config (siderolabs/talos v1.13.9 cmd/talosctl/cmd/mgmt/cluster/create/
+# boots the Image Factory disk image of talos/schematic.yaml at E2E_TALOS_INITIAL, the patch
+# release before the pinned Talos (tools/e2e/talos-versions.ts; the last day-2 phase upgrades
+# to the pin), and applies no config (siderolabs/talos v1.13.9 cmd/talosctl/cmd/mgmt/cluster/create/
 # clusterops/configmaker/preset/maintenance_preset.go). The Docker provisioner cannot do
 # this: `cluster create docker` always injects talosctl's own config and PKI and
 # bootstraps (create_docker.go, makers/docker.go), leaving nothing for the program to do.
@@ -16,7 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 # shellcheck source=tools/e2e/lib.sh
 source "$here/lib.sh"
-: "${E2E_CLUSTER:?}" "${E2E_STATE_DIR:?}" "${TALOS_VERSION:?}" "${E2E_CIDR:?}" "${E2E_CONTROLPLANES:?}" "${E2E_WORKERS:?}" "${E2E_NODES:?}"
+: "${E2E_CLUSTER:?}" "${E2E_STATE_DIR:?}" "${E2E_TALOS_INITIAL:?}" "${E2E_CIDR:?}" "${E2E_CONTROLPLANES:?}" "${E2E_WORKERS:?}" "${E2E_NODES:?}"
 
 if [[ ! -e /dev/kvm ]]; then
   echo "::error title=no KVM::this runner has no /dev/kvm; the QEMU provisioner needs hardware virtualisation"
@@ -37,21 +38,24 @@ chmod 700 "$E2E_SECRETS"
 cd "$E2E_SECRETS/talosctl-unused"
 
 # Root: the provisioner creates the bridge, CNI networking and the DHCP server for the VMs.
+# Sized for three control planes on a public-repository ubuntu-24.04 runner (4 CPUs, 16 GB
+# RAM, 14 GB SSD: docs.github.com, "Supported runners and hardware resources"): 4 GiB each
+# leaves the runner its own memory; the disks are sparse images.
 sudo --preserve-env=PATH "$(command -v talosctl)" cluster create qemu \
   --talosconfig-destination "$E2E_SECRETS/talosctl-unused/talosconfig" \
   --name "$E2E_CLUSTER" \
   --state "$E2E_STATE_DIR" \
-  --talos-version "$TALOS_VERSION" \
+  --talos-version "$E2E_TALOS_INITIAL" \
   --schematic-id "$schematic_id" \
   --presets disk-image,maintenance \
   --cidr "$E2E_CIDR" \
   --controlplanes "$E2E_CONTROLPLANES" \
   --workers "$E2E_WORKERS" \
-  --cpus-controlplanes "${E2E_CPUS:-3}" \
-  --memory-controlplanes "${E2E_MEMORY:-8GiB}" \
-  --cpus-workers "${E2E_CPUS:-3}" \
-  --memory-workers "${E2E_MEMORY:-8GiB}" \
-  --disks "virtio:${E2E_DISK:-20GiB}"
+  --cpus-controlplanes "${E2E_CPUS:-2}" \
+  --memory-controlplanes "${E2E_MEMORY:-4GiB}" \
+  --cpus-workers "${E2E_CPUS:-2}" \
+  --memory-workers "${E2E_MEMORY:-4GiB}" \
+  --disks "virtio:${E2E_DISK:-12GiB}"
 
 # A node in maintenance mode serves its insecure API; `get disks` is one of the resources
 # it answers there. Reached at the configured address = the VM got the address the stack

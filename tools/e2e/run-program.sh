@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real program on the e2e stack against the VMs: a local file backend with a
-# throwaway passphrase, Flux pointed at the commit under test, then `pulumi up`.
+# throwaway passphrase, Flux pointed at the commit under test, Talos at the patch release
+# before the pin (the VMs run it; tools/e2e/cli.ts initial-versions), then `pulumi up`.
 # Output goes to E2E_ARTIFACTS (Pulumi prints secrets as [secret]); credentials to E2E_SECRETS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -13,6 +14,12 @@ pulumi login "file://$E2E_SECRETS/pulumi-state"
 pulumi stack init "$E2E_STACK" --secrets-provider passphrase
 pulumi config set --stack "$E2E_STACK" --path k8s-gitops:flux.repository "$FLUX_REPOSITORY"
 pulumi config set --stack "$E2E_STACK" --path k8s-gitops:flux.ref "$FLUX_REF"
+# Listed first, so a failing list fails the run instead of setting nothing.
+versions="$(npx ts-node --transpile-only tools/e2e/cli.ts initial-versions "$E2E_STACK")"
+[[ -n "$versions" ]] || { echo "::error::no versions for the first up"; exit 1; }
+while read -r key value; do
+  pulumi config set --stack "$E2E_STACK" --path "k8s-gitops:versions.$key" "$value"
+done <<<"$versions"
 
 pulumi up --stack "$E2E_STACK" --yes --non-interactive --diff 2>&1 | tee "$E2E_ARTIFACTS/pulumi-up.log"
 
