@@ -20,7 +20,7 @@ export const CRD_WORDING: StageWording = {
   title: "CRD bundles (bootstrap/crds.yaml): running → pin",
   installs: "the program installs",
   howToStep:
-    "before the adopt pulumi up, apply each step's bundle by hand, its CRDs Established before the next; the program's up writes the last",
+    "before the adopt pulumi up, apply every step but the last by hand (that minor's latest patch), each checked before the next",
 };
 
 /** What runs of one set: a single bundle version and channel, or why it cannot be read as one. */
@@ -79,7 +79,13 @@ export function bundleStage(set: CrdSet, crds: readonly RunningCrd[], rule: CrdR
   if (stage.problem && /newer than the pin/.test(stage.problem)) {
     return { ...stage, problem: `running ${running.version} is newer than the pin ${set.version}: the program would move the CRDs backwards; a newer bundle is never overwritten (bump the pin instead)` };
   }
-  return stage;
+  if (stage.steps.length < 2) return stage;
+  // Every step but the last is applied by hand; the adopt up writes the pin.
+  const how = stage.steps.map((step, i) => {
+    if (i === stage.steps.length - 1) return "the adopt pulumi up writes it";
+    return rule.apply ? `by hand: ${rule.apply.replace("{version}", step.split(" ")[0].replace(/\.x$/, ".<latest patch>"))}` : "by hand";
+  });
+  return { ...stage, stepNotes: how.map((h, i) => [h, stage.stepNotes?.[i]].filter((n) => n !== undefined).join("; ")) };
 }
 
 /** Every CRD set of the plan; a set without a rule steps one minor at a time. */

@@ -23,7 +23,8 @@ const rule = z.strictObject({
   notes: z.record(z.string().regex(/^\d+\.\d+$/), z.string()).optional(),
 });
 // A CRD set (bootstrap/crds.yaml) adds the annotation its CRDs carry their release channel in.
-const crdRule = rule.extend({ channelAnnotation: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/).optional() });
+// `apply`: how a step short of the pin is applied by hand, `{version}` that step's release.
+const crdRule = rule.extend({ channelAnnotation: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/).optional(), apply: z.string().includes("{version}").optional() });
 const pathsSchema = z.strictObject({ charts: z.record(z.string(), rule), flux: rule, crdSets: z.record(z.string(), crdRule) });
 export type UpgradePaths = z.infer<typeof pathsSchema>;
 export type StepRule = z.infer<typeof rule>;
