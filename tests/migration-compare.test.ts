@@ -15,6 +15,7 @@ import { InventoryError, describeId, objectId, parseInventory } from "../tools/m
 import { main, parseArgs } from "../tools/migration/cli";
 import { CLUSTER_SETTINGS } from "../bootstrap/handoff-objects";
 import { fixtureSettings } from "./helpers/cluster-settings";
+import { PINS } from "./helpers/pins";
 
 const repoRoot = path.resolve(__dirname, "..");
 const FIXTURE = path.join(__dirname, "fixtures", "migration", "infra.inventory.yaml");
@@ -183,7 +184,7 @@ describe("npm run migration -- compare", () => {
     expect(io.outText).toContain("= keeps ConfigMap flux-system/cluster-settings (prune: disabled)");
   }, 60_000);
 
-  test("exit 0 once every deletion is acknowledged and every chart is within one step of its pin", async () => {
+  test("exit 0 once every deletion is acknowledged and every chart and CRD bundle is within one step of its pin", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migration-"));
     // First pass: the list to acknowledge, from the tool itself.
     const first = compareInventories(parseInventory(fixtureText, FIXTURE), tree(), { protected: new Set([SETTINGS_ID]) });
@@ -197,6 +198,11 @@ describe("npm run migration -- compare", () => {
     const list = parse(fixtureText) as { items: Array<{ kind: string; metadata: { name: string }; status: Record<string, unknown>; spec: Record<string, unknown> }> };
     for (const item of list.items) {
       if (item.kind === "HelmRelease") item.status = { history: [{ chartVersion: pinOf(item.metadata.name) }] };
+      // The CRD bundles at their pins (bootstrap/crds.yaml, read through the helper).
+      if (item.kind === "CustomResourceDefinition") {
+        const metadata = (item as unknown as { metadata: { annotations: Record<string, string> } }).metadata;
+        metadata.annotations["gateway.networking.k8s.io/bundle-version"] = PINS.crdSets["gateway-api"];
+      }
       if (item.kind === "FluxInstance") {
         const fi = objects.find((o) => o.kind === "HelmRelease" && o.metadata.name === "flux-instance") as unknown as { spec: { values: { instance: { distribution: { version: string } } } } };
         item.status = { lastAppliedRevision: `v${fi.spec.values.instance.distribution.version.replace(".x", ".0")}@sha256:0` };

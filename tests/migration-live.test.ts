@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { spawnKubectl, type Talosctl } from "../components/talos/day2/runner";
 import { main, parseArgs } from "../tools/migration/cli";
 import { parseInventory } from "../tools/migration/inventory";
-import { LIVE_RESOURCES, LiveReadError, readLive } from "../tools/migration/live";
+import { CRD_RESOURCE, LIVE_RESOURCES, LiveReadError, bundleCrdNames, readLive } from "../tools/migration/live";
 import { FAKES } from "./helpers/fake-talos";
 
 const repoRoot = path.resolve(__dirname, "..");
@@ -65,12 +65,34 @@ describe("reading the running Flux through kubectl", () => {
     expect(live.text).not.toContain("managedFields");
     expect(live.notes).toEqual([]);
     const calls = cluster.calls();
-    expect(calls.map((c) => c.command)).toEqual(LIVE_RESOURCES.map((r) => `kubectl get ${r.resource}`));
+    // The Flux kinds across namespaces, then the bundle sets' CRDs by name (bootstrap/crds.yaml).
+    expect(calls.map((c) => c.command)).toEqual([...LIVE_RESOURCES.map((r) => `kubectl get ${r.resource}`), `kubectl get ${CRD_RESOURCE} ${bundleCrdNames().join(" ")}`]);
+    expect(calls.at(-1)?.args).toContain("--ignore-not-found");
+    expect(parseInventory(live.text, live.source).crds.map((c) => c.annotations["gateway.networking.k8s.io/bundle-version"])).toEqual(Array(6).fill("v1.4.0"));
     for (const call of calls) {
       expect(call.command.split(" ")[1]).toBe("get");
       expect(call.context).toBe("infra");
       expect(call.requestTimeout).toMatch(/^\d+[smh]$/);
     }
+  });
+
+  test("the CRDs are kept as name and annotations only (no schema, no kubectl last-applied copy), whether kubectl prints one, several or none", () => {
+    const heavy = fixtureItems.map((o) =>
+      o.kind === "CustomResourceDefinition"
+        ? { ...o, spec: { group: "gateway.networking.k8s.io", versions: [{ name: "v1" }] }, metadata: { ...(o.metadata as { annotations: object }), annotations: { ...(o.metadata as { annotations: object }).annotations, "kubectl.kubernetes.io/last-applied-configuration": "{}" } } }
+        : o,
+    );
+    const cluster = fakeCluster({ items: heavy });
+    const all = readLive({}, spawnKubectl, cluster.env);
+    expect(all.text).not.toContain("last-applied-configuration");
+    expect(all.text).not.toContain("versions:");
+    expect(parseInventory(all.text, all.source).crds).toEqual(parseInventory(fixtureText, FIXTURE).crds);
+    // One name found: kubectl prints the object itself, not a List.
+    const one = readLive({}, spawnKubectl, cluster.env, ["gateways.gateway.networking.k8s.io"]);
+    expect(parseInventory(one.text, one.source).crds.map((c) => c.name)).toEqual(["gateways.gateway.networking.k8s.io"]);
+    // None found (a cluster without Gateway API): kubectl prints nothing; the set is not running.
+    const none = readLive({}, spawnKubectl, cluster.env, ["tlsroutes.gateway.networking.k8s.io"]);
+    expect(parseInventory(none.text, none.source).crds).toEqual([]);
   });
 
   test("a cluster without Flux's Kustomization CRD is one error naming the resource; without flux-operator's, a note", () => {

@@ -32,7 +32,10 @@ export function installCrds(crds: readonly VendoredCrd[], opts: KubernetesOption
     const resource = new k8s.apiextensions.v1.CustomResourceDefinition(
       crd.name,
       // The vendored object as verified by loadVendoredCrds (checksum, kind, name), written
-      // over a kubectl-applied older bundle with force (bootstrap/handoff-objects.ts).
+      // over a kubectl-applied older bundle with force (bootstrap/handoff-objects.ts). What
+      // runs is unknown here (no live read in the program; none possible at a first preview):
+      // a newer, other-channel or more-than-one-minor-older bundle is refused before the adopt
+      // up by the migration compare (tools/migration/crd-bundles.ts), the runbook's gate.
       { apiVersion, kind, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), ...PROGRAM_WRITE_ANNOTATIONS } }, spec } as CrdArgs,
       { provider: opts.provider, parent: opts.parent, retainOnDelete: true },
     );

@@ -270,8 +270,12 @@ function fakeTalosctl(args, env, { process: asProcess = false } = {}) {
  * state.flux.contexts (else kubectl's configuration error, helpers.go IsConfigurationInvalid,
  * as kubectl v1.32 prints it). Faults: `missing` resources answer as kubectl does for a type the
  * server does not serve (kubernetes/kubectl pkg/cmd/util/helpers.go, NoResourceMatchError),
- * `unreachable` as for a refused connection (StandardErrorMessage). Any other verb fails,
- * and every call is recorded in state.calls.
+ * `unreachable` as for a refused connection (StandardErrorMessage). CustomResourceDefinitions
+ * (cluster-scoped) are asked by name, `get customresourcedefinitions.apiextensions.k8s.io NAME...
+ * --ignore-not-found --output=json`, answered as kubectl's printGeneric does (pkg/cmd/get/get.go):
+ * one name found prints the object itself, several a List, none found (with --ignore-not-found)
+ * nothing; without --ignore-not-found a missing name is the server's NotFound. Any other verb
+ * fails, and every call is recorded in state.calls.
  */
 function fluxApi(args, env, state, done) {
   const flux = state.flux;
@@ -289,9 +293,21 @@ function fluxApi(args, env, state, done) {
   const context = flag("--context");
   if (context !== undefined && !(flux.contexts || []).includes(context)) return done(1, "", `Error in configuration: context was not found for specified context: ${context}\n`);
   if (flux.unreachable) return done(1, "", "The connection to the server 10.25.11.11:6443 was refused - did you specify the right host or port?\n");
-  const [verb, resource] = positional;
+  const [verb, resource, ...names] = positional;
+  const output = flag("--output") ?? flag("-o");
+  if (verb === "get" && resource === "customresourcedefinitions.apiextensions.k8s.io" && names.length > 0 && output === "json") {
+    const crds = (flux.items || []).filter((o) => o.kind === "CustomResourceDefinition");
+    const found = names.map((n) => crds.find((o) => o.metadata.name === n)).filter((o) => o !== undefined);
+    const absent = names.filter((n) => !crds.some((o) => o.metadata.name === n));
+    if (absent.length > 0 && !args.includes("--ignore-not-found")) {
+      return done(1, "", `Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${absent[0]}" not found\n`);
+    }
+    if (found.length === 0) return done(0, "");
+    if (names.length === 1) return done(0, JSON.stringify(found[0], null, 4));
+    return done(0, JSON.stringify({ apiVersion: "v1", kind: "List", items: found, metadata: { resourceVersion: "" } }, null, 4));
+  }
   const allNamespaces = args.includes("--all-namespaces") || args.includes("-A");
-  if (verb !== "get" || !resource || !allNamespaces || (flag("--output") ?? flag("-o")) !== "json") {
+  if (verb !== "get" || !resource || names.length > 0 || !allNamespaces || output !== "json") {
     return done(1, "", `fake kubectl: unsupported command "${args.join(" ")}"\n`);
   }
   const dot = resource.indexOf(".");

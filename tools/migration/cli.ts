@@ -13,10 +13,12 @@ import { checkedStackArgs, consoleIo, type Io } from "../cli";
 import { readFluxTree } from "../../bootstrap/flux-tree";
 import { compareInventories, formatComparison, parseAcknowledgements } from "./compare";
 import { InventoryError, parseInventory } from "./inventory";
-import { LiveReadError, readLive } from "./live";
+import { LiveReadError, bundleCrdNames, readLive } from "./live";
 import { spawnKubectl, type Talosctl as Tool } from "../../components/talos/day2/runner";
 import { programWrites } from "./program";
-import { formatStages, versionStages } from "./stages";
+import { formatStages, loadUpgradePaths, versionStages } from "./stages";
+import { CRD_WORDING, bundleStages } from "./crd-bundles";
+import { loadBootstrapPlan } from "../../bootstrap/plan";
 
 export type { Io } from "../cli";
 
@@ -25,12 +27,14 @@ const USAGE = `usage: npm run migration -- compare <stack> --inventory FILE [--a
 
 FILE is the running Flux's state, saved read-only from the cluster:
   kubectl get kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,fluxinstances.fluxcd.controlplane.io -A -o yaml > FILE
+  echo --- >> FILE; kubectl get customresourcedefinitions.apiextensions.k8s.io <the CRDs of bootstrap/crds.yaml> --ignore-not-found -o yaml >> FILE
 --live reads the same objects through kubectl (get only, with a request timeout) from the
 context given, or kubectl's current one; --save writes what it read in that format.
 Runs the program offline (as npm run render does) for the stack's cluster-settings, builds
 the tree at its sync path, and lists per Kustomization every object Flux would prune after
-the switch, and every chart whose running version is more than one supported step from
-its pin. Exits 1 while that list holds anything not acknowledged.
+the switch, and every chart and CRD bundle whose running version is more than one
+supported step from its pin (or that the pin must never overwrite: a newer bundle, another
+channel, mixed or unreadable versions). Exits 1 while that list holds anything not acknowledged.
 The acknowledge FILE lists accepted deletions, one per line: <namespace>/<kustomization> <id>, or <id>.
 `;
 
@@ -108,7 +112,7 @@ export async function main(
       text = read(source.file);
       name = source.file;
     } else {
-      const live = readLive({ context: source.context, kubeconfig: source.kubeconfig }, tools.kubectl, tools.env);
+      const live = readLive({ context: source.context, kubeconfig: source.kubeconfig }, tools.kubectl, tools.env, bundleCrdNames(projectRoot));
       for (const note of live.notes) io.err(`migration: note: ${note}\n`);
       if (source.save !== undefined) {
         fs.writeFileSync(path.resolve(source.save), live.text, { mode: 0o600 });
@@ -144,8 +148,12 @@ export async function main(
   const comparison = compareInventories(running, { ...tree, hasFolder }, { protected: protectedIds, acknowledged: parseAcknowledgements(ackText) });
   io.out(`Switching stack ${args.stack} to ${syncPath}: what Flux would delete\n\n`);
   io.out(formatComparison(comparison));
-  const stages = versionStages(running.releases, tree, running.flux);
+  const paths = loadUpgradePaths(projectRoot);
+  const stages = versionStages(running.releases, tree, running.flux, paths);
   io.out(`\n${formatStages(stages)}`);
-  const jumps = stages.filter((s) => s.steps.length > 1 || s.problem !== undefined);
+  // The CRD bundles the adopt up writes: compared before it (the runbook's first step prints this too).
+  const bundles = bundleStages(projectRoot, loadBootstrapPlan(projectRoot).crdSets, running.crds, paths);
+  io.out(`\n${formatStages(bundles, CRD_WORDING)}`);
+  const jumps = [...stages, ...bundles].filter((s) => s.steps.length > 1 || s.problem !== undefined);
   return comparison.unacknowledged.length === 0 && jumps.length === 0 ? 0 : 1;
 }

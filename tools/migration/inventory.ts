@@ -8,7 +8,9 @@
  *
  * Optionally with more objects in the same List (`kubectl get kustomizations,helmreleases -A
  * -o yaml`): HelmReleases give the running chart versions, and any object carrying
- * `kustomize.toolkit.fluxcd.io/prune: disabled` is known to survive a prune. The live read
+ * `kustomize.toolkit.fluxcd.io/prune: disabled` is known to survive a prune. CustomResourceDefinitions
+ * in the file (the CRD sets of bootstrap/crds.yaml, name and annotations only) give the running
+ * CRD bundles: each CRD's bundle version and channel annotations, read per CRD. The live read
  * (./live.ts) builds the same List from the cluster, so both go through this parser.
  */
 import { parseAllDocuments } from "yaml";
@@ -50,6 +52,24 @@ export interface RunningRelease {
   readonly version?: string;
 }
 
+/** A running CRD as the bundle comparison needs it: its name and annotations (upstream's bundle stamps). */
+export interface RunningCrd {
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** kubectl's client-side apply copy of the whole object: the size of the CRD itself, never read. */
+export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/** The annotations of a CRD, as strings, without kubectl's last-applied copy. */
+export function crdAnnotations(metadata: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(asRecord(metadata?.annotations) ?? {})
+      .filter(([k, v]) => k !== LAST_APPLIED && typeof v === "string")
+      .map(([k, v]) => [k, v as string]),
+  );
+}
+
 export interface RunningInventory {
   /** By `namespace/name`. */
   readonly kustomizations: ReadonlyMap<string, RunningKustomization>;
@@ -58,6 +78,8 @@ export interface RunningInventory {
   readonly protected: ReadonlySet<string>;
   /** The Flux distribution a FluxInstance in the file runs (status.lastAppliedRevision, else spec). */
   readonly flux?: string;
+  /** The CustomResourceDefinitions in the file, by name order. */
+  readonly crds: readonly RunningCrd[];
 }
 
 const ID = /^[a-z0-9.-]*_[A-Za-z0-9.:-]+_[a-z0-9.-]*_[A-Za-z0-9]+$/;
@@ -89,6 +111,7 @@ export function parseInventory(text: string, file: string): RunningInventory {
   }
   const kustomizations = new Map<string, RunningKustomization>();
   const releases: RunningRelease[] = [];
+  const crds: RunningCrd[] = [];
   const protectedIds = new Set<string>();
   const problems: string[] = [];
   let flux: string | undefined;
@@ -128,6 +151,8 @@ export function parseInventory(text: string, file: string): RunningInventory {
       });
     } else if (kind === "HelmRelease" && apiVersion.startsWith("helm.toolkit.fluxcd.io/")) {
       releases.push({ name, namespace: namespace ?? "flux-system", version: releaseVersion(status) });
+    } else if (kind === "CustomResourceDefinition" && apiVersion.startsWith("apiextensions.k8s.io/")) {
+      crds.push({ name, annotations: crdAnnotations(metadata) });
     } else if (kind === "FluxInstance" && apiVersion.startsWith("fluxcd.controlplane.io/")) {
       // lastAppliedRevision is `v2.7.3@sha256:...`.
       flux = asString(status?.lastAppliedRevision)?.split("@")[0] ?? asString(asRecord(spec?.distribution)?.version);
@@ -135,5 +160,6 @@ export function parseInventory(text: string, file: string): RunningInventory {
   }
   if (problems.length > 0) throw new InventoryError(`${file}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   if (kustomizations.size === 0) throw new InventoryError(`${file}: no Flux Kustomization with a status.inventory`);
-  return { kustomizations, releases, protected: protectedIds, flux };
+  crds.sort((a, b) => a.name.localeCompare(b.name));
+  return { kustomizations, releases, protected: protectedIds, flux, crds };
 }

@@ -19,10 +19,16 @@ const rule = z.strictObject({
   // The last minor of each finished major (`"0": 20`): the minor after it is <major+1>.0, so a
   // one-minor path may cross that boundary. Without it a major boundary is never derived.
   lastMinors: z.record(z.string().regex(/^\d+$/), z.number().int().nonnegative()).optional(),
+  // What the step onto one minor (`"1.5"`) needs besides `checks`: that release's upgrade notes.
+  notes: z.record(z.string().regex(/^\d+\.\d+$/), z.string()).optional(),
 });
-const pathsSchema = z.strictObject({ charts: z.record(z.string(), rule), flux: rule });
+// A CRD set (bootstrap/crds.yaml) adds the annotation its CRDs carry their release channel in.
+// `apply`: how a step short of the pin is applied by hand, `{version}` that step's release.
+const crdRule = rule.extend({ channelAnnotation: z.string().regex(/^[a-z0-9.-]+\/[a-z0-9.-]+$/).optional(), apply: z.string().includes("{version}").optional() });
+const pathsSchema = z.strictObject({ charts: z.record(z.string(), rule), flux: rule, crdSets: z.record(z.string(), crdRule) });
 export type UpgradePaths = z.infer<typeof pathsSchema>;
 export type StepRule = z.infer<typeof rule>;
+export type CrdRule = z.infer<typeof crdRule>;
 
 export const UPGRADE_PATHS_FILE = "bootstrap/upgrade-paths.yaml";
 
@@ -51,6 +57,8 @@ export interface Stage {
   /** The versions to move to, in order; the last is the pin. Empty: already there. */
   readonly steps: readonly string[];
   readonly checks?: string;
+  /** Per step (same order as steps): the rule's notes for that step's minor, if any. */
+  readonly stepNotes?: readonly (string | undefined)[];
   /** Why no path can be given (downgrade, major boundary, unreadable version). */
   readonly problem?: string;
 }
@@ -65,13 +73,13 @@ export function stagedPath(what: string, running: string | undefined, pin: strin
   const order = (a: MinorVersion, b: MinorVersion) => a.major - b.major || a.minor - b.minor || (a.patch ?? 0) - (b.patch ?? 0);
   if (order(from, to) === 0 || (from.major === to.major && from.minor === to.minor && to.patch === undefined)) return { ...base, steps: [] };
   if (order(from, to) > 0) return { ...base, steps: [], problem: `running ${running} is newer than the pin ${pin}: a downgrade is never staged` };
-  if (r.step === "any") return { ...base, steps: [pin] };
+  if (r.step === "any") return { ...base, steps: [pin], ...withNotes([pin], r) };
   // The majors left on the way: each must have its last minor recorded for a one-minor path.
   const majorsLeft = Array.from({ length: to.major - from.major }, (_, i) => String(from.major + i));
   if (majorsLeft.length > 0 && (r.step !== "minor" || majorsLeft.some((m) => r.lastMinors?.[m] === undefined))) {
     return { ...base, steps: [], problem: `${running} → ${pin} crosses a major version: stage it by hand from the release notes` };
   }
-  if (r.step === "same-major" || (from.major === to.major && from.minor === to.minor)) return { ...base, steps: [pin] };
+  if (r.step === "same-major" || (from.major === to.major && from.minor === to.minor)) return { ...base, steps: [pin], ...withNotes([pin], r) };
   // Every minor after the running one up to the pin's, each at its latest patch; after a
   // finished major's last minor comes <major+1>.0.
   const steps: string[] = [];
@@ -83,7 +91,16 @@ export function stagedPath(what: string, running: string | undefined, pin: strin
     steps.push(`${to.prefix}${major}.${minor}.x (latest patch)`);
   }
   steps.push(pin);
-  return { ...base, steps };
+  return { ...base, steps, ...withNotes(steps, r) };
+}
+
+function withNotes(steps: readonly string[], r: StepRule): { stepNotes?: (string | undefined)[] } {
+  if (r.notes === undefined) return {};
+  const notes = steps.map((s) => {
+    const v = parseMinor(s.split(" ")[0]);
+    return v === undefined ? undefined : r.notes?.[`${v.major}.${v.minor}`];
+  });
+  return notes.some((n) => n !== undefined) ? { stepNotes: notes } : {};
 }
 
 const get = (obj: unknown, dotted: string): unknown => dotted.split(".").reduce<unknown>((v, k) => asRecord(v)?.[k], obj);
@@ -115,16 +132,33 @@ export function versionStages(
   return stages.sort((a, b) => a.what.localeCompare(b.what));
 }
 
-export function formatStages(stages: readonly Stage[]): string {
-  const lines = ["Chart versions: running → pin"];
+/** How the report words a stage set: its title, who installs a missing one, how steps are taken. */
+export interface StageWording {
+  readonly title: string;
+  readonly installs: string;
+  readonly howToStep: string;
+}
+
+export const CHART_WORDING: StageWording = {
+  title: "Chart versions: running → pin",
+  installs: "Flux installs",
+  howToStep: "move the running tree one commit per step, each rolled out and healthy before the next",
+};
+
+export function formatStages(stages: readonly Stage[], wording: StageWording = CHART_WORDING): string {
+  const lines = [wording.title];
+  const first = (s: Stage, i: number) => {
+    const note = s.stepNotes?.[i];
+    return `${s.checks ? `; first: ${s.checks}` : ""}${note ? `; ${note}` : ""}`;
+  };
   for (const s of stages) {
     if (s.problem) lines.push(`  ${s.what}: REFUSED: ${s.problem}`);
-    else if (s.running === undefined) lines.push(`  ${s.what}: not running; Flux installs ${s.pin}`);
+    else if (s.running === undefined) lines.push(`  ${s.what}: not running; ${wording.installs} ${s.pin}`);
     else if (s.steps.length === 0) lines.push(`  ${s.what}: ${s.running}, at the pin`);
-    else if (s.steps.length === 1) lines.push(`  ${s.what}: ${s.running} → ${s.pin}, one step${s.checks ? `; first: ${s.checks}` : ""}`);
+    else if (s.steps.length === 1) lines.push(`  ${s.what}: ${s.running} → ${s.pin}, one step${first(s, 0)}`);
     else {
-      lines.push(`  ${s.what}: REFUSED: ${s.running} → ${s.pin} skips ${s.steps.length - 1} step(s); move the running tree one commit per step, each rolled out and healthy before the next:`);
-      s.steps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}${s.checks ? `; first: ${s.checks}` : ""}`));
+      lines.push(`  ${s.what}: REFUSED: ${s.running} → ${s.pin} skips ${s.steps.length - 1} step(s); ${wording.howToStep}:`);
+      s.steps.forEach((step, i) => lines.push(`    ${i + 1}. ${step}${first(s, i)}`));
     }
   }
   return `${lines.join("\n")}\n`;
