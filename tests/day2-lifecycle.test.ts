@@ -2,8 +2,9 @@
  * The day-2 steps across two runs of the program, as the engine and pulumi-command would
  * run them (tests/helpers/command-lifecycle.ts), executed against the fake talosctl:
  * destroy and `talos.bootstrapped: false` run nothing; a new checkout path, a renewed
- * talosconfig or another timeout re-run nothing; drift in what a node runs re-runs its
- * step; a new machine config re-runs only that node's roll, which reboots only into a
+ * talosconfig or another timeout re-run nothing; the run after an upgrade changes nothing;
+ * drift in what a node runs (against the previous run's `day2` record, read back as the
+ * self StackReference would) re-runs its step once; a new machine config re-runs only that node's roll, which reboots only into a
  * pending staged config; a node listed in talos.decommission is removed in one `up`.
  */
 import { mkdtempSync, rmSync } from "fs";

@@ -11,6 +11,12 @@
  *   one, the count is in the step's triggers, so the step re-runs. The record carries the
  *   count, so the run after the repair has the same triggers again: no settling replace.
  *
+ * The record is written only by a run whose upgrade steps all succeeded (the output waits
+ * for them, component.ts), and the engine keeps the previous outputs of a failed update
+ * (pulumi/pulumi#15754, "stack outputs are determined entirely by the last successful
+ * run"): after a failure the next run compares with the last good record, and the failed
+ * step, whose triggers the state never took, is replaced again.
+ *
  * Pure: no Pulumi, no I/O.
  */
 import { compareVersions, parseVersion } from "./versions";
