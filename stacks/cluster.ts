@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Day2Plan } from "../components/talos/day2/plan";
+import { DAY2_RECORD_OUTPUT } from "../components/talos/day2/record";
 import type { PkiFields } from "../components/talos/rules/pki";
 import { CloudflareEdge } from "../components/cloudflare/edge";
 import { cloudflareProvider } from "../components/cloudflare/provider";
@@ -121,6 +122,9 @@ export function buildCluster(config: StackConfig, mesh: MeshPeers, lifecycle: Li
     ...edgeOutputs,
     ...clustermesh.stackOutputs,
     bootstrap: bootstrap.outputs,
+    // Read back by the next run (stacks/lifecycle.ts): where the day-2 steps left each node,
+    // which tells the next run's upgrade from drift (components/talos/day2/record.ts).
+    ...(talos.day2 ? { [DAY2_RECORD_OUTPUT]: talos.day2.record } : {}),
     // Read back by the next run (stacks/lifecycle.ts): the hand-off to Flux, the PKI mode
     // and the 1Password items this stack wrote.
     lifecycle: lifecycleOutput(config, bootstrap.handedOff, writtenItems.length > 0 ? writtenItems : undefined),

@@ -19,6 +19,7 @@ import {
   type RecordedLifecycle,
 } from "../bootstrap/lifecycle";
 import { CONTRACT_OUTPUT } from "../components/clustermesh/contract";
+import { DAY2_RECORD_OUTPUT, parseDay2Record, type Day2Record } from "../components/talos/day2/record";
 import type { StackConfig } from "./config";
 import { ConfigError, configPath } from "./errors";
 import { resolveOwnership, type Ownership } from "./ownership";
@@ -30,6 +31,11 @@ export interface Lifecycle {
   readonly fluxOwnsReleases: boolean;
   /** The talosconfig the previous run exported (secret); absent on a stack that has none. */
   readonly previousTalosconfig?: pulumi.Output<string>;
+  /**
+   * Where the previous run's day-2 steps left each node (its `day2` output); absent before
+   * the first day-2 run. Known at every preview: it is the previous run's, not this one's.
+   */
+  readonly previousDay2?: Day2Record;
   /** With 1Password on: its provider and what this run may write (stacks/ownership.ts). */
   readonly ownership?: Ownership;
 }
@@ -50,19 +56,22 @@ export async function readRecordedLifecycle(): Promise<RecordedLifecycle> {
 /** The `talosconfig` output the previous run exported: what the preflight observes a generated-PKI cluster with. */
 const TALOSCONFIG_OUTPUT = "talosconfig";
 
-/** The previous run's lifecycle and its talosconfig (secret), through one self StackReference. */
-async function readPreviousRun(): Promise<{ recorded: RecordedLifecycle; talosconfig?: pulumi.Output<string> }> {
+/** The previous run's lifecycle, its talosconfig (secret) and its day-2 record, through one self StackReference. */
+async function readPreviousRun(): Promise<{ recorded: RecordedLifecycle; talosconfig?: pulumi.Output<string>; day2?: Day2Record }> {
   const self = selfStackName();
   const ref = new pulumi.StackReference("lifecycle-previous-run", { name: self });
   const details = await ref.getOutputDetails(LIFECYCLE_OUTPUT);
   const legacyItems = await ref.getOutputDetails(LEGACY_ITEMS_OUTPUT);
   const talosconfig = await ref.getOutputDetails(TALOSCONFIG_OUTPUT);
   const contract = await ref.getOutputDetails(CONTRACT_OUTPUT);
+  const day2 = await ref.getOutputDetails(DAY2_RECORD_OUTPUT);
+  const record = parseDay2Record(day2.value ?? day2.secretValue);
   const text = talosconfig.secretValue ?? talosconfig.value;
   const recorded = withLegacyItems(parseRecordedLifecycle(details.secretValue ?? details.value), legacyItems.secretValue ?? legacyItems.value);
   return {
     recorded: (contract.value ?? contract.secretValue) === undefined ? recorded : { ...recorded, meshed: true },
     ...(typeof text === "string" && text !== "" ? { talosconfig: pulumi.secret(text) } : {}),
+    ...(record ? { day2: record } : {}),
   };
 }
 
@@ -78,7 +87,7 @@ function pkiSecretsUrn(): string {
  * registered; a mode switch that goes ahead is explained in the preview first.
  */
 export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> {
-  const { recorded, talosconfig } = await readPreviousRun();
+  const { recorded, talosconfig, day2 } = await readPreviousRun();
   const switches = modeSwitchReport({
     configured: config.talos.pki,
     onepassword: config.credentials.onepassword !== undefined,
@@ -106,6 +115,7 @@ export async function resolveLifecycle(config: StackConfig): Promise<Lifecycle> 
     fluxOwnsReleases: fluxOwnsReleases(config.talos.bootstrapped, recorded),
     ownership,
     ...(talosconfig ? { previousTalosconfig: talosconfig } : {}),
+    ...(day2 ? { previousDay2: day2 } : {}),
   };
 }
 

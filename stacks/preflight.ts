@@ -171,6 +171,8 @@ export async function resolvePreflight(config: StackConfig, lifecycle: Lifecycle
       kubernetes: config.versions.kubernetes,
       contract: config.versions.talosContract,
       decommission: config.talos.decommission,
+      // Tells an upgrade (node where the previous run left it) from drift (record.ts).
+      ...(lifecycle.previousDay2 ? { previous: lifecycle.previousDay2 } : {}),
     },
     timeout: config.talos.healthTimeout,
   };

@@ -107,7 +107,9 @@ describe("running cluster", () => {
       expect(JSON.stringify(t)).not.toMatch(/MOCK-SECRET|timeout/);
     }
     const upgrade = step(result, `talos-upgrade-${nodes[0].address}`);
-    expect(triggers(upgrade)).toEqual({ node: nodes[0].address, target: V.talos, image: String(result.outputs.installerImage.value), running: V.talos });
+    expect(triggers(upgrade)).toEqual({ node: nodes[0].address, target: V.talos, image: String(result.outputs.installerImage.value) });
+    // The Kubernetes step acts on the target alone: no observed version, no repair without drift.
+    expect(triggers(step(result, "kubernetes-upgrade"))).toEqual({ target: V.kubernetes });
     expect(triggers(step(result, `roll-${nodes[0].address}`))).toMatchObject({ node: nodes[0].address, applied: "auto" });
     expect(ofType(result, T.command).some((c) => c.name.startsWith("etcd-member-"))).toBe(false);
   });

@@ -2,18 +2,20 @@
  * The day-2 steps across two runs of the program, as the engine and pulumi-command would
  * run them (tests/helpers/command-lifecycle.ts), executed against the fake talosctl:
  * destroy and `talos.bootstrapped: false` run nothing; a new checkout path, a renewed
- * talosconfig or another timeout re-run nothing; drift in what a node runs re-runs its
- * step; a new machine config re-runs only that node's roll, which reboots only into a
+ * talosconfig or another timeout re-run nothing; the run after an upgrade changes nothing;
+ * drift in what a node runs (against the previous run's `day2` record, read back as the
+ * self StackReference would) re-runs its step once; a new machine config re-runs only that node's roll, which reboots only into a
  * pending staged config; a node listed in talos.decommission is removed in one `up`.
  */
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { ofType, PROJECT_ROOT, readProjectConfig, RegisteredResource, RunResult, sharedRun } from "../harness";
+import { asStackReference, ofType, ORGANIZATION, PROJECT_ROOT, readProjectConfig, RegisteredResource, RunResult, sharedRun } from "../harness";
 import { DAY2_UNCHANGED } from "../components/talos/day2/commands";
 import { rollOrder } from "../components/talos/day2/plan";
 import { commandInputs, CommandInputs, execute, lifecycle } from "./helpers/command-lifecycle";
 import { FakeCluster, pinnedVersions } from "./helpers/fake-talos";
+import { previousPatch } from "../tools/e2e/talos-versions";
 
 const COMMAND = "command:local:Command";
 const STACK = "infra";
@@ -85,17 +87,107 @@ describe("unrelated changes re-run nothing", () => {
   }, 60_000);
 });
 
+/** The run's day-2 record as the next run reads it: this stack's own outputs through the self StackReference. */
+const readBack = (previous: RunResult) => ({ [`${ORGANIZATION}/k8s-gitops/${STACK}`]: asStackReference(previous) });
+const changed = (seen: Record<string, string>) => Object.entries(seen).filter(([, t]) => t !== "same");
+const triggersOf = (result: RunResult, name: string) => JSON.parse(String(steps(result).get(name)?.triggers?.[0])) as Record<string, unknown>;
+const at = (talos: string, kubernetes: string) => Object.fromEntries(nodes.map((n) => [n.address, { talos, kubernetes }]));
+const PREVIOUS_PATCH = previousPatch(V.talos);
+
+describe("the run after an upgrade changes nothing", () => {
+  it("previous patch → pin upgrades every node once; the next run, nodes at the pin, replaces and updates no step and runs no talosctl", async () => {
+    const versions = readProjectConfig(PROJECT_ROOT, STACK).values["k8s-gitops:versions"] as Record<string, string>;
+    // The run before the bump: nodes at the previous patch, pinned there.
+    const before = await sharedRun({
+      stack: STACK,
+      config: { "k8s-gitops:versions": { ...versions, talos: PREVIOUS_PATCH } },
+      talosNodes: at(PREVIOUS_PATCH, V.kubernetes),
+    });
+    expect(before.error).toBeUndefined();
+    // The bump: the nodes still run the previous patch, which the record says the last run left them at.
+    const upgrade = await sharedRun({ stack: STACK, talosNodes: at(PREVIOUS_PATCH, V.kubernetes), stackReferences: readBack(before) });
+    expect(upgrade.error).toBeUndefined();
+    fake.update((s) => Object.values(s.nodes).forEach((n) => (n.talos = PREVIOUS_PATCH)));
+    const bumped = transitions(steps(before), steps(upgrade));
+    expect(changed(bumped).filter(([name]) => name.startsWith("talos-upgrade-"))).toEqual(nodes.map((n) => [`talos-upgrade-${n.address}`, "replace"]));
+    expect(fake.disruptions()).toEqual(nodes.map((n) => `upgrade ${n.address}`));
+    for (const n of nodes) expect(triggersOf(upgrade, `talos-upgrade-${n.address}`)).not.toHaveProperty("repairs");
+
+    // The next run (the e2e idempotence check): every node at the pin, the upgrade's record read back.
+    const again = await sharedRun({ stack: STACK, talosNodes: at(V.talos, V.kubernetes), stackReferences: readBack(upgrade) });
+    expect(again.error).toBeUndefined();
+    const calls = (fake.read().calls ?? []).length;
+    expect(changed(transitions(steps(upgrade), steps(again)))).toEqual([]);
+    expect((fake.read().calls ?? []).slice(calls)).toEqual([]);
+  }, 120_000);
+});
+
 describe("drift re-plans", () => {
-  it("a node found at an older Talos (rolled back by hand) re-runs its upgrade step only, which upgrades it", async () => {
+  it("a node found at an older Talos (rolled back by hand, pin unchanged) re-runs its upgrade step only; the run after it changes nothing", async () => {
     const drifted = nodes[1].address;
-    fake.update((s) => (s.nodes[drifted].talos = V.talosPrevious));
-    const observed = await sharedRun({ stack: STACK, talosNodes: { [drifted]: { talos: V.talosPrevious, kubernetes: V.kubernetes } } });
+    fake.update((s) => (s.nodes[drifted].talos = PREVIOUS_PATCH));
+    const observed = await sharedRun({
+      stack: STACK,
+      talosNodes: { [drifted]: { talos: PREVIOUS_PATCH, kubernetes: V.kubernetes } },
+      stackReferences: readBack(base),
+    });
     expect(observed.error).toBeUndefined();
+    expect(observed.infos.join("\n")).toContain(`drift, re-run: ${drifted} Talos ${PREVIOUS_PATCH} (the previous run left ${V.talos})`);
     const seen = transitions(steps(base), steps(observed));
-    expect(Object.entries(seen).filter(([, t]) => t !== "same")).toEqual([[`talos-upgrade-${drifted}`, "replace"]]);
+    expect(changed(seen)).toEqual([[`talos-upgrade-${drifted}`, "replace"]]);
     expect(fake.disruptions()).toEqual([`upgrade ${drifted}`]);
     expect(fake.read().nodes[drifted].talos).toBe(V.talos);
-  }, 60_000);
+    // The repair is recorded with the step's triggers: the next run, node repaired, has the same ones.
+    const settled = await sharedRun({ stack: STACK, stackReferences: readBack(observed) });
+    expect(settled.error).toBeUndefined();
+    expect(changed(transitions(steps(observed), steps(settled)))).toEqual([]);
+    expect(fake.disruptions()).toEqual([`upgrade ${drifted}`]);
+  }, 120_000);
+
+  it("a second rollback of the same node to the same version re-runs its step again", async () => {
+    const drifted = nodes[1].address;
+    const rolledBack = { [drifted]: { talos: PREVIOUS_PATCH, kubernetes: V.kubernetes } };
+    const first = await sharedRun({ stack: STACK, talosNodes: rolledBack, stackReferences: readBack(base) });
+    const repaired = await sharedRun({ stack: STACK, stackReferences: readBack(first) });
+    const second = await sharedRun({ stack: STACK, talosNodes: rolledBack, stackReferences: readBack(repaired) });
+    expect(second.error).toBeUndefined();
+    fake.update((s) => (s.nodes[drifted].talos = PREVIOUS_PATCH));
+    expect(changed(transitions(steps(repaired), steps(second)))).toEqual([[`talos-upgrade-${drifted}`, "replace"]]);
+    expect(fake.disruptions()).toEqual([`upgrade ${drifted}`]);
+  }, 120_000);
+
+  it("a node found at an older Kubernetes (rolled back by hand, pin unchanged) re-runs the Kubernetes upgrade only; the run after it changes nothing", async () => {
+    const drifted = nodes[0].address;
+    fake.update((s) => (s.nodes[drifted].kubernetes = V.kubernetesPrevious));
+    const observed = await sharedRun({
+      stack: STACK,
+      talosNodes: { [drifted]: { talos: V.talos, kubernetes: V.kubernetesPrevious } },
+      stackReferences: readBack(base),
+    });
+    expect(observed.error).toBeUndefined();
+    const seen = transitions(steps(base), steps(observed));
+    expect(changed(seen)).toEqual([["kubernetes-upgrade", "replace"]]);
+    expect(fake.disruptions()).toEqual([`upgrade-k8s ${nodes[0].address}`]);
+    expect(Object.values(fake.read().nodes).map((n) => n.kubernetes)).toEqual(nodes.map(() => V.kubernetes));
+    const settled = await sharedRun({ stack: STACK, stackReferences: readBack(observed) });
+    expect(changed(transitions(steps(observed), steps(settled)))).toEqual([]);
+  }, 120_000);
+
+  it("a first day-2 run without a previous record detects no drift: it creates every step, upgrading only what is behind", async () => {
+    const behind = nodes[1].address;
+    fake.update((s) => (s.nodes[behind].talos = PREVIOUS_PATCH));
+    const first = await sharedRun({ stack: STACK, talosNodes: { [behind]: { talos: PREVIOUS_PATCH, kubernetes: V.kubernetes } } });
+    expect(first.error).toBeUndefined();
+    expect(first.infos.join("\n")).not.toContain("drift");
+    for (const n of nodes) expect(triggersOf(first, `talos-upgrade-${n.address}`)).toEqual(triggersOf(base, `talos-upgrade-${n.address}`));
+    expect(triggersOf(first, "kubernetes-upgrade")).not.toHaveProperty("repairs");
+    const seen = transitions(new Map(), steps(first));
+    expect(new Set(Object.values(seen))).toEqual(new Set(["create"]));
+    expect(fake.disruptions()).toEqual([`upgrade ${behind}`]);
+    // Its record is what the next run reads: nodes at the pin, nothing to do.
+    const next = await sharedRun({ stack: STACK, stackReferences: readBack(first) });
+    expect(changed(transitions(steps(first), steps(next)))).toEqual([]);
+  }, 120_000);
 
   it("a new machine config re-runs only that node's roll; it reboots only when Talos holds the staged config", async () => {
     const node = nodes[0];

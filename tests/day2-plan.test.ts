@@ -6,6 +6,7 @@
 import { MINIMUM_TALOS_VERSION as DOCUMENTS_MIN_TALOS } from "../components/talos/rules/versions";
 import { ClusterObservation, DECOMMISSION_PATH, Day2PreflightError, EtcdMember, planDay2, PlannedNode, quorum, rollOrder } from "../components/talos/day2/plan";
 import { parseVersion, skippedMinors, stepKind } from "../components/talos/day2/versions";
+import { DAY2_RECORD_REVISION, day2Record, parseDay2Record } from "../components/talos/day2/record";
 import { pinnedVersions } from "./helpers/fake-talos";
 
 const V = pinnedVersions();
@@ -163,5 +164,60 @@ describe("planDay2", () => {
       { address: "10.0.0.3", talos: V.talos, kubernetes: V.kubernetes },
       { address: "10.0.0.4" },
     ]);
+  });
+});
+
+describe("drift against the previous run's record (record.ts)", () => {
+  const at = (talos: string, kubernetes: string, repairs?: Record<string, number>, kubernetesRepairs?: number) =>
+    day2Record(NODES, { talos, kubernetes }, { talos: repairs ?? {}, kubernetes: kubernetesRepairs ?? 0 });
+  const plan = (o: ClusterObservation, previous?: ReturnType<typeof at>) => planDay2(NODES, o, { ...targets, ...(previous ? { previous } : {}) });
+  const oneAt = (address: string, talos: string, kubernetes = V.kubernetes): ClusterObservation => ({
+    ...observed(V.talos, V.kubernetes),
+    nodes: NODES.map((n) => (n.address === address ? { address, talos, kubernetes } : { address: n.address, talos: V.talos, kubernetes: V.kubernetes })),
+  });
+
+  it("an upgrade is no drift: the nodes are where the previous run left them", () => {
+    const p = plan(observed(V.talosPrevious, V.kubernetesPrevious), at(V.talosPrevious, V.kubernetesPrevious));
+    expect(p.drift).toEqual({ talos: [], kubernetes: [] });
+    expect(p.repairs).toEqual({ talos: {}, kubernetes: 0 });
+    expect(p.talosUpgrades).toHaveLength(NODES.length);
+  });
+
+  it("without a record nothing is drift, whatever the nodes run", () => {
+    expect(plan(oneAt("10.0.0.2", V.talosPrevious, V.kubernetesPrevious)).drift).toEqual({ talos: [], kubernetes: [] });
+  });
+
+  it("a node at neither the pin nor the record is drift: its count goes up by one, the others' carry over", () => {
+    const p = plan(oneAt("10.0.0.2", V.talosPrevious), at(V.talos, V.kubernetes, { "10.0.0.3": 2 }));
+    expect(p.drift.talos).toEqual([{ address: "10.0.0.2", observed: V.talosPrevious, recorded: V.talos }]);
+    expect(p.repairs.talos).toEqual({ "10.0.0.2": 1, "10.0.0.3": 2 });
+    // The repaired node next run: at the pin, the count carried, the same triggers.
+    const next = plan(observed(V.talos, V.kubernetes), at(V.talos, V.kubernetes, p.repairs.talos));
+    expect(next.drift.talos).toEqual([]);
+    expect(next.repairs.talos).toEqual(p.repairs.talos);
+  });
+
+  it("Kubernetes drift on any node counts once, for the cluster's one step", () => {
+    const p = plan(oneAt("10.0.0.4", V.talos, V.kubernetesPrevious), at(V.talos, V.kubernetes, {}, 1));
+    expect(p.drift.kubernetes.map((d) => d.address)).toEqual(["10.0.0.4"]);
+    expect(p.repairs).toEqual({ talos: {}, kubernetes: 2 });
+  });
+
+  it("a node the record does not know (added since) and a version spelled without its v are no drift", () => {
+    const record = at(V.talos, V.kubernetes);
+    const { ["10.0.0.4"]: _added, ...known } = record.nodes;
+    expect(plan(oneAt("10.0.0.4", V.talosPrevious), { ...record, nodes: known }).drift.talos).toEqual([]);
+    expect(plan(oneAt("10.0.0.1", V.talos.replace(/^v/, "")), record).drift.talos).toEqual([]);
+  });
+
+  it("reads back only a record of its own revision, dropping malformed entries", () => {
+    const record = at(V.talos, V.kubernetes, { "10.0.0.1": 1 });
+    expect(parseDay2Record(JSON.parse(JSON.stringify(record)))).toEqual(record);
+    expect(parseDay2Record({ ...record, revision: DAY2_RECORD_REVISION + 1 })).toBeUndefined();
+    expect(parseDay2Record(undefined)).toBeUndefined();
+    expect(parseDay2Record({ revision: DAY2_RECORD_REVISION, nodes: { "10.0.0.1": { talos: 3 }, "10.0.0.2": { talos: V.talos, kubernetes: V.kubernetes, talosRepairs: -1 } } })).toEqual({
+      revision: DAY2_RECORD_REVISION,
+      nodes: { "10.0.0.2": { talos: V.talos, kubernetes: V.kubernetes } },
+    });
   });
 });

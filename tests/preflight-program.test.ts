@@ -7,7 +7,8 @@
  */
 import { X509Certificate } from "crypto";
 import { parse } from "yaml";
-import { MockSecret, PROJECT_ROOT, readProjectConfig, reveal, runProgram, RunOptions, RunResult, secretLeaks } from "../harness";
+import { asStackReference, MockSecret, ORGANIZATION, PROJECT_ROOT, readProjectConfig, reveal, runProgram, RunOptions, RunResult, secretLeaks } from "../harness";
+import { DAY2_RECORD_OUTPUT, DAY2_RECORD_REVISION } from "../components/talos/day2/record";
 import { talosPkiFixtures } from "../harness/pki-fixtures";
 import { OBSERVATION_CALL_TIMEOUT } from "../stacks/preflight";
 import { pinnedVersions } from "./helpers/fake-talos";
@@ -179,5 +180,61 @@ describe("a generated PKI on a running cluster", () => {
     expect(invoke.inputs.stdin).toBeInstanceOf(MockSecret);
     expect(reveal(invoke.inputs.stdin)).toBe(previous);
     expect(spec.certificates).toBeUndefined();
+  }, 60_000);
+});
+
+describe("the day-2 record: exported, read back, telling an upgrade from drift", () => {
+  const stack = "infra";
+  const nodes = nodesOf(stack);
+  const self = `${ORGANIZATION}/k8s-gitops/${stack}`;
+  const COMMAND = "command:local:Command";
+  const triggersOf = (result: RunResult, name: string) =>
+    JSON.parse(String((reveal(result.resources.find((r) => r.type === COMMAND && r.name === name)?.inputs.triggers) as string[])[0])) as Record<string, unknown>;
+  let recorded: RunResult;
+  beforeAll(async () => {
+    recorded = await run(stack, { talosNodes: at(stack, { talos: V.talos, kubernetes: V.kubernetes }) });
+    expect(recorded.error).toBeUndefined();
+  }, 60_000);
+
+  it("is exported in the clear with every node at this run's targets", () => {
+    expect(recorded.outputs[DAY2_RECORD_OUTPUT].secret).toBe(false);
+    expect(recorded.outputs[DAY2_RECORD_OUTPUT].value).toEqual({
+      revision: DAY2_RECORD_REVISION,
+      nodes: Object.fromEntries(nodes.map((n) => [n.address, { talos: V.talos, kubernetes: V.kubernetes }])),
+    });
+    expect(secretLeaks(recorded)).toEqual([]);
+  });
+
+  it("is read back by the next run: a node found elsewhere is drift, logged, counted in its step's triggers and in the new record", async () => {
+    const drifted = nodes[2];
+    const result = await run(stack, {
+      talosNodes: { ...at(stack, { talos: V.talos, kubernetes: V.kubernetes }), [drifted.address]: { talos: V.talosPrevious, kubernetes: V.kubernetes } },
+      stackReferences: { [self]: asStackReference(recorded) },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.infos.join("\n")).toContain(`drift, re-run: ${drifted.address} Talos ${V.talosPrevious} (the previous run left ${V.talos})`);
+    expect(triggersOf(result, `talos-upgrade-${drifted.address}`)).toMatchObject({ target: V.talos, repairs: 1 });
+    for (const n of nodes.filter((x) => x !== drifted)) expect(triggersOf(result, `talos-upgrade-${n.address}`)).not.toHaveProperty("repairs");
+    expect(result.outputs[DAY2_RECORD_OUTPUT].value).toMatchObject({ nodes: { [drifted.address]: { talos: V.talos, talosRepairs: 1 } } });
+  }, 60_000);
+
+  it("is known at a first preview (the previous run's output, not this run's): drift is planned before anything exists", async () => {
+    const drifted = nodes[0];
+    const result = await run(stack, {
+      firstPreview: true,
+      talosNodes: { [drifted.address]: { talos: V.talos, kubernetes: V.kubernetesPrevious } },
+      stackReferences: { [self]: asStackReference(recorded) },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.infos.join("\n")).toContain(`drift, re-run: ${drifted.address} Kubernetes ${V.kubernetesPrevious} (the previous run left ${V.kubernetes})`);
+  }, 60_000);
+
+  it("is not read when it is not one this program wrote: no drift, as on a first day-2 run", async () => {
+    const result = await run(stack, {
+      talosNodes: { [nodes[0].address]: { talos: V.talosPrevious, kubernetes: V.kubernetes } },
+      stackReferences: { [self]: { outputs: { [DAY2_RECORD_OUTPUT]: { revision: DAY2_RECORD_REVISION + 1, nodes: {} } } } },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.infos.join("\n")).not.toContain("drift");
   }, 60_000);
 });

@@ -7,7 +7,7 @@
  * common/inputs.go): only `triggers` is replaceOnChanges, and a replacement runs `create`
  * of the new step; any other input change runs `update`; `delete` runs the command the
  * state recorded, if any. So a step runs only when its triggers change (what it acts on:
- * node, target, image, config hash, observed versions); `update` runs nothing, so a new
+ * node, target, image, config hash, drift repairs: record.ts); `update` runs nothing, so a new
  * checkout path (`dir`), a renewed talosconfig (`stdin`), a timeout or a changed node
  * list of the gates (in DAY2_SPEC) is recorded without touching a machine; and no step
  * has a `delete`, so destroy, a rename or `talos.bootstrapped: false` runs nothing.

@@ -5,13 +5,16 @@
  * upgrades node after node (control planes first), one Kubernetes upgrade after them, and
  * after each node's apply a roll step (health gate, reboot only into a staged config,
  * health gate) that the next node's apply waits for. No step has a delete: destroy,
- * a rename or `talos.bootstrapped: false` touches no machine (commands.ts).
+ * a rename or `talos.bootstrapped: false` touches no machine (commands.ts). An upgrade
+ * step's triggers are its target, image and drift repairs (record.ts), never the observed
+ * version itself, so the run after an upgrade changes nothing.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { day2Step } from "./commands";
 import type { Day2Spec } from "./cli";
 import { Day2Plan, Day2Targets, PlannedNode, rollOrder } from "./plan";
+import { day2Record, type Day2Record } from "./record";
 import type { RunnerNode } from "./runner";
 
 export interface TalosDay2Args {
@@ -46,6 +49,12 @@ export class TalosDay2 extends pulumi.ComponentResource {
   readonly decommissions: command.local.Command[];
   readonly talosUpgrades: command.local.Command[];
   readonly kubernetesUpgrade: command.local.Command;
+  /**
+   * What this run's upgrade steps left each node at, with the repair counts their triggers
+   * carry (record.ts): the stack output `day2`, read back by the next run to tell an
+   * upgrade from drift.
+   */
+  readonly record: pulumi.Output<Day2Record>;
   private readonly args: TalosDay2Args;
 
   constructor(name: string, args: TalosDay2Args, opts?: pulumi.ComponentResourceOptions) {
@@ -83,7 +92,7 @@ export class TalosDay2 extends pulumi.ComponentResource {
           cluster: this.answering(plan),
           timeout,
         }),
-        (plan, image) => ({ node: node.address, target: targets.talos, image, running: observedOf(plan, node.address).talos ?? null }),
+        (plan, image) => ({ node: node.address, target: targets.talos, image, ...repairs(plan.repairs.talos[node.address]) }),
       );
       previous = [step];
       return step;
@@ -92,9 +101,12 @@ export class TalosDay2 extends pulumi.ComponentResource {
       "kubernetes-upgrade",
       previous,
       (plan) => ({ action: "upgrade-kubernetes", target: targets.kubernetes, cluster: this.answering(plan), timeout }),
-      (plan) => ({ target: targets.kubernetes, running: plan.observed.map((o) => [o.address, o.kubernetes ?? null]) }),
+      (plan) => ({ target: targets.kubernetes, ...repairs(plan.repairs.kubernetes) }),
     );
-    this.registerOutputs({ plan: this.plan });
+    // Resolves once every upgrade step of this run succeeded: a failed run records nothing new.
+    const upgrades = [...this.talosUpgrades, this.kubernetesUpgrade];
+    this.record = pulumi.all(upgrades.map((s) => s.id)).apply(() => day2Record(nodes, targets, args.preflight.repairs));
+    this.registerOutputs({ plan: this.plan, record: this.record });
   }
 
   /**
@@ -161,4 +173,5 @@ export class TalosDay2 extends pulumi.ComponentResource {
   }
 }
 
-const observedOf = (plan: Day2Plan, address: string) => plan.observed.find((o) => o.address === address) ?? { address };
+/** A repair count goes into a step's triggers only once there is one: no drift, no key. */
+const repairs = (count: number | undefined) => (count && count > 0 ? { repairs: count } : {});

@@ -7,6 +7,7 @@
 import { MINIMUM_TALOS_VERSION as DOCUMENTS_MIN_TALOS } from "../rules/versions";
 import { compareVersions, formatVersion, minorOf, parseVersion, skippedMinors, stepKind, Version } from "./versions";
 import { formatProblems, ProjectError } from "../../../lib/problems";
+import { settle, type Day2Drift, type Day2Record, type Day2Repairs } from "./record";
 
 export type NodeRole = "controlplane" | "worker";
 
@@ -71,6 +72,11 @@ export interface Day2Targets {
   readonly contract: string;
   /** Addresses of nodes to remove this run (talos.decommission); none of them in `nodes`. */
   readonly decommission?: readonly string[];
+  /**
+   * Where the previous successful run's steps left each node (its `day2` output, read back
+   * through the self StackReference, record.ts); absent on a first day-2 run.
+   */
+  readonly previous?: Day2Record;
 }
 
 /** A node removed this run: reset, out of etcd, its Kubernetes node deleted. */
@@ -103,11 +109,15 @@ export interface Day2Plan {
   readonly decommissions: readonly Decommission[];
   /** Configured nodes that did not answer: joined fresh from maintenance mode. */
   readonly joiningNodes: readonly string[];
-  /**
-   * What each configured node ran at observation (versions absent: it did not answer).
-   * The steps take it as a trigger: a node changed by hand re-plans its step.
-   */
+  /** What each configured node ran at observation (versions absent: it did not answer). */
   readonly observed: readonly ObservedNode[];
+  /**
+   * Drift repairs so far, counted with the previous run's record (record.ts): in the steps'
+   * triggers, so a node changed by hand re-runs its step, and nothing else observed is.
+   */
+  readonly repairs: Day2Repairs;
+  /** Nodes found neither at the pins nor where the previous run left them. */
+  readonly drift: Day2Drift;
 }
 
 export class Day2PreflightError extends ProjectError {
@@ -216,7 +226,8 @@ export function planDay2(nodes: readonly PlannedNode[], observed: ClusterObserva
   const leavingMember = decommissions.find((d) => d.member)?.member;
   if (problems.length > 0) throw new Day2PreflightError(problems);
   const observedNodes = order.map((n) => seen.get(n.address) ?? { address: n.address });
-  return { rollOrder: order, talosUpgrades, kubernetesUpgrade, leavingMember, decommissions, joiningNodes, observed: observedNodes };
+  const { repairs, drift } = settle(order, observedNodes, targets, targets.previous);
+  return { rollOrder: order, talosUpgrades, kubernetesUpgrade, leavingMember, decommissions, joiningNodes, observed: observedNodes, repairs, drift };
 }
 
 /**

@@ -158,10 +158,15 @@ export function describeVerdict(verdict: PreflightVerdict, adopted?: AdoptedCas)
       const kubernetes = plan.kubernetesUpgrade ? `${plan.kubernetesUpgrade.from} → ${plan.kubernetesUpgrade.to}` : "none";
       const joining = plan.joiningNodes.length > 0 ? `; joining: ${plan.joiningNodes.join(", ")}` : "";
       const leaving = plan.leavingMember ? `; leaving etcd: ${plan.leavingMember.hostname}` : "";
+      const drift = [
+        ...plan.drift.talos.map((d) => `${d.address} Talos ${d.observed} (the previous run left ${d.recorded})`),
+        ...plan.drift.kubernetes.map((d) => `${d.address} Kubernetes ${d.observed} (the previous run left ${d.recorded})`),
+      ];
+      const drifted = drift.length > 0 ? `; drift, re-run: ${drift.join(", ")}` : "";
       const pki = adopted
         ? `; adopted PKI matches the nodes (OS CA sha256 ${fingerprint(decode(adopted.MACHINE_CA_CRT))}, Kubernetes CA sha256 ${fingerprint(decode(adopted.CLUSTER_CA_CRT))})`
         : "";
-      return `day-2 preflight: go. Talos upgrades: ${talos}; Kubernetes upgrade: ${kubernetes}${joining}${leaving}${pki}`;
+      return `day-2 preflight: go. Talos upgrades: ${talos}; Kubernetes upgrade: ${kubernetes}${joining}${leaving}${drifted}${pki}`;
     }
   }
 }
