@@ -58,7 +58,7 @@ const spawnTool =
 
 /**
  * spawnTool without blocking: the child is killed (SIGTERM, as spawnSync does) at the
- * deadline or when its output passes TOOL_MAX_BUFFER.
+ * deadline or when its output passes TOOL_MAX_BUFFER (counted in characters).
  */
 const spawnToolAsync =
   (tool: string): AsyncTalosctl =>
@@ -74,7 +74,7 @@ const spawnToolAsync =
       };
       const collect = (append: (text: string) => void) => (text: string) => {
         append(text);
-        if (stdout.length + stderr.length > TOOL_MAX_BUFFER) stop(`output over ${TOOL_MAX_BUFFER} bytes`);
+        if (stdout.length + stderr.length > TOOL_MAX_BUFFER) stop(`output over ${TOOL_MAX_BUFFER} characters`);
       };
       child.stdout.setEncoding("utf8").on("data", collect((t) => (stdout += t)));
       child.stderr.setEncoding("utf8").on("data", collect((t) => (stderr += t)));
