@@ -79,7 +79,7 @@ const spawnToolAsync =
       child.stdout.setEncoding("utf8").on("data", collect((t) => (stdout += t)));
       child.stderr.setEncoding("utf8").on("data", collect((t) => (stderr += t)));
       const timer = options?.timeoutMs ? setTimeout(() => stop(`no answer within ${options.timeoutMs ?? 0} ms`), options.timeoutMs) : undefined;
-      // "close" follows "error" too: the first settles the promise.
+      // "close" follows "error" too (nodejs/node doc/api/child_process.md, event 'close'): the first settles.
       child.once("error", (error) => {
         clearTimeout(timer);
         resolve({ status: null, stdout, stderr, error });
