@@ -13,7 +13,7 @@ import { spawnSync } from "child_process";
 import { existsSync } from "fs";
 import { join } from "path";
 import { PROJECT_ROOT } from "../harness";
-import { Day2Spec, runDay2 } from "../components/talos/day2/cli";
+import { Day2Spec, observeDay2, runDay2, StepSpec } from "../components/talos/day2/cli";
 import { planDay2, PlannedNode } from "../components/talos/day2/plan";
 import { CLUSTER, FakeCluster, pinnedVersions } from "./helpers/fake-talos";
 
@@ -24,10 +24,10 @@ const TIMEOUT = "1m";
 
 let fake: FakeCluster;
 const logs: string[] = [];
-const run = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line), fake.tools);
+const run = (spec: StepSpec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line), fake.tools);
 /** The same step with talosctl as a child process: the fake on PATH. */
-const runAsProcesses = (spec: Day2Spec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line));
-const upgrade = (address: string): Day2Spec => ({
+const runAsProcesses = (spec: StepSpec) => runDay2(spec, TALOSCONFIG, fake.env, (line) => logs.push(line));
+const upgrade = (address: string): StepSpec => ({
   action: "upgrade-talos",
   node: CLUSTER.find((n) => n.address === address) ?? { address, role: "worker" },
   image: IMAGE,
@@ -82,7 +82,7 @@ describe("Talos upgrade steps", () => {
       s.nodes["10.0.0.3"].role = "worker";
     });
     const two = [CLUSTER[0], CLUSTER[1], { address: "10.0.0.3", role: "worker" as const }, CLUSTER[3]];
-    expect(() => run({ ...upgrade("10.0.0.1"), cluster: two } as Day2Spec)).toThrow(/without 10\.0\.0\.1 only 1 of 2 etcd members stay healthy, below quorum \(2\)/);
+    expect(() => run({ ...upgrade("10.0.0.1"), cluster: two } as StepSpec)).toThrow(/without 10\.0\.0\.1 only 1 of 2 etcd members stay healthy, below quorum \(2\)/);
     expect(fake.disruptions()).toEqual([]);
   });
 
@@ -130,7 +130,7 @@ describe("Talos upgrade steps", () => {
 
   it("leaves a joining node (maintenance mode) to its apply", () => {
     fake.update((s) => (s.nodes["10.0.0.4"].down = true));
-    expect(run({ ...upgrade("10.0.0.4"), joining: true } as Day2Spec)).toBe("current");
+    expect(run({ ...upgrade("10.0.0.4"), joining: true } as StepSpec)).toBe("current");
     expect(() => run(upgrade("10.0.0.4"))).toThrow(/10\.0\.0\.4: Talos API does not answer/);
   });
 });
@@ -165,7 +165,7 @@ describe("through talosctl processes", () => {
 
 describe("Kubernetes upgrade step", () => {
   beforeEach(() => (fake = new FakeCluster(V.talos, V.kubernetesPrevious)));
-  const spec = (target = V.kubernetes): Day2Spec => ({ action: "upgrade-kubernetes", target, cluster: CLUSTER, timeout: TIMEOUT });
+  const spec = (target = V.kubernetes): StepSpec => ({ action: "upgrade-kubernetes", target, cluster: CLUSTER, timeout: TIMEOUT });
 
   it("runs talosctl upgrade-k8s once, on the first control plane, between two health gates", () => {
     expect(run(spec())).toBe("upgraded");
@@ -201,7 +201,7 @@ describe("Kubernetes upgrade step", () => {
 
 describe("roll step after an apply", () => {
   beforeEach(() => (fake = new FakeCluster(V.talos, V.kubernetes)));
-  const roll = (applied = "staged"): Day2Spec => ({ action: "roll", node: CLUSTER[1], applied, cluster: CLUSTER, timeout: TIMEOUT });
+  const roll = (applied = "staged"): StepSpec => ({ action: "roll", node: CLUSTER[1], applied, cluster: CLUSTER, timeout: TIMEOUT });
   const stage = () => fake.update((s) => (s.nodes["10.0.0.2"].pendingConfig = "version: v1alpha1\nmachine: {staged: true}\n"));
 
   it("reboots, drained, a node whose Talos holds a pending staged config, between health gates", () => {
@@ -240,7 +240,7 @@ describe("roll step after an apply", () => {
 
 describe("node removal (talos.decommission)", () => {
   beforeEach(() => (fake = new FakeCluster(V.talos, V.kubernetes)));
-  const decommission = (address = "10.0.0.3"): Day2Spec => {
+  const decommission = (address = "10.0.0.3"): StepSpec => {
     const member = fake.read().etcd.find((m) => m.address === address);
     return {
       action: "decommission",
@@ -293,7 +293,7 @@ describe("node removal (talos.decommission)", () => {
   it("a node already gone is a gate and nothing else", () => {
     run(decommission());
     const before = fake.disruptions().length;
-    expect(run({ ...decommission(), member: undefined } as Day2Spec)).toBe("absent");
+    expect(run({ ...decommission(), member: undefined } as StepSpec)).toBe("absent");
     expect(fake.disruptions()).toHaveLength(before);
   });
 });
@@ -317,29 +317,31 @@ describe("the delete an earlier version recorded", () => {
 
 describe("observation and preflight against the fake", () => {
   const planned: PlannedNode[] = CLUSTER.map((n, i) => ({ ...n, hostname: `node-${i + 1}` }));
-  const observe = () => JSON.parse(run({ action: "observe", nodes: CLUSTER, timeout: TIMEOUT })) as Parameters<typeof planDay2>[1];
+  const observe = async () =>
+    JSON.parse(await observeDay2({ action: "observe", nodes: CLUSTER, timeout: TIMEOUT }, TALOSCONFIG, fake.env, () => undefined, fake.talosctl)) as Parameters<typeof planDay2>[1];
 
-  it("reads every node's versions and the etcd members, and plans the upgrades in roll order", () => {
+  it("reads every node's versions and the etcd members, and plans the upgrades in roll order", async () => {
     fake = new FakeCluster(V.talosPrevious, V.kubernetesPrevious);
     fake.update((s) => (s.nodes["10.0.0.2"].talos = V.talos));
-    const plan = planDay2(planned, observe(), { talos: V.talos, kubernetes: V.kubernetes, contract: V.contract });
+    const plan = planDay2(planned, await observe(), { talos: V.talos, kubernetes: V.kubernetes, contract: V.contract });
     expect(plan.talosUpgrades.map((u) => u.address)).toEqual(["10.0.0.1", "10.0.0.3", "10.0.0.4"]);
     expect(plan.kubernetesUpgrade).toEqual({ from: V.kubernetesPrevious, to: V.kubernetes });
     expect(fake.actions()).toEqual([]);
   });
 
-  it("reports instead of failing when talosctl is missing", () => {
+  it("reports instead of failing when talosctl is missing", async () => {
     fake = new FakeCluster(V.talos, V.kubernetes);
     const observed = JSON.parse(
-      runDay2({ action: "observe", nodes: CLUSTER, timeout: TIMEOUT }, TALOSCONFIG, { ...fake.env, PATH: "/nonexistent" }, () => undefined),
+      await observeDay2({ action: "observe", nodes: CLUSTER, timeout: TIMEOUT }, TALOSCONFIG, { ...fake.env, PATH: "/nonexistent" }, () => undefined),
     ) as { error?: string; nodes: unknown[] };
     expect(observed.nodes).toEqual([]);
     expect(observed.error).toMatch(/talosctl could not run/);
   });
 
-  it("refuses a two-minor jump before anything runs", () => {
+  it("refuses a two-minor jump before anything runs", async () => {
     fake = new FakeCluster(V.talosTwoBack, V.kubernetesPrevious);
-    expect(() => planDay2(planned, observe(), { talos: V.talos, kubernetes: V.kubernetes, contract: V.contract })).toThrow(
+    const observed = await observe();
+    expect(() => planDay2(planned, observed, { talos: V.talos, kubernetes: V.kubernetes, contract: V.contract })).toThrow(
       /node 10\.0\.0\.1 \(node-1\) runs Talos/,
     );
   });

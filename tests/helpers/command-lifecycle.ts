@@ -9,7 +9,7 @@
  */
 import { spawnSync } from "child_process";
 import { DAY2_COMMAND } from "../../components/talos/day2/commands";
-import { Day2Spec, runDay2 } from "../../components/talos/day2/cli";
+import { runDay2, StepSpec } from "../../components/talos/day2/cli";
 import { reveal } from "../../harness";
 import type { FakeCluster } from "./fake-talos";
 
@@ -59,7 +59,7 @@ export function lifecycle(before: CommandInputs | undefined, after: CommandInput
 export function execute(planned: PlannedCommand, fake: FakeCluster): string {
   const env = { ...fake.env, ...(planned.inputs.environment ?? {}) };
   if (planned.command === DAY2_COMMAND) {
-    const spec = JSON.parse(env.DAY2_SPEC ?? "") as Day2Spec;
+    const spec = JSON.parse(env.DAY2_SPEC ?? "") as StepSpec;
     return runDay2(spec, planned.inputs.stdin ?? "", env, () => undefined, fake.tools);
   }
   const done = spawnSync("/bin/sh", ["-c", planned.command], { env, input: planned.inputs.stdin ?? "", encoding: "utf8", cwd: planned.inputs.dir });

@@ -21,12 +21,14 @@ import {
   RunnerContext,
   RunnerNode,
   spawnTalosctl,
+  spawnTalosctlAsync,
   Talosctl,
   TalosUpgradeSpec,
   upgradeKubernetes,
   upgradeTalos,
   waitHealthy,
   withTalosconfig,
+  withTalosconfigAsync,
 } from "./runner";
 
 export const DAY2_ACTIONS = ["observe", "upgrade-talos", "upgrade-kubernetes", "roll", "decommission", "health"] as const;
@@ -55,6 +57,10 @@ export type Day2Spec =
   | ({ readonly action: "decommission" } & DecommissionSpec & CommonSpec)
   | ({ readonly action: "health"; readonly cluster: readonly RunnerNode[] } & CommonSpec);
 
+export type ObserveSpec = Extract<Day2Spec, { readonly action: "observe" }>;
+/** The steps: each runs to completion before the next (synchronous, one node at a time). */
+export type StepSpec = Exclude<Day2Spec, ObserveSpec>;
+
 export interface Tools {
   readonly talosctl?: Talosctl;
   readonly kubectl?: Talosctl;
@@ -62,25 +68,16 @@ export interface Tools {
 
 /** Run one step; returns what it printed for stdout. Throws Day2StepError on failure. */
 export function runDay2(
-  spec: Day2Spec,
+  spec: StepSpec,
   talosconfig: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
   tools: Talosctl | Tools = spawnTalosctl,
-  peerCertificate?: PeerCertificate,
 ): string {
   const { talosctl = spawnTalosctl, kubectl } = typeof tools === "function" ? { talosctl: tools, kubectl: undefined } : tools;
   return withTalosconfig(talosconfig, (path) => {
     const ctx: RunnerContext = { env, talosctl, kubectl, talosconfig: path, timeout: spec.timeout, log };
     switch (spec.action) {
-      case "observe":
-        // Never fails: the program decides (refuse at up, warn at preview).
-        try {
-          const callTimeoutMs = spec.callTimeout === undefined ? undefined : durationMs(spec.callTimeout);
-          return JSON.stringify(observe({ ...ctx, callTimeoutMs, peerCertificate }, spec.nodes, spec.certificates === true));
-        } catch (err) {
-          return JSON.stringify({ nodes: [], etcdMembers: [], error: err instanceof Error ? err.message : String(err) });
-        }
       case "upgrade-talos":
         if (!spec.image) throw new Day2StepError("upgrade-talos needs the installer image");
         return upgradeTalos(ctx, { ...spec, image: spec.image });
@@ -97,6 +94,39 @@ export function runDay2(
   });
 }
 
+/**
+ * The observation: its JSON, never a failure (the program decides: refuse at up, warn at
+ * preview). Without `talosctl` given it runs the `talosctl` on PATH as concurrent child
+ * processes; a given one (the tests' in-process fake) is called as it is.
+ */
+export function observeDay2(
+  spec: ObserveSpec,
+  talosconfig: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  talosctl?: Talosctl,
+  peerCertificate?: PeerCertificate,
+): Promise<string> {
+  return withTalosconfigAsync(talosconfig, async (path) => {
+    try {
+      const callTimeoutMs = spec.callTimeout === undefined ? undefined : durationMs(spec.callTimeout);
+      const ctx: RunnerContext = {
+        env,
+        talosctl: talosctl ?? spawnTalosctl,
+        ...(talosctl ? {} : { talosctlAsync: spawnTalosctlAsync }),
+        talosconfig: path,
+        timeout: spec.timeout,
+        log,
+        callTimeoutMs,
+        peerCertificate,
+      };
+      return JSON.stringify(await observe(ctx, spec.nodes, spec.certificates === true));
+    } catch (err) {
+      return JSON.stringify({ nodes: [], etcdMembers: [], error: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}
+
 /** `90s`, `5m`, `1h` (the forms talosctl's timeouts take) in milliseconds. */
 export function durationMs(text: string): number {
   const match = /^(\d+)(ms|s|m|h)$/.exec(text);
@@ -105,7 +135,7 @@ export function durationMs(text: string): number {
 }
 
 /** `specVariable`: argv[2] of tools/day2.ts; only the legacy delete command passes one. */
-export function main(env: NodeJS.ProcessEnv = process.env, specVariable = "DAY2_SPEC"): number {
+export async function main(env: NodeJS.ProcessEnv = process.env, specVariable = "DAY2_SPEC"): Promise<number> {
   if (specVariable === LEGACY_DELETE_SPEC) {
     // Drain stdin (the talosconfig) so the engine's writer never sees a closed pipe.
     readFileSync(0);
@@ -116,7 +146,9 @@ export function main(env: NodeJS.ProcessEnv = process.env, specVariable = "DAY2_
     const spec = JSON.parse(env[specVariable] ?? "") as Day2Spec;
     if (!DAY2_ACTIONS.includes(spec.action)) throw new Day2StepError(`unknown day-2 action "${String(spec.action)}"`);
     const talosconfig = readFileSync(0, "utf8");
-    process.stdout.write(`${runDay2(spec, talosconfig, env, (line) => process.stderr.write(`${line}\n`))}\n`);
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const answer = spec.action === "observe" ? await observeDay2(spec, talosconfig, env, log) : runDay2(spec, talosconfig, env, log);
+    process.stdout.write(`${answer}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

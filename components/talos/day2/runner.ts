@@ -10,8 +10,9 @@
  * `reboot --wait`, `reset --wait`, `kubectl ... --timeout`); nothing sleeps. The
  * talosconfig reaches talosctl as a 0600 file named by TALOSCONFIG, never on a command line.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { connect } from "tls";
 import { tmpdir } from "os";
 import { join } from "path";
 import { ClusterObservation, EtcdMember, memberAddresses, ObservedNode, quorum } from "./plan";
@@ -34,6 +35,9 @@ export interface TalosctlResult {
 /** Runs a tool (talosctl, kubectl) with these arguments and environment, to completion (or until `timeoutMs`). */
 export type Talosctl = (args: readonly string[], env: NodeJS.ProcessEnv, options?: { readonly timeoutMs?: number }) => TalosctlResult;
 
+/** The same, as a promise: the observation runs its read-only calls concurrently. */
+export type AsyncTalosctl = (args: readonly string[], env: NodeJS.ProcessEnv, options?: { readonly timeoutMs?: number }) => Promise<TalosctlResult>;
+
 /**
  * Output a tool may print before it exits. Node's default (1 MiB) kills the child when
  * exceeded: `talosctl upgrade --wait` prints progress for minutes, and `etcd members` or
@@ -52,10 +56,46 @@ const spawnTool =
     return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "", error: run.error };
   };
 
+/**
+ * spawnTool without blocking: the child is killed (SIGTERM, as spawnSync does) at the
+ * deadline or when its output passes TOOL_MAX_BUFFER (counted in characters).
+ */
+const spawnToolAsync =
+  (tool: string): AsyncTalosctl =>
+  (args, env, options) =>
+    new Promise((resolve) => {
+      const child = spawn(tool, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      let cut: string | undefined;
+      const stop = (why: string) => {
+        cut ??= why;
+        child.kill("SIGTERM");
+      };
+      const collect = (append: (text: string) => void) => (text: string) => {
+        append(text);
+        if (stdout.length + stderr.length > TOOL_MAX_BUFFER) stop(`output over ${TOOL_MAX_BUFFER} characters`);
+      };
+      child.stdout.setEncoding("utf8").on("data", collect((t) => (stdout += t)));
+      child.stderr.setEncoding("utf8").on("data", collect((t) => (stderr += t)));
+      const timer = options?.timeoutMs ? setTimeout(() => stop(`no answer within ${options.timeoutMs ?? 0} ms`), options.timeoutMs) : undefined;
+      // "close" follows "error" too (nodejs/node doc/api/child_process.md, event 'close'): the first settles.
+      child.once("error", (error) => {
+        clearTimeout(timer);
+        resolve({ status: null, stdout, stderr, error });
+      });
+      child.once("close", (status) => {
+        clearTimeout(timer);
+        resolve(cut ? { status: null, stdout, stderr: cut } : { status, stdout, stderr });
+      });
+    });
+
 /** The real thing: the `talosctl` that PATH names, as a child process. */
 export const spawnTalosctl: Talosctl = spawnTool("talosctl");
 /** The `kubectl` that PATH names: only node removal and the drain fallback use it. */
 export const spawnKubectl: Talosctl = spawnTool("kubectl");
+/** `talosctl` as a child process that does not block: the observation's calls. */
+export const spawnTalosctlAsync: AsyncTalosctl = spawnToolAsync("talosctl");
 
 export interface RunnerContext {
   /** Environment the tools run with (PATH decides which talosctl and kubectl). */
@@ -71,21 +111,47 @@ export interface RunnerContext {
   readonly log: (line: string) => void;
   /** Bound of one talosctl call (observation: a short one at preview, so no route means a quick answer). */
   readonly callTimeoutMs?: number;
-  /** How the observation reads the certificate a TLS endpoint presents: spawnPeerCertificate, or the tests' fake. */
+  /** How the observation reads the certificate a TLS endpoint presents: readPeerCertificate, or the tests' fake. */
   readonly peerCertificate?: PeerCertificate;
+  /**
+   * How the observation runs talosctl, concurrently: spawnTalosctlAsync. Without it the
+   * observation calls `talosctl` above (the tests' in-process fake, which never hangs).
+   */
+  readonly talosctlAsync?: AsyncTalosctl;
 }
 
 export class Day2StepError extends ProjectError {}
 
-/** Write the talosconfig to a private temp file for the duration of `body`. */
-export function withTalosconfig<T>(content: string, body: (path: string) => T): T {
+function writeTalosconfig(content: string): { path: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "day2-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
   const path = join(dir, "talosconfig");
   try {
     writeFileSync(path, content, { mode: 0o600 });
-    return body(path);
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { path, remove };
+}
+
+/** Write the talosconfig to a private temp file for the duration of `body`. */
+export function withTalosconfig<T>(content: string, body: (path: string) => T): T {
+  const file = writeTalosconfig(content);
+  try {
+    return body(file.path);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    file.remove();
+  }
+}
+
+/** withTalosconfig for a body that settles later: the file lives until it has. */
+export async function withTalosconfigAsync<T>(content: string, body: (path: string) => Promise<T>): Promise<T> {
+  const file = writeTalosconfig(content);
+  try {
+    return await body(file.path);
+  } finally {
+    file.remove();
   }
 }
 
@@ -95,16 +161,25 @@ interface Result {
   readonly stderr: string;
 }
 
-function talosctl(ctx: RunnerContext, args: readonly string[]): Result {
-  const run = ctx.talosctl(args, { ...ctx.env, TALOSCONFIG: ctx.talosconfig }, ctx.callTimeoutMs ? { timeoutMs: ctx.callTimeoutMs } : undefined);
+const talosctlEnv = (ctx: RunnerContext) => ({ ...ctx.env, TALOSCONFIG: ctx.talosconfig });
+const callOptions = (ctx: RunnerContext) => (ctx.callTimeoutMs ? { timeoutMs: ctx.callTimeoutMs } : undefined);
+
+function asResult(run: TalosctlResult): Result {
   if (run.error) throw new Day2StepError(`talosctl could not run: ${run.error.message}`);
   return { ok: run.status === 0, stdout: run.stdout, stderr: run.stderr };
 }
 
-function must(ctx: RunnerContext, args: readonly string[], what: string): string {
-  const result = talosctl(ctx, args);
+function talosctl(ctx: RunnerContext, args: readonly string[]): Result {
+  return asResult(ctx.talosctl(args, talosctlEnv(ctx), callOptions(ctx)));
+}
+
+function mustSucceed(result: Result, what: string): string {
   if (!result.ok) throw new Day2StepError(`${what} failed: ${result.stderr.trim() || result.stdout.trim()}`);
   return result.stdout;
+}
+
+function must(ctx: RunnerContext, args: readonly string[], what: string): string {
+  return mustSucceed(talosctl(ctx, args), what);
 }
 
 /**
@@ -127,17 +202,24 @@ function versionTag(stdout: string): string | undefined {
 }
 
 /** One resource of `talosctl get <type> <id> --output json` (cmd/talosctl/cmd/talos/output/json.go). */
+const getArgs = (address: string, type: string, id: string) => ["--nodes", address, "get", type, id, "--output", "json"];
+const resourceOf = <T>(result: Result): T | undefined => (result.ok ? (JSON.parse(result.stdout) as T) : undefined);
+
 function getResource<T>(ctx: RunnerContext, address: string, type: string, id: string): T | undefined {
-  const result = talosctl(ctx, ["--nodes", address, "get", type, id, "--output", "json"]);
-  if (!result.ok) return undefined;
-  return JSON.parse(result.stdout) as T;
+  return resourceOf<T>(talosctl(ctx, getArgs(address, type, id)));
+}
+
+const KUBELET_SPEC = ["kubeletspecs", "kubelet"] as const;
+
+/** The kubelet image tag of a KubeletSpec resource, as a version. */
+function kubeletVersion(spec: { spec?: { image?: string } } | undefined): string | undefined {
+  const tag = spec?.spec?.image?.split(":").pop();
+  return tag ? formatVersion(parseVersion(tag)) : undefined;
 }
 
 /** Kubernetes version of one node: the kubelet image tag of its KubeletSpec resource. */
 export function kubernetesVersion(ctx: RunnerContext, address: string): string | undefined {
-  const spec = getResource<{ spec?: { image?: string } }>(ctx, address, "kubeletspecs", "kubelet");
-  const tag = spec?.spec?.image?.split(":").pop();
-  return tag ? formatVersion(parseVersion(tag)) : undefined;
+  return kubeletVersion(getResource(ctx, address, ...KUBELET_SPEC));
 }
 
 /**
@@ -175,8 +257,11 @@ export function parseEtcdMembers(table: string): EtcdMember[] {
   });
 }
 
+const etcdMembersArgs = (via: string) => ["--nodes", via, "etcd", "members"];
+const etcdMembersWhat = (via: string) => `reading etcd members from ${via}`;
+
 export function etcdMembers(ctx: RunnerContext, via: string): EtcdMember[] {
-  return parseEtcdMembers(must(ctx, ["--nodes", via, "etcd", "members"], `reading etcd members from ${via}`));
+  return parseEtcdMembers(must(ctx, etcdMembersArgs(via), etcdMembersWhat(via)));
 }
 
 export interface EtcdMemberStatus {
@@ -222,25 +307,39 @@ export const TLS_TRUST_FAILURE = /x509:|tls:|certificate/i;
  * call the observation makes is a read (os:reader is enough: siderolabs/talos
  * internal/app/machined/pkg/system/services/machined.go rules allow Version,
  * EtcdMemberList and COSI reads of non-sensitive resources to Reader).
+ *
+ * The reads run concurrently (the only concurrency of the runner: every step that changes
+ * a node stays one node at a time): every node's `version` at once, then each answering
+ * node's kubelet spec; the etcd members through the first answering control plane beside
+ * the certificate probes. So silent nodes cost one call bound whatever their number, and
+ * the answer lists the nodes in the order given, as a sequential run would.
  */
-export function observe(ctx: RunnerContext, nodes: readonly RunnerNode[], certificates = false): ClusterObservation {
-  const observed: ObservedNode[] = nodes.map((n) => {
-    const answer = talosctl(ctx, ["--nodes", n.address, "version", "--json"]);
-    const talos = answer.ok ? versionTag(answer.stdout) : undefined;
-    if (!talos) return { address: n.address, reason: lastLine(answer.stderr) || lastLine(answer.stdout) || "no version in the answer" };
-    return { address: n.address, talos, kubernetes: kubernetesVersion(ctx, n.address) };
-  });
+export async function observe(ctx: RunnerContext, nodes: readonly RunnerNode[], certificates = false): Promise<ClusterObservation> {
+  const run: AsyncTalosctl = ctx.talosctlAsync ?? ((args, env, options) => Promise.resolve(ctx.talosctl(args, env, options)));
+  const call = async (args: readonly string[]) => asResult(await run(args, talosctlEnv(ctx), callOptions(ctx)));
+  const observed: ObservedNode[] = await Promise.all(
+    nodes.map(async (n): Promise<ObservedNode> => {
+      const answer = await call(["--nodes", n.address, "version", "--json"]);
+      const talos = answer.ok ? versionTag(answer.stdout) : undefined;
+      if (!talos) return { address: n.address, reason: lastLine(answer.stderr) || lastLine(answer.stdout) || "no version in the answer" };
+      const kubelet = resourceOf<{ spec?: { image?: string } }>(await call(getArgs(n.address, ...KUBELET_SPEC)));
+      return { address: n.address, talos, kubernetes: kubeletVersion(kubelet) };
+    }),
+  );
   const via = observed.find((o, i) => o.talos && nodes[i].role === "controlplane");
-  const observation: ClusterObservation = { nodes: observed, etcdMembers: via ? etcdMembers(ctx, via.address) : [] };
-  if (!certificates) return observation;
+  const members = via ? call(etcdMembersArgs(via.address)).then((r) => parseEtcdMembers(mustSucceed(r, etcdMembersWhat(via.address)))) : Promise.resolve([]);
+  if (!certificates) return { nodes: observed, etcdMembers: await members };
   // Nodes that answered, and those whose handshake failed (a CA mismatch); not the silent ones.
   const probed = nodes.filter((_, i) => observed[i].talos || TLS_TRUST_FAILURE.test(observed[i].reason ?? ""));
-  const read = ctx.peerCertificate ?? spawnPeerCertificate;
+  const read = ctx.peerCertificate ?? readPeerCertificate;
   const timeoutMs = ctx.callTimeoutMs ?? PEER_CERTIFICATE_TIMEOUT_MS;
-  const presented = probed.flatMap((n) =>
-    [TALOS_API_PORT, ...(n.role === "controlplane" ? [KUBERNETES_API_PORT] : [])].map((port) => ({ address: n.address, port, ...read(n.address, port, timeoutMs) })),
+  const presented = Promise.all(
+    probed.flatMap((n) =>
+      [TALOS_API_PORT, ...(n.role === "controlplane" ? [KUBERNETES_API_PORT] : [])].map(async (port) => ({ address: n.address, port, ...(await read(n.address, port, timeoutMs)) })),
+    ),
   );
-  return { ...observation, certificates: presented };
+  const [etcd, certificatesPresented] = await Promise.all([members, presented]);
+  return { nodes: observed, etcdMembers: etcd, certificates: certificatesPresented };
 }
 
 export const TALOS_API_PORT = 50000;
@@ -248,36 +347,31 @@ export const KUBERNETES_API_PORT = 6443;
 const PEER_CERTIFICATE_TIMEOUT_MS = 10_000;
 
 /** The leaf certificate a TLS endpoint presents (PEM), or why none was read. */
-export type PeerCertificate = (host: string, port: number, timeoutMs: number) => { readonly certificate?: string; readonly error?: string };
+export type PeerCertificateResult = { readonly certificate?: string; readonly error?: string };
+export type PeerCertificate = (host: string, port: number, timeoutMs: number) => PeerCertificateResult | Promise<PeerCertificateResult>;
 
 /**
- * Node's TLS client in a child process (the runner is synchronous): connects without
- * verifying (the program verifies against the adopted CA), offers h2 as gRPC servers
- * require, and prints the peer's leaf certificate. Under TLS 1.3 the client has the server
- * certificate before the server judges the (absent) client certificate.
+ * Node's TLS client: connects without verifying (the program verifies against the adopted
+ * CA), offers h2 as gRPC servers require, and returns the peer's leaf certificate. Under
+ * TLS 1.3 the client has the server certificate before the server judges the (absent)
+ * client certificate. `timeoutMs` bounds the whole exchange, connect included.
  */
-const PEER_CERTIFICATE_SCRIPT = `
-const tls = require("tls");
-const [host, port, ms] = process.argv.slice(1);
-let done = false;
-const finish = (code, text) => { if (done) return; done = true; process.stdout.write(text); process.exit(code); };
-const socket = tls.connect({ host, port: Number(port), rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
-  const cert = socket.getPeerCertificate(false);
-  if (!cert || !cert.raw) return finish(1, "no certificate presented");
-  finish(0, "-----BEGIN CERTIFICATE-----\\n" + cert.raw.toString("base64").match(/.{1,64}/g).join("\\n") + "\\n-----END CERTIFICATE-----\\n");
-});
-socket.setTimeout(Number(ms), () => finish(1, "no answer within " + ms + " ms"));
-socket.on("error", (err) => finish(1, err.message));
-`;
-
-export const spawnPeerCertificate: PeerCertificate = (host, port, timeoutMs) => {
-  const run = spawnSync(process.execPath, ["-e", PEER_CERTIFICATE_SCRIPT, host, String(port), String(timeoutMs)], {
-    encoding: "utf8",
-    timeout: timeoutMs + 5_000,
+export const readPeerCertificate = (host: string, port: number, timeoutMs: number): Promise<PeerCertificateResult> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => {
+      const cert = socket.getPeerCertificate(false);
+      const raw = (cert as { raw?: Buffer } | undefined)?.raw;
+      if (!raw) return finish({ error: "no certificate presented" });
+      finish({ certificate: `-----BEGIN CERTIFICATE-----\n${(raw.toString("base64").match(/.{1,64}/g) ?? []).join("\n")}\n-----END CERTIFICATE-----\n` });
+    });
+    const timer = setTimeout(() => finish({ error: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    const finish = (result: PeerCertificateResult) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    socket.on("error", (err) => finish({ error: err.message }));
   });
-  if (run.status === 0) return { certificate: run.stdout };
-  return { error: run.stdout.trim() || run.stderr.trim() || run.error?.message || `exit ${String(run.status)}` };
-};
 
 export interface GateOptions {
   /** The node the next action takes down: etcd must keep quorum without it. */
