@@ -155,6 +155,12 @@ describe("the admission policies vendored with the CRD sets", () => {
     expect(validateCoreObjects([broken])[0].errors.length).toBeGreaterThan(0);
   });
 
+  test("the pinned Kubernetes serves admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (GA since 1.30)", () => {
+    const [major, minor] = PINS.kubernetes.replace(/^v/, "").split(".").map(Number);
+    expect(major).toBe(1);
+    expect(minor).toBeGreaterThanOrEqual(30);
+  });
+
   test("the policy admits every Gateway API CRD the program writes, and the Flux tree writes none", () => {
     const [vap] = policies;
     const spec = vap.policy.spec as { validations: Array<{ expression: string }> };
@@ -166,6 +172,8 @@ describe("the admission policies vendored with the CRD sets", () => {
     const denied = spec.validations.flatMap((v) => [...v.expression.matchAll(/!matches\([^,]+,\s*'((?:[^'\\]|\\.)*)'\)/g)].map((m) => new RegExp(m[1].replace(/\\\\/g, "\\"))));
     expect(denied.length).toBeGreaterThan(0);
     expect(denied.some((re) => re.test("v1.4.0"))).toBe(true);
+    // ...and, as bootstrap/upgrade-paths.yaml's 1.6 note says, a v1.5 bundle after it.
+    expect(denied.some((re) => re.test("v1.5.1"))).toBe(true);
     const gatewayCrds = crds.filter((c) => group(c.object) === "gateway.networking.k8s.io");
     expect(gatewayCrds.length).toBe(gateway.provides.length);
     for (const c of gatewayCrds) {
@@ -182,6 +190,19 @@ describe("the admission policies vendored with the CRD sets", () => {
       .filter((o) => o?.kind === "CustomResourceDefinition" && group(o) === "gateway.networking.k8s.io");
     expect(treeCrds).toEqual([]);
   });
+});
+
+test("no test repeats a CRD set pin: each reads it through tests/helpers/pins.ts or bootstrap/crds.yaml", () => {
+  const testsDir = path.join(repoRoot, "tests");
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : /\.[cm]?ts$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  const pins = Object.values(PINS.crdSets).map((v) => v.replace(/^v/, ""));
+  expect(pins.length).toBeGreaterThan(0);
+  const repeats = sources(testsDir).flatMap((f) => {
+    const text = fs.readFileSync(f, "utf8");
+    return pins.filter((pin) => new RegExp(`(?<![\\d.])v?${pin.replace(/\./g, "\\.")}(?![\\d])`).test(text)).map((pin) => `${path.relative(repoRoot, f)}: ${pin}`);
+  });
+  expect(repeats).toEqual([]);
 });
 
 describe("vendored CRD verification", () => {

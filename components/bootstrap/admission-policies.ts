@@ -9,6 +9,10 @@
  * retained on delete (a destroyed stack leaves the guard in place, as it leaves the CRDs).
  * The policy waits for every CRD of its set: the upstream bundle orders it after them, and
  * the binding waits for its policy, so the guard starts complete.
+ *
+ * admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy is stable since Kubernetes 1.30
+ * (kubernetes.io docs/reference/access-authn-authz/validating-admission-policy); Talos 1.13
+ * runs Kubernetes 1.31 and later (components/talos/rules/kubernetes-support.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
