@@ -1,7 +1,8 @@
 /**
  * The vendored phase-0 CRDs, read and verified before anything is registered: every file
  * of a set must hash to its pinned sha256, hold only apiextensions.k8s.io/v1
- * CustomResourceDefinitions, and together they must define exactly the CRDs the set
+ * CustomResourceDefinitions (and the admission policies with their bindings the set lists
+ * in `admissionPolicies`), and together they must define exactly the CRDs the set
  * `provides`. Reading from the repository (not from release URLs at run time) keeps
  * render and tests offline and makes the applied bytes the reviewed bytes.
  */
@@ -13,6 +14,7 @@ import type { CrdSet } from "./plan";
 import { deepFreeze } from "../lib/freeze";
 
 const CRD_API = "apiextensions.k8s.io/v1";
+const ADMISSION_API = "admissionregistration.k8s.io/v1";
 
 /** One CRD as registered: its object and where it came from. */
 export interface VendoredCrd {
@@ -44,15 +46,43 @@ function parsedCrdFile(bytes: Buffer, hash: string, rel: string): readonly KubeO
   return objects;
 }
 
+/** A ValidatingAdmissionPolicy a set ships and its binding of the same name, as vendored. */
+export interface VendoredPolicy {
+  readonly name: string;
+  readonly set: string;
+  /** Repo-relative path of the vendored file that holds both. */
+  readonly file: string;
+  readonly policy: KubeObject;
+  readonly binding: KubeObject;
+}
+
+export interface VendoredSets {
+  /** In file order. */
+  readonly crds: VendoredCrd[];
+  /** In the order of each set's `admissionPolicies`. */
+  readonly policies: VendoredPolicy[];
+}
+
+const POLICY_KINDS = ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"] as const;
+type PolicyKind = (typeof POLICY_KINDS)[number];
+
+function policyKindOf(object: KubeObject): PolicyKind | undefined {
+  return object.apiVersion === ADMISSION_API ? POLICY_KINDS.find((k) => k === object.kind) : undefined;
+}
+
 /**
- * The CRDs of `sets`, in file order. Throws one ManifestError naming every problem
- * (missing file, checksum mismatch, non-CRD document, CRDs not matching `provides`).
+ * The CRDs of `sets`, in file order, and the admission policies they list. Throws one
+ * ManifestError naming every problem (missing file, checksum mismatch, a document that is
+ * neither a CRD nor a listed policy or binding, CRDs not matching `provides`, a listed
+ * policy without exactly one policy and one binding bound to it).
  */
-export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): VendoredCrd[] {
+export function loadVendoredSets(repoRoot: string, sets: readonly CrdSet[]): VendoredSets {
   const problems: string[] = [];
   const crds: VendoredCrd[] = [];
+  const policies: VendoredPolicy[] = [];
   for (const set of sets) {
     const names: string[] = [];
+    const found = new Map<string, Array<{ kind: PolicyKind; file: string; object: KubeObject }>>();
     for (const { path: rel, sha256 } of set.files) {
       const file = path.join(repoRoot, rel);
       if (!fs.existsSync(file)) {
@@ -66,8 +96,12 @@ export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): Ven
         continue;
       }
       for (const object of parsedCrdFile(bytes, actual, relativeTo(repoRoot, file))) {
-        if (object.apiVersion !== CRD_API || object.kind !== "CustomResourceDefinition") {
-          problems.push(`${rel}: ${object.kind} ${object.metadata.name} is not a ${CRD_API} CustomResourceDefinition`);
+        const isCrd = object.apiVersion === CRD_API && object.kind === "CustomResourceDefinition";
+        const policyKind = policyKindOf(object);
+        const listedPolicy = policyKind !== undefined && set.admissionPolicies.includes(object.metadata.name);
+        if (!isCrd && !listedPolicy) {
+          const policyNote = set.admissionPolicies.length > 0 ? ` nor a ${ADMISSION_API} ValidatingAdmissionPolicy or binding of admissionPolicies` : "";
+          problems.push(`${rel}: ${object.kind} ${object.metadata.name} is not a ${CRD_API} CustomResourceDefinition${policyNote}`);
           continue;
         }
         const stamped = object.metadata.annotations?.[set.versionAnnotation];
@@ -75,6 +109,10 @@ export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): Ven
           problems.push(
             `${rel}: vendored from ${set.versionAnnotation}=${stamped ?? "(none)"}, but CRD set ${set.name} pins ${set.version}; run npm run vendor-crds`,
           );
+          continue;
+        }
+        if (policyKind !== undefined) {
+          found.set(object.metadata.name, [...(found.get(object.metadata.name) ?? []), { kind: policyKind, file: rel, object }]);
           continue;
         }
         names.push(object.metadata.name);
@@ -85,9 +123,32 @@ export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): Ven
     const missing = set.provides.filter((n) => !names.includes(n));
     if (extra.length > 0) problems.push(`CRD set ${set.name}: files define ${extra.join(", ")}, not listed in provides`);
     if (missing.length > 0 && names.length > 0) problems.push(`CRD set ${set.name}: no file defines ${missing.join(", ")}`);
+    for (const name of set.admissionPolicies) {
+      const objects = found.get(name) ?? [];
+      const [policy, ...morePolicies] = objects.filter((o) => o.kind === "ValidatingAdmissionPolicy");
+      const [binding, ...moreBindings] = objects.filter((o) => o.kind === "ValidatingAdmissionPolicyBinding");
+      if (policy === undefined || binding === undefined || morePolicies.length > 0 || moreBindings.length > 0) {
+        problems.push(`CRD set ${set.name}: admission policy ${name} needs exactly one ValidatingAdmissionPolicy and one ValidatingAdmissionPolicyBinding, files define ${objects.length === 0 ? "neither" : objects.map((o) => o.kind).join(", ")}`);
+        continue;
+      }
+      // A binding of another policy under this name would leave the listed policy unenforced.
+      const bound = (binding.object.spec as { policyName?: unknown } | undefined)?.policyName;
+      if (bound !== name) {
+        problems.push(`${binding.file}: ValidatingAdmissionPolicyBinding ${name} binds ${String(bound ?? "(no policyName)")}, not ${name}`);
+        continue;
+      }
+      policies.push({ name, set: set.name, file: policy.file, policy: policy.object, binding: binding.object });
+    }
   }
   const dup = crds.map((c) => c.name).filter((n, i, all) => all.indexOf(n) !== i);
   if (dup.length > 0) problems.push(`CRDs defined more than once: ${[...new Set(dup)].join(", ")}`);
+  const dupPolicies = policies.map((p) => p.name).filter((n, i, all) => all.indexOf(n) !== i);
+  if (dupPolicies.length > 0) problems.push(`admission policies listed by more than one set: ${[...new Set(dupPolicies)].join(", ")}`);
   if (problems.length > 0) throw new ManifestError("bootstrap/crds.yaml", problems.join("; "));
-  return crds;
+  return { crds, policies };
+}
+
+/** The CRDs of `sets`, in file order, verified as loadVendoredSets verifies them. */
+export function loadVendoredCrds(repoRoot: string, sets: readonly CrdSet[]): VendoredCrd[] {
+  return loadVendoredSets(repoRoot, sets).crds;
 }

@@ -33,6 +33,7 @@ const crdsSchema = z.strictObject({
           )
           .min(1),
         provides: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9.-]+$/, "must be a CRD name (<plural>.<group>)")).min(1),
+        admissionPolicies: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be an object name (DNS subdomain)")).default([]),
         neededBy: z.array(name),
       }),
     )
@@ -73,6 +74,12 @@ export interface CrdSet {
   readonly files: ReadonlyArray<{ readonly path: string; readonly sha256: string }>;
   /** CRD names (`<plural>.<group>`) the set installs; gate on them being Established. */
   readonly provides: readonly string[];
+  /**
+   * admissionregistration.k8s.io/v1 ValidatingAdmissionPolicies the set's files ship, each
+   * with a ValidatingAdmissionPolicyBinding of the same name (Gateway API's safe-upgrades
+   * since v1.5); registered after the set's CRDs.
+   */
+  readonly admissionPolicies: readonly string[];
   readonly neededBy: readonly string[];
 }
 
@@ -173,6 +180,7 @@ export function loadBootstrapPlan(repoRoot: string): BootstrapPlan {
       versionAnnotation: s.versionAnnotation,
       files: s.files.map((f) => ({ path: `${CRD_FILES_DIR}/${s.name}/${f.file}`, sha256: f.sha256 })),
       provides: s.provides,
+      admissionPolicies: s.admissionPolicies,
       neededBy: s.neededBy,
     })),
     prerequisites: rel.prerequisites,

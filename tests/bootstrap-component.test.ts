@@ -14,7 +14,7 @@ import { loadBootstrapCharts, loadBootstrapPlan, type ChartSpec } from "../boots
 import { parseManifests } from "../bootstrap/manifests";
 import { referencedVariables } from "../bootstrap/substitute";
 import { composeValues, type Values } from "../bootstrap/values";
-import { loadVendoredCrds } from "../bootstrap/crd-files";
+import { loadVendoredCrds, loadVendoredSets } from "../bootstrap/crd-files";
 import { FLUX_OWNED_INPUTS } from "../components/bootstrap";
 import { KUBERNETES_PROVIDER_IDENTITY } from "../components/talos/cluster";
 import { durationSeconds, helmWaitBlocker } from "../components/bootstrap/helm-wait";
@@ -39,6 +39,8 @@ const repoRoot = path.resolve(__dirname, "..");
 const T = {
   release: "kubernetes:helm.sh/v3:Release",
   crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  policy: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+  binding: "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
   namespace: "kubernetes:core/v1:Namespace",
   configMap: "kubernetes:core/v1:ConfigMap",
   secret: "kubernetes:core/v1:Secret",
@@ -154,7 +156,7 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
 
   test("every Kubernetes object goes through the health-gated provider", () => {
     const provider = named(result, T.provider, "kubernetes");
-    const mine = [...ofType(result, T.release), ...ofType(result, T.crd), ...ofType(result, T.namespace), ...ofType(result, T.configMap)];
+    const mine = [...ofType(result, T.release), ...ofType(result, T.crd), ...ofType(result, T.policy), ...ofType(result, T.binding), ...ofType(result, T.namespace), ...ofType(result, T.configMap)];
     for (const r of mine) expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
     // The provider's kubeconfig waits for the Talos health check, which waited for the etcd bootstrap.
     expect(provider.propertyDependencies.kubeconfig).toContain(named(result, T.talosBootstrap, "bootstrap").urn);
@@ -173,6 +175,32 @@ describe.each(["infra", "apps"])("bootstrap of a fresh cluster with the %s stack
       expect(r.dependencies).toEqual([]);
     }
     expect(ofType(result, "kubernetes:yaml/v2:ConfigGroup")).toEqual([]);
+  });
+
+  test("phase 0: each set's admission policy and its binding follow the set's CRDs, as vendored, retained and forced", () => {
+    const { policies } = loadVendoredSets(repoRoot, plan.crdSets);
+    expect(policies.map((p) => p.name).sort()).toEqual(plan.crdSets.flatMap((s) => s.admissionPolicies).sort());
+    expect(policies.length).toBeGreaterThan(0);
+    expect(ofType(result, T.policy).map((r) => r.name).sort()).toEqual(policies.map((p) => p.name).sort());
+    expect(ofType(result, T.binding).map((r) => r.name).sort()).toEqual(policies.map((p) => p.name).sort());
+    const component = named(result, T.component, "bootstrap");
+    for (const p of policies) {
+      const policy = named(result, T.policy, p.name);
+      const binding = named(result, T.binding, p.name);
+      const setCrds = ofType(result, T.crd).filter((c) => plan.crdSets.find((s) => s.name === p.set)?.provides.includes(c.name));
+      // The policy after exactly its set's CRDs; the binding after its policy, so the guard starts whole.
+      expect([...policy.dependsOn].sort()).toEqual(setCrds.map((c) => c.urn).sort());
+      expect(binding.dependsOn).toEqual([policy.urn]);
+      for (const [r, vendored] of [[policy, p.policy], [binding, p.binding]] as const) {
+        expect(r.parent).toBe(component.urn);
+        expect(get(r.inputs, "metadata.name")).toBe(p.name);
+        expect(r.inputs.spec).toEqual(vendored.spec);
+        expect(get(r.inputs, "metadata.annotations")).toEqual({ ...vendored.metadata.annotations, ...PROGRAM_WRITE_ANNOTATIONS });
+        expect(r.options.retainOnDelete).toBe(true);
+      }
+    }
+    // Nothing waits for the guard: no release writes Gateway API CRDs.
+    for (const r of ofType(result, T.release)) expect(r.dependsOn).not.toContain(named(result, T.policy, policies[0].name).urn);
   });
 
   test("each release waits for exactly the CRDs of the sets it needs", () => {

@@ -9,7 +9,8 @@ import {
   releasesForNodeCount,
   type ChartSpec,
 } from "../bootstrap/loader";
-import { loadVendoredCrds, sha256Hex } from "../bootstrap/crd-files";
+import { loadVendoredCrds, loadVendoredSets, sha256Hex } from "../bootstrap/crd-files";
+import { parseAllDocuments } from "yaml";
 import { parseManifests } from "../bootstrap/manifests";
 import type { CrdSet } from "../bootstrap/plan";
 import { loadReleaseNamespaces } from "../bootstrap/namespaces";
@@ -23,8 +24,9 @@ import {
   describeWithSchemas,
   schemasRoot,
   valuesSchemaFor,
+  validateCoreObjects,
 } from "./helpers/schemas";
-import { chartPin } from "./helpers/pins";
+import { chartPin, PINS } from "./helpers/pins";
 import { isRecord } from "../lib/guards";
 import { fixtureSettings } from "./helpers/cluster-settings";
 
@@ -119,11 +121,95 @@ describe("bootstrap plan (bootstrap/crds.yaml, bootstrap/releases.yaml)", () => 
   });
 });
 
+describe("the admission policies vendored with the CRD sets", () => {
+  const plan = loadBootstrapPlan(repoRoot);
+  const gateway = plan.crdSets.find((s) => s.name === "gateway-api") as CrdSet;
+  const { crds, policies } = loadVendoredSets(repoRoot, plan.crdSets);
+  const group = (o: object): string | undefined => (o as { spec?: { group?: string } }).spec?.group;
+
+  test("Gateway API ships safe-upgrades: its file holds exactly that policy and its binding, stamped with the pinned bundle", () => {
+    expect(gateway.admissionPolicies).toEqual(["safe-upgrades.gateway.networking.k8s.io"]);
+    expect(policies.map((p) => [p.set, p.name])).toEqual(plan.crdSets.flatMap((s) => s.admissionPolicies.map((n) => [s.name, n])));
+    const [vap] = policies;
+    // Read the file itself, not the loader's view: nothing else is in it.
+    const inFile = parseManifests(fs.readFileSync(path.join(repoRoot, vap.file), "utf8"), vap.file);
+    expect(inFile.map((o) => [o.apiVersion, o.kind, o.metadata.name])).toEqual([
+      ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", vap.name],
+      ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", vap.name],
+    ]);
+    expect(gateway.files.map((f) => f.path)).toContain(vap.file);
+    for (const o of inFile) {
+      expect(o.metadata.annotations?.[gateway.versionAnnotation]).toBe(PINS.crdSets["gateway-api"]);
+      expect(o.metadata.annotations?.["gateway.networking.k8s.io/channel"]).toBe("standard");
+    }
+    const binding = vap.binding.spec as { policyName: string; validationActions: string[] };
+    expect(binding).toMatchObject({ policyName: vap.name, validationActions: ["Deny"] });
+    expect((vap.policy.spec as { failurePolicy: string }).failurePolicy).toBe("Fail");
+  });
+
+  test("the policy and binding are valid admissionregistration.k8s.io/v1 objects (kubernetes-models); a broken copy is not", () => {
+    const [vap] = policies;
+    const results = validateCoreObjects([vap.policy, vap.binding]);
+    expect(results).toEqual([{ modelled: true, errors: [] }, { modelled: true, errors: [] }]);
+    const broken = { ...vap.binding, spec: { ...(vap.binding.spec as object), validationActions: "Deny" } };
+    expect(validateCoreObjects([broken])[0].errors.length).toBeGreaterThan(0);
+  });
+
+  test("the pinned Kubernetes serves admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (GA since 1.30)", () => {
+    const [major, minor] = PINS.kubernetes.replace(/^v/, "").split(".").map(Number);
+    expect(major).toBe(1);
+    expect(minor).toBeGreaterThanOrEqual(30);
+  });
+
+  test("the policy admits every Gateway API CRD the program writes, and the Flux tree writes none", () => {
+    const [vap] = policies;
+    const spec = vap.policy.spec as { validations: Array<{ expression: string }> };
+    // Its channel rule: a CRD over a standard one must be standard (the vendored channel).
+    const channel = vap.policy.metadata.annotations?.["gateway.networking.k8s.io/channel"];
+    expect(spec.validations.some((v) => v.expression.includes(`== '${channel}'`))).toBe(true);
+    // Its version rule: the bundle-version patterns it denies (CEL single-quoted strings, RE2
+    // syntax that JavaScript reads alike for these), read from the vendored expression.
+    const denied = spec.validations.flatMap((v) => [...v.expression.matchAll(/!matches\([^,]+,\s*'((?:[^'\\]|\\.)*)'\)/g)].map((m) => new RegExp(m[1].replace(/\\\\/g, "\\"))));
+    expect(denied.length).toBeGreaterThan(0);
+    expect(denied.some((re) => re.test("v1.4.0"))).toBe(true);
+    // ...and, as bootstrap/upgrade-paths.yaml's 1.6 note says, a v1.5 bundle after it.
+    expect(denied.some((re) => re.test("v1.5.1"))).toBe(true);
+    const gatewayCrds = crds.filter((c) => group(c.object) === "gateway.networking.k8s.io");
+    expect(gatewayCrds.length).toBe(gateway.provides.length);
+    for (const c of gatewayCrds) {
+      const annotations = c.object.metadata.annotations ?? {};
+      expect({ crd: c.name, channel: annotations["gateway.networking.k8s.io/channel"] }).toEqual({ crd: c.name, channel });
+      const version = annotations[gateway.versionAnnotation];
+      expect({ crd: c.name, deniedBy: denied.filter((re) => re.test(version)).map(String) }).toEqual({ crd: c.name, deniedBy: [] });
+    }
+    // Nothing in kubernetes/ is a Gateway API CRD (no experimental bundle behind the program's back).
+    const walkTree = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkTree(path.join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    const treeCrds = walkTree(path.join(repoRoot, "kubernetes"))
+      .flatMap((f) => parseAllDocuments(fs.readFileSync(f, "utf8")).map((d) => d.toJS() as { kind?: string; spec?: unknown } | null))
+      .filter((o) => o?.kind === "CustomResourceDefinition" && group(o) === "gateway.networking.k8s.io");
+    expect(treeCrds).toEqual([]);
+  });
+});
+
+test("no test repeats a CRD set pin: each reads it through tests/helpers/pins.ts or bootstrap/crds.yaml", () => {
+  const testsDir = path.join(repoRoot, "tests");
+  const sources = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : /\.[cm]?ts$/.test(e.name) ? [path.join(dir, e.name)] : []));
+  const pins = Object.values(PINS.crdSets).map((v) => v.replace(/^v/, ""));
+  expect(pins.length).toBeGreaterThan(0);
+  const repeats = sources(testsDir).flatMap((f) => {
+    const text = fs.readFileSync(f, "utf8");
+    return pins.filter((pin) => new RegExp(`(?<![\\d.])v?${pin.replace(/\./g, "\\.")}(?![\\d])`).test(text)).map((pin) => `${path.relative(repoRoot, f)}: ${pin}`);
+  });
+  expect(repeats).toEqual([]);
+});
+
 describe("vendored CRD verification", () => {
   let root: string;
   const crd = (name: string) =>
     `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\n  annotations:\n    example.io/bundle-version: v1.0.0\nspec:\n  group: example.io\n`;
-  const set = (files: Array<{ file: string; sha256: string }>, provides: string[]): CrdSet => ({
+  const set = (files: Array<{ file: string; sha256: string }>, provides: string[], admissionPolicies: string[] = []): CrdSet => ({
     name: "set",
     description: "d",
     version: "v1.0.0",
@@ -131,6 +217,7 @@ describe("vendored CRD verification", () => {
     versionAnnotation: "example.io/bundle-version",
     files: files.map((f) => ({ path: `bootstrap/crds/set/${f.file}`, sha256: f.sha256 })),
     provides,
+    admissionPolicies,
     neededBy: [],
   });
   const put = (file: string, text: string): string => {
@@ -166,6 +253,39 @@ describe("vendored CRD verification", () => {
     expect(() => loadVendoredCrds(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"])])).toThrow(
       /a\.yaml: vendored from example\.io\/bundle-version=v0\.9\.0, but CRD set set pins v1\.0\.0; run npm run vendor-crds/,
     );
+  });
+
+  const admission = (kind: string, name: string, policyName = name) =>
+    `---\napiVersion: admissionregistration.k8s.io/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n  annotations:\n    example.io/bundle-version: v1.0.0\nspec:\n  policyName: ${policyName}\n`;
+
+  test("accepts a listed admission policy with its binding next to the CRDs, apart from them", () => {
+    const sha = put("a.yaml", `${crd("as.example.io")}${admission("ValidatingAdmissionPolicy", "guard.example.io")}${admission("ValidatingAdmissionPolicyBinding", "guard.example.io")}`);
+    const loaded = loadVendoredSets(root, [set([{ file: "a.yaml", sha256: sha }], ["as.example.io"], ["guard.example.io"])]);
+    expect(loaded.crds.map((c) => c.name)).toEqual(["as.example.io"]);
+    expect(loaded.policies.map((p) => [p.name, p.policy.kind, p.binding.kind, p.file])).toEqual([
+      ["guard.example.io", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "bootstrap/crds/set/a.yaml"],
+    ]);
+  });
+
+  test("refuses an unlisted policy, a policy without its binding, a binding of another policy and a stale stamp, all at once", () => {
+    const unlisted = put("a.yaml", `${crd("as.example.io")}${admission("ValidatingAdmissionPolicy", "other.example.io")}`);
+    const lonely = put("b.yaml", admission("ValidatingAdmissionPolicy", "lonely.example.io"));
+    const wrong = put("c.yaml", `${admission("ValidatingAdmissionPolicy", "guard.example.io")}${admission("ValidatingAdmissionPolicyBinding", "guard.example.io", "other.example.io")}`);
+    const stale = put("d.yaml", admission("ValidatingAdmissionPolicy", "stale.example.io").replace("v1.0.0", "v0.9.0"));
+    const files = [{ file: "a.yaml", sha256: unlisted }, { file: "b.yaml", sha256: lonely }, { file: "c.yaml", sha256: wrong }, { file: "d.yaml", sha256: stale }];
+    expect(() => loadVendoredSets(root, [set(files, ["as.example.io"], ["lonely.example.io", "guard.example.io", "stale.example.io"])])).toThrow(
+      new RegExp(
+        [
+          "a\\.yaml: ValidatingAdmissionPolicy other\\.example\\.io is not a apiextensions\\.k8s\\.io/v1 CustomResourceDefinition nor a admissionregistration\\.k8s\\.io/v1 ValidatingAdmissionPolicy or binding of admissionPolicies",
+          "d\\.yaml: vendored from example\\.io/bundle-version=v0\\.9\\.0",
+          "admission policy lonely\\.example\\.io needs exactly one ValidatingAdmissionPolicy and one ValidatingAdmissionPolicyBinding, files define ValidatingAdmissionPolicy",
+          "c\\.yaml: ValidatingAdmissionPolicyBinding guard\\.example\\.io binds other\\.example\\.io, not guard\\.example\\.io",
+          "admission policy stale\\.example\\.io needs exactly one .* files define neither",
+        ].join(".*"),
+      ),
+    );
+    // Without admissionPolicies a set takes no policy at all, listed or not.
+    expect(() => loadVendoredSets(root, [set([{ file: "c.yaml", sha256: wrong }], ["as.example.io"])])).toThrow(/c\.yaml: ValidatingAdmissionPolicy guard\.example\.io is not a apiextensions\.k8s\.io\/v1 CustomResourceDefinition;/);
   });
 
   test("refuses an altered file, a missing file, a non-CRD document and CRDs that differ from provides, all at once", () => {

@@ -10,6 +10,9 @@ import { byUrn, reveal, sharedRun, type RegisteredResource, type RunResult } fro
 import { PINS } from "./helpers/pins";
 
 const BOOTSTRAP = "k8s-gitops:bootstrap:ClusterBootstrap";
+const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
+const POLICY = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+const BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 const annotationsOf = (r: RegisteredResource): Record<string, string> =>
   ((reveal(r.inputs) as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {});
 
@@ -57,12 +60,28 @@ describe.each([
   }, 60_000);
 
   test("the Gateway API CRDs go over the running v1.4.0 bundle as the pinned bundle, forced, their own annotations kept", async () => {
-    const crds = bootstrapWrites(await sharedRun(options)).filter((w) => w.name.endsWith(".gateway.networking.k8s.io"));
+    const crds = bootstrapWrites(await sharedRun(options)).filter((w) => w.type === CRD && w.name.endsWith(".gateway.networking.k8s.io"));
     expect(crds.length).toBeGreaterThan(5);
     for (const crd of crds) {
       expect(annotationsOf(crd)["gateway.networking.k8s.io/bundle-version"]).toBe(PINS.crdSets["gateway-api"]);
       expect(annotationsOf(crd)["pulumi.com/patchForce"]).toBe("true");
     }
+  }, 60_000);
+
+  test("the pin's safe-upgrades policy and binding go over the one the v1.5 step applied, after the Gateway API CRDs, forced and retained", async () => {
+    const writes = bootstrapWrites(await sharedRun(options));
+    const gatewayCrds = writes.filter((w) => w.type === CRD && w.name.endsWith(".gateway.networking.k8s.io"));
+    const [policy, ...otherPolicies] = writes.filter((w) => w.type === POLICY);
+    const [binding, ...otherBindings] = writes.filter((w) => w.type === BINDING);
+    expect([otherPolicies, otherBindings]).toEqual([[], []]);
+    expect(policy.name).toBe("safe-upgrades.gateway.networking.k8s.io");
+    expect([...policy.dependsOn].sort()).toEqual(gatewayCrds.map((c) => c.urn).sort());
+    expect(binding.dependsOn).toEqual([policy.urn]);
+    for (const w of [policy, binding]) {
+      expect(annotationsOf(w)).toEqual(expect.objectContaining({ ...PROGRAM_WRITE_ANNOTATIONS, "gateway.networking.k8s.io/bundle-version": PINS.crdSets["gateway-api"], "gateway.networking.k8s.io/channel": "standard" }));
+      expect(w.options.retainOnDelete).toBe(true);
+    }
+    expect((reveal(binding.inputs) as { spec: { policyName: string } }).spec.policyName).toBe(policy.name);
   }, 60_000);
 });
 

@@ -44,6 +44,16 @@ describe("the running CRD bundles, read per CRD", () => {
     expect(pinChannel).toBe("standard");
   });
 
+  test("the fixture holds the seed's ServiceMonitor CRD (prometheus-operator-crds 24.0.1, operator 0.86.1): one step to the pin, nothing refused", () => {
+    const monitoring = setOf("prometheus-operator");
+    const ours = running.crds.filter((c) => monitoring.provides.includes(c.name));
+    expect(ours.map((c) => [c.name, c.annotations[monitoring.versionAnnotation]])).toEqual([["servicemonitors.monitoring.coreos.com", "0.86.1"]]);
+    const [, stage] = bundleStages(repoRoot, plan.crdSets, running.crds, paths);
+    expect(stage.what).toBe("CRD set prometheus-operator");
+    expect([stage.running, stage.steps, stage.problem]).toEqual(["0.86.1", [monitoring.version], undefined]);
+    expect(formatStages([stage], CRD_WORDING)).not.toContain("not running");
+  });
+
   test("every CRD set of bootstrap/crds.yaml has a rule; Gateway API's is one minor at a time with its channel annotation", () => {
     expect(plan.crdSets.map((s) => s.name).filter((n) => paths.crdSets[n] === undefined)).toEqual([]);
     expect(rule.step).toBe("minor");

@@ -1,4 +1,5 @@
-// `npm run vendor-crds [-- <set>...]`: refresh the vendored phase-0 CRDs after a version bump.
+// `npm run vendor-crds [-- <set>...]`: refresh the vendored phase-0 CRDs (and the admission
+// policy files listed with them) after a version bump.
 // For each CRD set of bootstrap/crds.yaml, downloads every listed file from `source` at the
 // pinned `version` into bootstrap/crds/<set>/ and rewrites its sha256 in crds.yaml. The only
 // step that needs the network; review the diff (the CRDs) before committing it.

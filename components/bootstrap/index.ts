@@ -1,6 +1,7 @@
 /**
  * ClusterBootstrap: what a healthy Talos cluster needs before GitOps runs, then the hand-off
- * to Flux. Phase 0 registers the vendored CRDs the charts need; phase 2 creates the
+ * to Flux. Phase 0 registers the vendored CRDs the charts need (and the admission policy
+ * their bundle ships); phase 2 creates the
  * namespaces, the bootstrap Secret and cluster-settings; phase 1, on a fresh cluster only,
  * installs the charts of kubernetes/ as the Helm releases Flux adopts, each after exactly
  * what it needs and the Flux release after all of them. Charts, versions and values are
@@ -20,8 +21,9 @@ import { loadBootstrapCharts, loadBootstrapPlan, type ChartSpec, type PlannedRel
 import { loadReleaseNamespaces } from "../../bootstrap/namespaces";
 import type { Settings } from "../../bootstrap/substitute";
 import type { Values } from "../../bootstrap/values";
-import { loadVendoredCrds } from "../../bootstrap/crd-files";
+import { loadVendoredSets } from "../../bootstrap/crd-files";
 import { VALUES_SECRET } from "../clustermesh";
+import { installAdmissionPolicies, type AdmissionPolicy } from "./admission-policies";
 import { installCrds } from "./crds";
 import { createClusterSettings, createConnectToken, createNamespaces, fluxSyncOf, type FluxSync } from "./handoff";
 import { installReleases } from "./releases";
@@ -60,6 +62,8 @@ export interface BootstrapOutputs {
 
 export class ClusterBootstrap extends pulumi.ComponentResource {
   readonly crds: Map<string, k8s.apiextensions.v1.CustomResourceDefinition[]>;
+  /** The CRD sets' admission policies with their bindings (Gateway API safe-upgrades), by name. */
+  readonly admissionPolicies: Map<string, AdmissionPolicy>;
   readonly namespaces: Map<string, k8s.core.v1.Namespace>;
   readonly clusterSettings: k8s.core.v1.ConfigMap;
   readonly connectTokenSecret?: k8s.core.v1.Secret;
@@ -82,10 +86,11 @@ export class ClusterBootstrap extends pulumi.ComponentResource {
     const charts = loadBootstrapCharts(repoRoot, args.settings, args.nodeCount);
     const namespaceManifests = loadReleaseNamespaces(repoRoot, charts.map((c) => c.chart), args.settings);
     this.fluxSync = fluxSyncOf(charts.map((c) => c.chart));
-    const crds = loadVendoredCrds(repoRoot, plan.crdSets);
+    const vendored = loadVendoredSets(repoRoot, plan.crdSets);
 
-    // Phase 0.
-    this.crds = installCrds(crds, k8sOpts);
+    // Phase 0: the CRDs, then the policies their bundles ship.
+    this.crds = installCrds(vendored.crds, k8sOpts);
+    this.admissionPolicies = installAdmissionPolicies(vendored.policies, this.crds, k8sOpts);
 
     // Phase 2 objects the releases need.
     this.namespaces = createNamespaces(namespaceManifests, k8sOpts);
