@@ -116,8 +116,20 @@ const talosSchema = z
   .strictObject({
     /** `adopt` reads the running cluster's PKI from 1Password; `generate` creates it once. */
     pki: z.enum(["adopt", "generate"]),
-    /** Wipe machines on `pulumi destroy`. Off: destroy leaves nodes running. */
-    resetOnDestroy: z.boolean().default(false),
+    /**
+     * Kept only to refuse `true`: a reset hidden in the apply's delete would run on destroy,
+     * on a replacement (after the new apply) and on a node dropped from config, every node
+     * at once where nothing orders them. Removal is explicit (`decommission`).
+     */
+    resetOnDestroy: z
+      .boolean()
+      .refine((reset) => !reset, {
+        message:
+          "is no longer supported: `pulumi destroy` never touches a machine. Remove a node with talos.decommission (drain, leave etcd, " +
+          "reset, delete the Node, in order), or wipe a cluster you discard with `talosctl reset` (README \"pulumi destroy\"); then set it to false " +
+          "and run `pulumi up` once before any destroy, so the state no longer records a reset",
+      })
+      .default(false),
     applyTimeout: z.string().regex(/^\d{1,4}(s|m|h)$/, "is not a duration such as 10m").default("10m"),
     healthTimeout: z.string().regex(/^\d{1,4}(s|m|h)$/, "is not a duration such as 10m").default("15m"),
     /**

@@ -28,7 +28,6 @@ export function talosClusterArgs(
     talos: {
       pki: config.talos.pki,
       bootstrapped: config.talos.bootstrapped,
-      resetOnDestroy: config.talos.resetOnDestroy,
       applyTimeout: config.talos.applyTimeout,
       healthTimeout: config.talos.healthTimeout,
       decommission: config.talos.decommission,

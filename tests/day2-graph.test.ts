@@ -9,6 +9,7 @@ import {
   MockSecret,
   named,
   ofType,
+  programResources,
   PROJECT_ROOT,
   readProjectConfig,
   RegisteredResource,
@@ -163,14 +164,18 @@ describe("a cluster that cannot be observed", () => {
 });
 
 describe("resetOnDestroy", () => {
-  it("resets one node at a time: every apply depends on the one before, so Pulumi deletes them in reverse, one by one", async () => {
+  it("is refused before anything is registered: a reset in the apply's delete would run on destroy, a replacement or a dropped node", async () => {
     const result = await run({ config: { "k8s-gitops:talos.resetOnDestroy": true } });
+    expect(result.error?.name).toBe("ConfigError");
+    expect(result.error?.message).toContain("k8s-gitops:talos.resetOnDestroy: is no longer supported: `pulumi destroy` never touches a machine");
+    expect(result.error?.message).toContain("talos.decommission");
+    expect(programResources(result)).toEqual([]);
+  }, 60_000);
+
+  it("every apply's delete is a no-op on the machine, on a running cluster too", async () => {
+    const result = await run({ config: { "k8s-gitops:talos.resetOnDestroy": false } });
     expect(result.error).toBeUndefined();
-    const applies = nodes.map((n) => named(result, T.apply, n.address));
-    for (const [i, apply] of applies.entries()) {
-      expect(apply.inputs.onDestroy).toMatchObject({ reset: true, graceful: true });
-      for (const earlier of applies.slice(0, i)) expect(dependsOn(result, apply, earlier)).toBe(true);
-    }
+    for (const n of nodes) expect(named(result, T.apply, n.address).inputs.onDestroy).toEqual({ reset: false, graceful: true, reboot: false });
   }, 60_000);
 });
 

@@ -397,14 +397,14 @@ describe("generated PKI", () => {
 });
 
 describe("config choices", () => {
-  it("resets machines on destroy and uses the configured timeouts only when asked", async () => {
+  it("never resets a machine on delete, and uses the configured timeouts only when asked", async () => {
     const result = await runProgram({
       stack: "infra",
-      config: { "k8s-gitops:talos.resetOnDestroy": true, "k8s-gitops:talos.applyTimeout": "20m", "k8s-gitops:talos.healthTimeout": "30m" },
+      config: { "k8s-gitops:talos.applyTimeout": "20m", "k8s-gitops:talos.healthTimeout": "30m" },
     });
     expect(result.error).toBeUndefined();
     for (const apply of ofType(result, T.apply)) {
-      expect(apply.inputs.onDestroy).toEqual({ graceful: true, reboot: false, reset: true });
+      expect(apply.inputs.onDestroy).toEqual({ graceful: true, reboot: false, reset: false });
       expect(apply.inputs.timeouts).toEqual({ create: "20m", update: "20m", delete: "20m" });
     }
     expect(result.invokes.find((i) => i.token === T.health)?.inputs.timeouts).toEqual({ read: "30m" });

@@ -30,6 +30,13 @@ export const KUBERNETES_PROVIDER_IDENTITY = "k8s-gitops-talos-cluster";
 /** Import id of talos_machine_bootstrap (its ImportState ignores the value). */
 export const BOOTSTRAP_IMPORT_ID = "machine_bootstrap";
 
+/**
+ * The apply's delete: "if reset is not set this is a no-op" (siderolabs/terraform-provider-talos
+ * talos_machine_configuration_apply_resource.go, on_destroy). The provider deletes with the
+ * state's on_destroy, so a stack that once recorded a reset keeps it until an `up` records this.
+ */
+export const NO_MACHINE_CHANGE_ON_DELETE = { reset: false, graceful: true, reboot: false } as const;
+
 /** What a node's patch plan needs: where talos/ lives, and the cluster and network it derives from. */
 export interface NodePatchSettings extends DerivationConfig {
   readonly projectRoot: string;
@@ -54,7 +61,6 @@ export interface TalosClusterArgs extends NodePatchSettings {
     readonly pki: "adopt" | "generate";
     /** The cluster runs already: day-2 steps, staged applies, an imported bootstrap. */
     readonly bootstrapped: boolean;
-    readonly resetOnDestroy: boolean;
     /** Durations such as `10m`. */
     readonly applyTimeout: string;
     readonly healthTimeout: string;
@@ -212,8 +218,9 @@ export class TalosCluster extends pulumi.ComponentResource {
           // Running nodes never reboot from an apply: a change that needs one is staged and
           // the node's roll step reboots it once the previous node is back and healthy.
           applyMode: this.day2 ? "staged_if_needing_reboot" : "auto",
-          // Destroy leaves machines running unless config asks for a wipe.
-          onDestroy: { graceful: true, reboot: false, reset: args.talos.resetOnDestroy },
+          // Destroy, a replacement or a node dropped from config never touch the machine: a
+          // reset here would run unordered. Removal is the explicit decommission step.
+          onDestroy: NO_MACHINE_CHANGE_ON_DELETE,
           timeouts: { create: timeout, update: timeout, delete: timeout },
         },
         { parent: this, aliases: [{ name: node.hostname }], dependsOn: rolledBefore },
