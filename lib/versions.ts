@@ -102,3 +102,19 @@ export function talosTagProblem(text: string): string | undefined {
   if (!TALOS_TAG.test(text)) return "is not a Talos release tag: vX.Y.Z, or a pre-release vX.Y.Z-alpha.N, -beta.N or -rc.N (the tags Talos publishes and Image Factory serves)";
   return undefined;
 }
+
+/**
+ * The one rule for a Kubernetes pin, applied by the stack schema (versions.kubernetes),
+ * tools/ci/tool-versions.ts (KUBERNETES_VERSION, the kubectl install-tools.sh downloads) and
+ * tools/e2e/plan.ts: a Kubernetes release tag `vX.Y.Z`, anchored. The project pins releases
+ * of Kubernetes only (Talos's support matrix lists releases); a pre-release tag would pass
+ * one reader and fail another, so none takes it.
+ */
+const KUBERNETES_TAG = /^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+
+/** Why `text` is not a Kubernetes release tag (see KUBERNETES_TAG), or undefined. */
+export function kubernetesTagProblem(text: string): string | undefined {
+  if (KUBERNETES_TAG.test(text)) return undefined;
+  if (KUBERNETES_TAG.test(`v${text}`)) return `has no leading v: the release tags are v-prefixed (use v${text})`;
+  return "is not a Kubernetes release tag: use an exact release vX.Y.Z (no pre-release, range, bare minor, build metadata or latest)";
+}

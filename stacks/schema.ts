@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { isCidr, isIpv4 } from "../lib/net";
-import { exactTagProblem, talosTagProblem } from "../lib/versions";
+import { kubernetesTagProblem, talosTagProblem } from "../lib/versions";
 import { recursiveNameserverProblem } from "./dns01";
 import { boundedString, gitBranch, itemName, safeUrl } from "./strings";
 
@@ -16,15 +16,15 @@ const dnsName = z
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, "is not a DNS name");
 const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a lower-case DNS label");
 
-/**
- * An exact release tag: `v1.13.9` or a pre-release `v1.14.0-rc.1`, parsed by semver. Talos
- * and Kubernetes both tag `vX.Y.Z`, and the program uses the pin as a tag: the installer
- * image `factory.talos.dev/<platform>-installer/<schematic>:<talos>` (Image Factory serves
- * the release tag, v-prefixed) and `talosctl upgrade-k8s --to`. So a pin without its `v`
- * is refused rather than guessed.
+/*
+ * Version pins are used as tags: the installer image
+ * `factory.talos.dev/<platform>-installer/<schematic>:<talos>` (Image Factory serves the
+ * release tag, v-prefixed) and `talosctl upgrade-k8s --to`. So a pin without its `v` is
+ * refused rather than guessed (lib/versions.ts).
  */
-const releaseTag = z.string().superRefine((value, ctx) => {
-  const problem = exactTagProblem(value);
+/** A Kubernetes pin: a release tag by the one rule lib/versions.ts kubernetesTagProblem defines. */
+const kubernetesTag = z.string().superRefine((value, ctx) => {
+  const problem = kubernetesTagProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
@@ -261,7 +261,7 @@ const certManagerSchema = z
 
 const versionsSchema = z.strictObject({
   talos: talosTag,
-  kubernetes: releaseTag,
+  kubernetes: kubernetesTag,
   /**
    * Config contract of the generated machine configs (getConfiguration `talosVersion`),
    * pinned apart from the installed Talos so an upgrade does not rewrite every config.

@@ -49,7 +49,7 @@ describe("bad input", () => {
     ["unknown key", { "k8s-gitops:network.podCIDR": "10.244.0.0/16" }, ["k8s-gitops:network.podCIDR: unknown key"]],
     ["unknown top-level key", { "k8s-gitops:clsuter": { name: "x" } }, ["k8s-gitops:clsuter: unknown key"]],
     ["unpinned version latest", { "k8s-gitops:versions.talos": "latest" }, ["k8s-gitops:versions.talos: is not a pinned version"]],
-    ["version range", { "k8s-gitops:versions.kubernetes": "^1.36.0" }, ["k8s-gitops:versions.kubernetes: is not a pinned version"]],
+    ["version range", { "k8s-gitops:versions.kubernetes": "^1.36.0" }, ["k8s-gitops:versions.kubernetes: is not a Kubernetes release tag"]],
     ["bare minor", { "k8s-gitops:versions.talos": "v1.13" }, ["k8s-gitops:versions.talos: is not a pinned version"]],
     ["missing required key", { "k8s-gitops:cluster.domain": undefined }, ["k8s-gitops:cluster.domain: is required"]],
     // The held-out class of issue 21: each used to reach resources.

@@ -253,7 +253,7 @@ describe("tool-versions.ts", () => {
     expect(error).toBeInstanceOf(ToolVersionsError);
     expect((error as ToolVersionsError).problems).toEqual([
       "demo:versions.talos (stack one) has no leading v: the release tags are v-prefixed (use v1.13.9), found 1.13.9",
-      "demo:versions.kubernetes (stack one) must be an exact release such as vX.Y.Z, found none",
+      "demo:versions.kubernetes (stack one) is not a Kubernetes release tag: use an exact release vX.Y.Z (no pre-release, range, bare minor, build metadata or latest), found none",
       ".pulumi.version must be an exact release such as X.Y.Z, found latest",
       "tools/e2e/versions.env is missing",
       "FLUX_CLI_VERSION in tools/e2e/versions.env must be an exact release such as X.Y.Z, found none",

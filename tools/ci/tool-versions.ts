@@ -17,7 +17,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readProjectConfig } from "../../harness/project-config";
-import { talosTagProblem } from "../../lib/versions";
+import { kubernetesTagProblem, talosTagProblem } from "../../lib/versions";
 import { pluginsEnv, providerPlugins } from "./plugins";
 
 export const TOOL_VERSION_KEYS = ["TALOS_VERSION", "KUBERNETES_VERSION", "PULUMI_VERSION", "FLUX_CLI_VERSION"] as const;
@@ -31,9 +31,9 @@ export class ToolVersionsError extends Error {
 }
 
 // Each version becomes part of a release URL (install-tools.sh): only an exact release fits.
-// Talos by the one rule of a Talos pin (lib/versions.ts talosTagProblem, pre-releases too);
-// kubectl releases are tagged with the leading v, the Pulumi and flux archives without.
-const TAGGED_RELEASE = /^v\d+\.\d+\.\d+$/;
+// Talos and Kubernetes (kubectl) by the one rule of each pin (lib/versions.ts
+// talosTagProblem, pre-releases too; kubernetesTagProblem); the Pulumi and flux archives
+// are named without the leading v.
 const PLAIN_RELEASE = /^\d+\.\d+\.\d+$/;
 
 function record(value: unknown): Record<string, unknown> {
@@ -51,7 +51,7 @@ export function toolVersions(projectRoot: string, stack: string): ToolVersions {
   const versions = record(values[`${project}:versions`]);
   const check = (value: unknown, pattern: RegExp, where: string): string => {
     const text = typeof value === "string" ? value.trim() : "";
-    if (!pattern.test(text)) problems.push(`${where} must be an exact release such as ${pattern === TAGGED_RELEASE ? "vX.Y.Z" : "X.Y.Z"}, found ${text || "none"}`);
+    if (!pattern.test(text)) problems.push(`${where} must be an exact release such as X.Y.Z, found ${text || "none"}`);
     return text;
   };
   const read = (rel: string): string => {
@@ -63,7 +63,9 @@ export function toolVersions(projectRoot: string, stack: string): ToolVersions {
   const talos = typeof versions.talos === "string" ? versions.talos : "";
   const talosProblem = talosTagProblem(talos);
   if (talosProblem) problems.push(`${project}:versions.talos (stack ${stack}) ${talosProblem}, found ${talos || "none"}`);
-  const kubernetes = check(versions.kubernetes, TAGGED_RELEASE, `${project}:versions.kubernetes (stack ${stack})`);
+  const kubernetes = typeof versions.kubernetes === "string" ? versions.kubernetes : "";
+  const kubernetesProblem = kubernetesTagProblem(kubernetes);
+  if (kubernetesProblem) problems.push(`${project}:versions.kubernetes (stack ${stack}) ${kubernetesProblem}, found ${kubernetes || "none"}`);
   const pulumi = check(read(".pulumi.version"), PLAIN_RELEASE, ".pulumi.version");
   const flux = check(envFileVersions(read("tools/e2e/versions.env")).FLUX_CLI_VERSION, PLAIN_RELEASE, "FLUX_CLI_VERSION in tools/e2e/versions.env");
   if (problems.length > 0) throw new ToolVersionsError(problems);

@@ -10,7 +10,7 @@ import { parseAllDocuments } from "yaml";
 import { contains, intToIp, isCidr, isIpv4, parseCidr } from "../../lib/net";
 import { formatProblems, ProjectError } from "../../lib/problems";
 import { asRecord } from "../../lib/guards";
-import { talosTagProblem } from "../../lib/versions";
+import { kubernetesTagProblem, talosTagProblem } from "../../lib/versions";
 
 const NAMESPACE = "k8s-gitops";
 
@@ -84,7 +84,8 @@ export function clusterPlan(values: Readonly<Record<string, unknown>>): ClusterP
   const talosProblem = talosTagProblem(talosVersion);
   if (talosProblem) problems.push(`${NAMESPACE}:versions.talos ${talosProblem}, found ${talosVersion || "none"}`);
   const kubernetesVersion = text(versions.kubernetes) ?? "";
-  if (!kubernetesVersion) problems.push(`${NAMESPACE}:versions.kubernetes is required`);
+  const kubernetesProblem = kubernetesTagProblem(kubernetesVersion);
+  if (kubernetesProblem) problems.push(`${NAMESPACE}:versions.kubernetes ${kubernetesProblem}, found ${kubernetesVersion || "none"}`);
   const cidr = text(network.nodeSubnet) ?? "";
   if (!isCidr(cidr)) problems.push(`${NAMESPACE}:network.nodeSubnet must be an IPv4 CIDR, found ${cidr || "none"}`);
   const endpoint = text(cluster.endpoint) ?? "";
