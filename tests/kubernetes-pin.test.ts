@@ -4,14 +4,8 @@
  * install-tools.sh downloads) and tools/e2e/plan.ts: a tag one reader took and another
  * refused would pass review and fail in a workflow.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { applyOverrides, PROJECT_ROOT, readProjectConfig } from "../harness";
 import { kubernetesTagProblem } from "../lib/versions";
-import { stackConfigSchema } from "../stacks/schema";
-import { ToolVersionsError, toolVersions } from "../tools/ci/tool-versions";
-import { clusterPlan, E2ePlanError } from "../tools/e2e/plan";
+import { e2ePlanAccepts, schemaAccepts, toolVersionsAccept } from "./helpers/pin-readers";
 import { PINS } from "./helpers/pins";
 
 const pin = PINS.kubernetes;
@@ -33,48 +27,14 @@ const TAGS: [string, boolean][] = [
   ["", false],
 ];
 
-function schemaAccepts(tag: string): boolean {
-  const versions = readProjectConfig(PROJECT_ROOT, "infra").values["k8s-gitops:versions"] as Record<string, unknown>;
-  return stackConfigSchema.shape.versions.safeParse({ ...versions, kubernetes: tag }).success;
-}
-
-function toolVersionsAccept(tag: string): boolean {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "kubernetes-pin-"));
-  try {
-    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: demo\nconfig:\n  versions:\n    value:\n      talos: ${JSON.stringify(PINS.talos)}\n      kubernetes: ${JSON.stringify(tag)}\n`);
-    fs.writeFileSync(path.join(root, "Pulumi.one.yaml"), "config: {}\n");
-    fs.writeFileSync(path.join(root, ".pulumi.version"), `${PINS.pulumiCli}\n`);
-    fs.mkdirSync(path.join(root, "tools", "e2e"), { recursive: true });
-    fs.writeFileSync(path.join(root, "tools", "e2e", "versions.env"), `FLUX_CLI_VERSION=${PINS.e2eTools.FLUX_CLI_VERSION}\n`);
-    try {
-      return toolVersions(root, "one").KUBERNETES_VERSION === tag;
-    } catch (error) {
-      if (!(error instanceof ToolVersionsError)) throw error;
-      expect(error.problems).toEqual([expect.stringMatching(/^demo:versions\.kubernetes \(stack one\) /)]);
-      return false;
-    }
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function e2ePlanAccepts(tag: string): boolean {
-  const values = applyOverrides(readProjectConfig(PROJECT_ROOT, "e2e").values, { "k8s-gitops:versions.kubernetes": tag });
-  try {
-    return clusterPlan(values).kubernetesVersion === tag;
-  } catch (error) {
-    if (!(error instanceof E2ePlanError)) throw error;
-    expect(error.problems).toEqual([expect.stringMatching(/^k8s-gitops:versions\.kubernetes /)]);
-    return false;
-  }
-}
-
 describe("a Kubernetes pin", () => {
   it.each(TAGS)("%j (accepted: %s): the rule, the schema, tool-versions and the e2e plan agree", (tag, accepted) => {
     expect(kubernetesTagProblem(tag) === undefined).toBe(accepted);
-    expect(schemaAccepts(tag)).toBe(accepted);
-    expect(toolVersionsAccept(tag)).toBe(accepted);
-    expect(e2ePlanAccepts(tag)).toBe(accepted);
+    expect({ schema: schemaAccepts("kubernetes", tag), toolVersions: toolVersionsAccept("kubernetes", tag), e2ePlan: e2ePlanAccepts("kubernetes", tag) }).toEqual({
+      schema: accepted,
+      toolVersions: accepted,
+      e2ePlan: accepted,
+    });
   });
 
   it("names the missing v rather than refusing the tag as unknown", () => {

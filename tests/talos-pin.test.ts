@@ -4,14 +4,8 @@
  * TALOS_VERSION install-tools.sh downloads) and tools/e2e/plan.ts (`talosctl cluster create
  * qemu`). A tag one of them takes and another refuses would pass review and fail later.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { applyOverrides, PROJECT_ROOT, readProjectConfig } from "../harness";
 import { talosTagProblem } from "../lib/versions";
-import { stackConfigSchema } from "../stacks/schema";
-import { ToolVersionsError, toolVersions } from "../tools/ci/tool-versions";
-import { clusterPlan, E2ePlanError } from "../tools/e2e/plan";
+import { e2ePlanAccepts, schemaAccepts, toolVersionsAccept } from "./helpers/pin-readers";
 import { PINS } from "./helpers/pins";
 
 const pin = PINS.talos;
@@ -38,47 +32,10 @@ const TAGS: [string, boolean][] = [
   ["", false],
 ];
 
-function schemaAccepts(tag: string): boolean {
-  const versions = readProjectConfig(PROJECT_ROOT, "infra").values["k8s-gitops:versions"] as Record<string, unknown>;
-  return stackConfigSchema.shape.versions.safeParse({ ...versions, talos: tag }).success;
-}
-
-function toolVersionsAccept(tag: string): boolean {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "talos-pin-"));
-  try {
-    fs.writeFileSync(path.join(root, "Pulumi.yaml"), `name: demo\nconfig:\n  versions:\n    value:\n      talos: ${JSON.stringify(tag)}\n      kubernetes: ${JSON.stringify(PINS.kubernetes)}\n`);
-    fs.writeFileSync(path.join(root, "Pulumi.one.yaml"), "config: {}\n");
-    fs.writeFileSync(path.join(root, ".pulumi.version"), `${PINS.pulumiCli}\n`);
-    fs.mkdirSync(path.join(root, "tools", "e2e"), { recursive: true });
-    fs.writeFileSync(path.join(root, "tools", "e2e", "versions.env"), `FLUX_CLI_VERSION=${PINS.e2eTools.FLUX_CLI_VERSION}\n`);
-    try {
-      return toolVersions(root, "one").TALOS_VERSION === tag;
-    } catch (error) {
-      if (!(error instanceof ToolVersionsError)) throw error;
-      // Only the Talos pin is in question: nothing else may be what refused.
-      expect(error.problems).toEqual([expect.stringMatching(/^demo:versions\.talos \(stack one\) /)]);
-      return false;
-    }
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function e2ePlanAccepts(tag: string): boolean {
-  const values = applyOverrides(readProjectConfig(PROJECT_ROOT, "e2e").values, { "k8s-gitops:versions.talos": tag });
-  try {
-    return clusterPlan(values).talosVersion === tag;
-  } catch (error) {
-    if (!(error instanceof E2ePlanError)) throw error;
-    expect(error.problems).toEqual([expect.stringMatching(/^k8s-gitops:versions\.talos /)]);
-    return false;
-  }
-}
-
 describe("a Talos pin", () => {
   it.each(TAGS)("%j (accepted: %s): the rule, the schema, tool-versions and the e2e plan agree", (tag, accepted) => {
     expect(talosTagProblem(tag) === undefined).toBe(accepted);
-    expect({ schema: schemaAccepts(tag), toolVersions: toolVersionsAccept(tag), e2ePlan: e2ePlanAccepts(tag) }).toEqual({ schema: accepted, toolVersions: accepted, e2ePlan: accepted });
+    expect({ schema: schemaAccepts("talos", tag), toolVersions: toolVersionsAccept("talos", tag), e2ePlan: e2ePlanAccepts("talos", tag) }).toEqual({ schema: accepted, toolVersions: accepted, e2ePlan: accepted });
   });
 
   it("says what is wrong: the v, an unpinned version, or a pre-release Talos does not tag", () => {
