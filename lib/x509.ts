@@ -44,6 +44,7 @@ import {
   Validity,
   Version,
 } from "@peculiar/asn1-x509";
+import { pemBlock } from "./pem";
 
 /** PEM labels Talos writes (siderolabs/crypto x509/constants.go) and the DER each holds. */
 const KEY_LABELS: Readonly<Record<string, "pkcs8" | "sec1" | "pkcs1">> = {
@@ -138,7 +139,8 @@ function serialNumber(material: (info: string, length: number) => Buffer): Array
   return new Uint8Array(serial).buffer;
 }
 
-function extension(extnID: string, critical: boolean, value: unknown): Extension {
+/** An X.509 extension holding `value` DER-encoded. */
+export function extension(extnID: string, critical: boolean, value: unknown): Extension {
   return new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 }
 
@@ -165,8 +167,6 @@ export interface IssuedCertificate {
   readonly keyType: "ed25519" | "ec";
 }
 
-const pemOf = (label: string, der: Buffer | ArrayBuffer) =>
-  `-----BEGIN ${label}-----\n${(Buffer.from(der as ArrayBuffer).toString("base64").match(/.{1,64}/g) ?? []).join("\n")}\n-----END ${label}-----\n`;
 
 /**
  * A client certificate (clientAuth) signed by the CA, deterministic in every byte. The
@@ -223,7 +223,7 @@ export function issueClientCertificate(request: ClientCertificateRequest): Issue
   const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: signer.algorithm, signatureValue: new Uint8Array(signer.sign(tbsDer)).buffer });
   const ed25519 = key.asymmetricKeyType === "ed25519";
   return {
-    certificatePem: pemOf("CERTIFICATE", AsnConvert.serialize(certificate)),
+    certificatePem: pemBlock("CERTIFICATE", AsnConvert.serialize(certificate)),
     privateKeyPem: ed25519 ? (key.export({ format: "pem", type: "pkcs8" }) as string) : (key.export({ format: "pem", type: "sec1" }) as string),
     keyType: ed25519 ? "ed25519" : "ec",
   };

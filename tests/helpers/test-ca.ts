@@ -4,14 +4,13 @@
  * issues client certificates with. Nothing here is committed or reused across runs.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign } from "crypto";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
+import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AlgorithmIdentifier,
   AttributeTypeAndValue,
   AttributeValue,
   BasicConstraints,
   Certificate,
-  Extension,
   Extensions,
   id_ce_basicConstraints,
   id_ce_keyUsage,
@@ -26,7 +25,8 @@ import {
   Validity,
   Version,
 } from "@peculiar/asn1-x509";
-import { issueClientCertificate } from "../../lib/x509";
+import { pemBlock } from "../../lib/pem";
+import { extension, issueClientCertificate } from "../../lib/x509";
 
 export interface TestCa {
   readonly certificatePem: string;
@@ -37,12 +37,6 @@ export interface TestCa {
 const ECDSA_WITH_SHA256 = "1.2.840.10045.4.3.2";
 const COMMON_NAME = "2.5.4.3";
 const HOUR = 3_600_000;
-
-const pem = (label: string, der: ArrayBuffer | Buffer) =>
-  `-----BEGIN ${label}-----\n${(Buffer.from(der as ArrayBuffer).toString("base64").match(/.{1,64}/g) ?? []).join("\n")}\n-----END ${label}-----\n`;
-
-const extension = (extnID: string, critical: boolean, value: unknown) =>
-  new Extension({ extnID, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
 
 /** A fresh self-signed CA named `commonName`, valid from an hour ago for a day. */
 export function testCa(commonName: string): TestCa {
@@ -69,7 +63,7 @@ export function testCa(commonName: string): TestCa {
   });
   const signature = sign("sha256", Buffer.from(AsnConvert.serialize(tbs)), privateKey);
   const certificate = new Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: new Uint8Array(signature).buffer });
-  return { certificatePem: pem("CERTIFICATE", AsnConvert.serialize(certificate)), privateKeyPem: privateKey.export({ format: "pem", type: "sec1" }) as string };
+  return { certificatePem: pemBlock("CERTIFICATE", AsnConvert.serialize(certificate)), privateKeyPem: privateKey.export({ format: "pem", type: "sec1" }) as string };
 }
 
 /** A leaf certificate and key the CA signed, for a TLS server to present. */

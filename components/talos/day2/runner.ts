@@ -17,6 +17,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { ClusterObservation, EtcdMember, memberAddresses, ObservedNode, quorum } from "./plan";
 import { formatVersion, parseVersion, skippedMinors, stepKind } from "./versions";
+import { pemBlock } from "../../../lib/pem";
 import { ProjectError } from "../../../lib/problems";
 
 export interface RunnerNode {
@@ -362,7 +363,7 @@ export const readPeerCertificate = (host: string, port: number, timeoutMs: numbe
       const cert = socket.getPeerCertificate(false);
       const raw = (cert as { raw?: Buffer } | undefined)?.raw;
       if (!raw) return finish({ error: "no certificate presented" });
-      finish({ certificate: `-----BEGIN CERTIFICATE-----\n${(raw.toString("base64").match(/.{1,64}/g) ?? []).join("\n")}\n-----END CERTIFICATE-----\n` });
+      finish({ certificate: pemBlock("CERTIFICATE", raw) });
     });
     const timer = setTimeout(() => finish({ error: `no answer within ${timeoutMs} ms` }), timeoutMs);
     const finish = (result: PeerCertificateResult) => {
