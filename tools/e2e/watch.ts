@@ -14,7 +14,17 @@
  */
 import * as fs from "fs";
 import { setTimeout as delay } from "timers/promises";
-import { parseEtcdStatus, spawnKubectl, spawnTalosctl, Talosctl } from "../../components/talos/day2/runner";
+import {
+  internalIp,
+  KUBERNETES_API_PORT,
+  KubernetesNode,
+  nodeReady,
+  parseEtcdStatus,
+  spawnKubectl,
+  spawnTalosctl,
+  Talosctl,
+  versionTag,
+} from "../../components/talos/day2/runner";
 import { Expectation, NodeRole, NodeSample, Sample, verdict } from "./watch-verdict";
 
 export interface WatchContext {
@@ -31,9 +41,6 @@ export interface WatchContext {
   readonly callTimeoutMs: number;
 }
 
-/** The Kubernetes API port of each control plane (kube-apiserver's secure port in Talos). */
-const KUBERNETES_API_PORT = 6443;
-
 function talos(ctx: WatchContext, args: readonly string[]) {
   return ctx.talosctl(args, { ...ctx.env, TALOSCONFIG: ctx.talosconfig }, { timeoutMs: ctx.callTimeoutMs });
 }
@@ -46,16 +53,12 @@ function talos(ctx: WatchContext, args: readonly string[]) {
 function versionOf(ctx: WatchContext, address: string): string | undefined {
   const run = talos(ctx, ["--nodes", address, "--endpoints", address, "version", "--json"]);
   if (run.status !== 0) return undefined;
-  for (const line of run.stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    try {
-      const tag = (JSON.parse(line) as { version?: { tag?: unknown } }).version?.tag;
-      if (typeof tag === "string" && tag !== "") return tag;
-    } catch {
-      // A partial line of a node cut off mid-answer: no version.
-    }
+  try {
+    return versionTag(run.stdout);
+  } catch {
+    // A partial line of a node cut off mid-answer: no version.
+    return undefined;
   }
-  return undefined;
 }
 
 /**
@@ -87,15 +90,6 @@ function etcdOf(ctx: WatchContext, answering: readonly string[]): Sample["etcd"]
   return { healthy: [], error };
 }
 
-interface NodeList {
-  readonly items: readonly {
-    readonly status?: {
-      readonly addresses?: readonly { readonly type: string; readonly address: string }[];
-      readonly conditions?: readonly { readonly type: string; readonly status: string }[];
-    };
-  }[];
-}
-
 /**
  * Ready of each node by InternalIP, from the first control plane's API server that answers
  * `kubectl get nodes -o json`. cluster.endpoint names one control plane (no load balancer
@@ -123,11 +117,11 @@ function readiness(ctx: WatchContext, answering: readonly string[]): Map<string,
     );
     if (run.status !== 0) continue;
     try {
-      const list = JSON.parse(run.stdout) as NodeList;
+      const list = JSON.parse(run.stdout) as { items: readonly KubernetesNode[] };
       const ready = new Map<string, boolean>();
       for (const item of list.items) {
-        const ip = item.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-        if (ip) ready.set(ip, item.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false);
+        const ip = internalIp(item);
+        if (ip) ready.set(ip, nodeReady(item));
       }
       return ready;
     } catch {

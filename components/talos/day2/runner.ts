@@ -193,7 +193,7 @@ export function talosVersion(ctx: RunnerContext, address: string): string | unde
   return result.ok ? versionTag(result.stdout) : undefined;
 }
 
-function versionTag(stdout: string): string | undefined {
+export function versionTag(stdout: string): string | undefined {
   for (const line of stdout.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
     const message = JSON.parse(line) as { version?: { tag?: string } };
@@ -436,7 +436,7 @@ function etcdQuorumGate(ctx: RunnerContext, controlPlanes: readonly string[], op
 }
 
 /** A Kubernetes node as `kubectl get nodes -o json` lists it (the parts read here). */
-interface KubernetesNode {
+export interface KubernetesNode {
   readonly metadata: { readonly name: string };
   readonly spec?: { readonly unschedulable?: boolean };
   readonly status?: {
@@ -471,14 +471,15 @@ function kubernetesNodes(ctx: RunnerContext, kubeconfig: string): KubernetesNode
   return (JSON.parse(kubectl(ctx, kubeconfig, ["get", "nodes", "--output", "json"], "listing Kubernetes nodes")) as { items: KubernetesNode[] }).items;
 }
 
-const internalIp = (n: KubernetesNode) => n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+export const internalIp = (n: KubernetesNode) => n.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+export const nodeReady = (n: KubernetesNode | undefined) => n?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 function kubernetesNodesReady(ctx: RunnerContext, via: string, addresses: readonly string[]): void {
   withKubeconfig(ctx, via, (kubeconfig) => {
     const listed = kubernetesNodes(ctx, kubeconfig);
     const notReady = addresses.filter((address) => {
       const node = listed.find((n) => internalIp(n) === address);
-      return !node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      return !nodeReady(node);
     });
     if (notReady.length > 0) throw new Day2StepError(`health gate: Kubernetes node ${notReady.join(", ")} is not Ready`);
   });
