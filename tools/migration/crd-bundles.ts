@@ -76,7 +76,7 @@ export function bundleStage(set: CrdSet, crds: readonly RunningCrd[], rule: CrdR
     };
   }
   const stage = stagedPath(what, running.version, set.version, rule);
-  if (stage.problem && /newer than the pin/.test(stage.problem)) {
+  if (stage.downgrade) {
     return { ...stage, problem: `running ${running.version} is newer than the pin ${set.version}: the program would move the CRDs backwards; a newer bundle is never overwritten (bump the pin instead)` };
   }
   if (stage.steps.length < 2) return stage;

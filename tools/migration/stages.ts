@@ -61,6 +61,8 @@ export interface Stage {
   readonly stepNotes?: readonly (string | undefined)[];
   /** Why no path can be given (downgrade, major boundary, unreadable version). */
   readonly problem?: string;
+  /** The problem is that the running version is newer than the pin. */
+  readonly downgrade?: boolean;
 }
 
 /** The steps from `running` to `pin` under `r`. */
@@ -72,7 +74,7 @@ export function stagedPath(what: string, running: string | undefined, pin: strin
   if (!from || !to) return { ...base, steps: [], problem: `cannot read ${from ? pin : running} as a version` };
   const order = (a: MinorVersion, b: MinorVersion) => a.major - b.major || a.minor - b.minor || (a.patch ?? 0) - (b.patch ?? 0);
   if (order(from, to) === 0 || (from.major === to.major && from.minor === to.minor && to.patch === undefined)) return { ...base, steps: [] };
-  if (order(from, to) > 0) return { ...base, steps: [], problem: `running ${running} is newer than the pin ${pin}: a downgrade is never staged` };
+  if (order(from, to) > 0) return { ...base, steps: [], downgrade: true, problem: `running ${running} is newer than the pin ${pin}: a downgrade is never staged` };
   if (r.step === "any") return { ...base, steps: [pin], ...withNotes([pin], r) };
   // The majors left on the way: each must have its last minor recorded for a one-minor path.
   const majorsLeft = Array.from({ length: to.major - from.major }, (_, i) => String(from.major + i));
