@@ -48,6 +48,9 @@ pinned() {
   v="${!name}"
 }
 
+# row TOOL ARTIFACT URL LIST-URL NAME-IN-LIST: one download, tab-separated, to descriptor 3.
+row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >&3; }
+
 artifact_rows() {
   local arch=$1 tool pulumi_arch=$1 plugin name version repo base
   shift
@@ -57,22 +60,22 @@ artifact_rows() {
       talosctl)
         pinned TALOS_VERSION
         base="https://github.com/siderolabs/talos/releases/download/${v}"
-        printf '%s\t%s\t%s\t%s\t%s\n' >&3 talosctl "talosctl-${v}-linux-${arch}" "${base}/talosctl-linux-${arch}" "${base}/sha256sum.txt" "talosctl-linux-${arch}"
+        row talosctl "talosctl-${v}-linux-${arch}" "${base}/talosctl-linux-${arch}" "${base}/sha256sum.txt" "talosctl-linux-${arch}"
         ;;
       kubectl)
         pinned KUBERNETES_VERSION
         base="https://dl.k8s.io/release/${v}/bin/linux/${arch}/kubectl"
-        printf '%s\t%s\t%s\t%s\t%s\n' >&3 kubectl "kubectl-${v}-linux-${arch}" "$base" "${base}.sha256" ""
+        row kubectl "kubectl-${v}-linux-${arch}" "$base" "${base}.sha256" ""
         ;;
       flux)
         pinned FLUX_CLI_VERSION
         base="https://github.com/fluxcd/flux2/releases/download/v${v}"
-        printf '%s\t%s\t%s\t%s\t%s\n' >&3 flux "flux-${v}-linux-${arch}.tar.gz" "${base}/flux_${v}_linux_${arch}.tar.gz" "${base}/flux_${v}_checksums.txt" "flux_${v}_linux_${arch}.tar.gz"
+        row flux "flux-${v}-linux-${arch}.tar.gz" "${base}/flux_${v}_linux_${arch}.tar.gz" "${base}/flux_${v}_checksums.txt" "flux_${v}_linux_${arch}.tar.gz"
         ;;
       pulumi)
         pinned PULUMI_VERSION
         base="https://get.pulumi.com/releases/sdk"
-        printf '%s\t%s\t%s\t%s\t%s\n' >&3 pulumi "pulumi-${v}-linux-${pulumi_arch}.tar.gz" "${base}/pulumi-v${v}-linux-${pulumi_arch}.tar.gz" "${base}/pulumi-${v}-checksums.txt" "pulumi-v${v}-linux-${pulumi_arch}.tar.gz"
+        row pulumi "pulumi-${v}-linux-${pulumi_arch}.tar.gz" "${base}/pulumi-v${v}-linux-${pulumi_arch}.tar.gz" "${base}/pulumi-${v}-checksums.txt" "pulumi-v${v}-linux-${pulumi_arch}.tar.gz"
         ;;
       plugins)
         pinned PULUMI_PLUGINS
@@ -83,7 +86,7 @@ artifact_rows() {
             exit 1
           fi
           base="https://github.com/${repo}/releases/download/v${version}"
-          printf '%s\t%s\t%s\t%s\t%s\n' >&3 "plugin:${name}:${version}" "pulumi-resource-${name}-v${version}-linux-${arch}.tar.gz" \
+          row "plugin:${name}:${version}" "pulumi-resource-${name}-v${version}-linux-${arch}.tar.gz" \
             "${base}/pulumi-resource-${name}-v${version}-linux-${arch}.tar.gz" "${base}/${repo#*/}_${version}_checksums.txt" "pulumi-resource-${name}-v${version}-linux-${arch}.tar.gz"
         done
         ;;
